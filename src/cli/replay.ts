@@ -1,0 +1,139 @@
+/**
+ * `loadtrace replay`: a capture directory, a raw trace file or stdin through
+ * the same pipeline a live capture uses.
+ */
+import { Option, type Command } from 'commander';
+import { BaselineError, defaultBaselinePath, loadBaseline, type Baseline } from '../baseline/index.ts';
+import type { Os } from '../protocol/flags.ts';
+import { MARKER_PREFIX, NONCE_PATTERN } from '../protocol/registry.ts';
+import { formatJsonLines, formatTable, parseSeverity, summaryObject, failOn, type Severity } from '../report/index.ts';
+import { CaptureDirError } from '../pipeline/capture-dir.ts';
+import { openInput, type OpenedInput } from '../pipeline/input.ts';
+import { replayStreams, type PipelineResult } from '../pipeline/index.ts';
+import type { ParseSummary } from '../parse/index.ts';
+import { CliError, EXIT } from './exit.ts';
+
+interface ReplayFlags {
+  baseline?: string;
+  os?: Os;
+  nonce?: string;
+  events?: boolean;
+  json?: boolean;
+  format: 'table' | 'jsonl' | 'json';
+  minSeverity: string;
+  failOn?: string;
+  reorderWindow: string;
+  color?: boolean;
+}
+
+function loadBaselineOrExit(path: string): Baseline {
+  try {
+    return loadBaseline(path);
+  } catch (err) {
+    if (err instanceof BaselineError) throw new CliError(err.message, EXIT.usage, { cause: err });
+    throw err;
+  }
+}
+
+/** A short human summary of how the input was read. */
+export function humanSummary(parse: ParseSummary, result: PipelineResult): string {
+  const p = parse;
+  const kinds = Object.entries(p.recordsByKind)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+  const lines = [
+    `Read ${p.lines} lines: ${p.accounting.record} record, ${p.accounting.diagnostic} diagnostic, ${p.accounting.foreign} foreign, ${p.accounting.blank} blank.`,
+    `Records: ${p.records}${kinds ? ` (${kinds})` : ''}${p.authenticated ? '' : ' — UNAUTHENTICATED: the session nonce was not known, records were accepted on the first nonce seen'}.`,
+  ];
+  const issues: string[] = [];
+  if (p.drops.total > 0) issues.push(`${p.drops.total} dropped by the tracer`);
+  if (p.probeErrors > 0) issues.push(`${p.probeErrors} probe errors`);
+  if (p.parseErrors > 0) issues.push(`${p.parseErrors} malformed records`);
+  if (p.forged > 0) issues.push(`${p.forged} record-shaped lines with a wrong or missing nonce`);
+  if (p.late > 0) issues.push(`${p.late} events later than the reorder window`);
+  if (issues.length > 0) lines.push(`Loss and noise: ${issues.join(', ')}.`);
+  lines.push(`Findings: ${result.report.findings.length}; blind spots: ${result.report.blindSpots.length}.`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Register `loadtrace replay`. */
+export function registerReplayCommand(program: Command): void {
+  program
+    .command('replay')
+    .description(
+      'Replay a recorded trace through the whole pipeline and report findings.\n' +
+        'INPUT is a capture directory (its meta.json gives the nonce and platform), a raw trace file, or - for stdin.',
+    )
+    .argument('<input>', 'capture directory, raw trace file, or - for stdin')
+    .option('--baseline <file>', 'baseline JSON (default: the shipped baseline for the trace\'s platform)')
+    .addOption(new Option('--os <os>', 'platform of a raw trace without a begin record').choices(['darwin', 'linux']))
+    .option('--nonce <hex>', 'session nonce of a raw trace (16 hex digits); without it records are unauthenticated')
+    .option('--events', 'print the events as JSON Lines, in time order, instead of findings')
+    .option('--json', 'print the machine-readable summary (same as --format json)')
+    .addOption(new Option('--format <format>', 'findings output').choices(['table', 'jsonl', 'json']).default('table'))
+    .option('--min-severity <severity>', 'hide findings below this severity (info, low, medium, high, critical)', 'info')
+    .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity is reported')
+    .option('--reorder-window <ms>', 'reorder window in ms of trace time', '1000')
+    .option('--no-color', 'no ANSI colours in the table')
+    .action(async (input: string, flags: ReplayFlags) => {
+      process.exitCode = await runReplay(input, flags);
+    });
+}
+
+async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
+  let minSeverity: Severity;
+  let failSeverity: Severity | undefined;
+  try {
+    minSeverity = parseSeverity(flags.minSeverity);
+    failSeverity = flags.failOn === undefined ? undefined : parseSeverity(flags.failOn);
+  } catch (err) {
+    throw new CliError((err as Error).message);
+  }
+  const windowMs = Number(flags.reorderWindow);
+  if (!Number.isFinite(windowMs) || windowMs < 0) throw new CliError(`--reorder-window: '${flags.reorderWindow}' is not a number of milliseconds`);
+  if (flags.nonce !== undefined && !NONCE_PATTERN.test(flags.nonce)) {
+    throw new CliError(`--nonce: '${flags.nonce}' is not 16 lowercase hex digits (the ${MARKER_PREFIX}<nonce> marker of the trace)`);
+  }
+  const format = flags.json ? 'json' : flags.format;
+
+  let opened: OpenedInput;
+  try {
+    opened = openInput(input, { nonce: flags.nonce, os: flags.os });
+    // Surface a missing or unreadable file as a usage error before the pipeline starts.
+    const src = opened.sources.stdout;
+    if (input !== '-' && opened.capture === null) await new Promise<void>((res, rej) => src.once('open', () => res()).once('error', rej));
+  } catch (err) {
+    if (err instanceof CaptureDirError) throw new CliError(err.message, EXIT.usage, { cause: err });
+    throw new CliError(`${input}: cannot read: ${(err as Error).message}`, EXIT.usage, { cause: err });
+  }
+  const { nonce, os, backend, capture } = opened;
+  const meta = capture ? { capture: { dir: input, tool: capture.tool, ending: capture.ending } } : undefined;
+  const baseline = loadBaselineOrExit(flags.baseline ?? defaultBaselinePath(os ?? 'darwin'));
+
+  const out = process.stdout;
+  const result = await replayStreams(opened.sources, {
+    nonce,
+    os,
+    backend,
+    baseline,
+    reorderWindowMs: windowMs,
+    onEvent: flags.events ? (e) => out.write(`${JSON.stringify(e)}\n`) : undefined,
+  });
+  const { report, parse } = result;
+  if (!flags.events) {
+    if (format === 'json') {
+      const summary = summaryObject(report, { minSeverity, parse, meta });
+      // The parse summary's keys also stand at the top level, where scripts look for them first.
+      out.write(`${JSON.stringify({ ...parse, ...summary }, null, 2)}\n`);
+    } else if (format === 'jsonl') {
+      out.write(formatJsonLines(report.findings, { minSeverity }));
+    } else {
+      const color = flags.color !== false && process.stdout.isTTY === true;
+      out.write(formatTable(report, { color, minSeverity }));
+      out.write('\n');
+      out.write(humanSummary(parse, result));
+    }
+  }
+  return failSeverity === undefined ? EXIT.ok : failOn(report, { severity: failSeverity });
+}

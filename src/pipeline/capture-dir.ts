@@ -1,0 +1,123 @@
+/**
+ * Reading a capture directory back. A capture may come from someone else's
+ * machine, so only the fixed file names inside the folder are opened, links
+ * are refused, and meta.json is validated before anything in it is used.
+ */
+import { constants, createReadStream, lstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+import { NONCE_PATTERN } from '../protocol/registry.ts';
+import type { Os } from '../protocol/flags.ts';
+
+/** The file names a capture directory holds; nothing else in it is ever opened. */
+export const CAPTURE_FILES = {
+  meta: 'meta.json',
+  stdout: 'stdout.raw',
+  stderr: 'stderr.raw',
+} as const;
+
+/** Largest meta.json accepted: it is a few kilobytes when loadtrace writes it. */
+const MAX_META_BYTES = 1024 * 1024;
+
+/** A capture directory that cannot be replayed as it is; the message names the file and the problem. */
+export class CaptureDirError extends Error {
+  override name = 'CaptureDirError';
+}
+
+// Only what replay needs; unknown keys are kept out of the result rather than trusted.
+const metaForReplay = z.object({
+  nonce: z.string().regex(NONCE_PATTERN, 'nonce must be 16 lowercase hex digits'),
+  tool: z.string().max(64).optional(),
+  host: z.object({ platform: z.string().max(32) }).partial().optional(),
+  tracer: z.object({ backend: z.enum(['dtrace', 'bpftrace']) }).partial().optional(),
+  ending: z.string().max(64).optional(),
+  notAttached: z
+    .array(z.object({ pid: z.number().int().optional(), name: z.string().max(4096).optional(), reason: z.string().max(4096) }))
+    .max(100_000)
+    .optional(),
+});
+
+export interface CaptureDir {
+  readonly dir: string;
+  readonly nonce: string;
+  readonly os: Os;
+  readonly backend: 'dtrace' | 'bpftrace';
+  readonly tool: string | null;
+  readonly ending: string | null;
+  readonly stdoutPath: string;
+  /** null when the capture has no stderr file (e.g. it was cut short before the tracer started). */
+  readonly stderrPath: string | null;
+  /** The whole meta.json as parsed, for reports. */
+  readonly meta: Record<string, unknown>;
+}
+
+function statInside(dir: string, name: string, required: boolean): Stats | null {
+  const path = join(dir, name);
+  let st: Stats;
+  try {
+    st = lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !required) return null;
+    throw new CaptureDirError(`${path}: cannot read: ${(err as Error).message}`, { cause: err });
+  }
+  if (st.isSymbolicLink()) throw new CaptureDirError(`${path}: is a symbolic link; a capture directory holds only regular files`);
+  if (!st.isFile()) throw new CaptureDirError(`${path}: is not a regular file`);
+  return st;
+}
+
+/** Whether a path is a folder (a capture directory) rather than a raw trace file. */
+export function isCaptureDir(path: string): boolean {
+  try {
+    return lstatSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Open a capture directory for replay, validating its metadata. */
+export function openCaptureDir(path: string): CaptureDir {
+  const dir = resolve(path);
+  const metaStat = statInside(dir, CAPTURE_FILES.meta, true)!;
+  const metaPath = join(dir, CAPTURE_FILES.meta);
+  if (metaStat.size > MAX_META_BYTES) throw new CaptureDirError(`${metaPath}: ${metaStat.size} bytes, larger than the ${MAX_META_BYTES} a meta.json can be`);
+  let raw: unknown;
+  try {
+    // JSON.parse creates own properties only, so a "__proto__" key cannot reach Object.prototype.
+    raw = JSON.parse(readFileSync(metaPath, 'utf8'));
+  } catch (err) {
+    throw new CaptureDirError(`${metaPath}: not valid JSON: ${(err as Error).message}`, { cause: err });
+  }
+  const parsed = metaForReplay.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new CaptureDirError(`${metaPath}: ${issue.path.join('.') || '(root)'}: ${issue.message}`, { cause: parsed.error });
+  }
+  const m = parsed.data;
+  statInside(dir, CAPTURE_FILES.stdout, true);
+  const hasStderr = statInside(dir, CAPTURE_FILES.stderr, false) !== null;
+  const backend = m.tracer?.backend ?? 'dtrace';
+  const os: Os = m.host?.platform === 'linux' ? 'linux' : m.host?.platform === 'darwin' ? 'darwin' : backend === 'bpftrace' ? 'linux' : 'darwin';
+  return {
+    dir,
+    nonce: m.nonce,
+    os,
+    backend,
+    tool: m.tool ?? null,
+    ending: m.ending ?? null,
+    stdoutPath: join(dir, CAPTURE_FILES.stdout),
+    stderrPath: hasStderr ? join(dir, CAPTURE_FILES.stderr) : null,
+    meta: raw as Record<string, unknown>,
+  };
+}
+
+/** Readable streams of a capture's raw output; O_NOFOLLOW closes the gap between the check above and the open. */
+export function captureStreams(c: CaptureDir) {
+  const open = (path: string) => {
+    try {
+      return createReadStream('', { fd: openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW) });
+    } catch (err) {
+      throw new CaptureDirError(`${path}: cannot open: ${(err as Error).message}`, { cause: err });
+    }
+  };
+  return { stdout: open(c.stdoutPath), stderr: c.stderrPath === null ? undefined : open(c.stderrPath) };
+}
