@@ -1,0 +1,111 @@
+/**
+ * `loadtrace baseline …` subcommands. The caller wires them into its program
+ * and injects how inputs are read, so this file does no parsing of traces.
+ */
+import { writeFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import type { Os } from '../protocol/flags.ts';
+import type { TraceEvent } from '../protocol/registry.ts';
+import { diffBaselines, formatBaseline, formatDiff, learnBaseline } from './learn.ts';
+import { BaselineError, loadBaseline } from './load.ts';
+
+export interface BaselineCommandDeps {
+  /** Events of one input (a capture directory, a raw trace file, `-` for stdin), in time order. */
+  readEvents(input: string): AsyncIterable<TraceEvent>;
+  /** Where results go (default: process.stdout). */
+  readonly out?: (text: string) => void;
+  /** Where errors go (default: process.stderr). */
+  readonly err?: (text: string) => void;
+  /** Exit status setter (default: sets process.exitCode). */
+  readonly setExitCode?: (code: number) => void;
+}
+
+/** Exit codes of the baseline commands. */
+export const BASELINE_EXIT = { ok: 0, invalid: 1, differ: 1 } as const;
+
+/** Add `baseline learn|show|diff|check` to a commander program. */
+export function registerBaselineCommands(program: Command, deps: BaselineCommandDeps): Command {
+  const out = deps.out ?? ((s: string) => void process.stdout.write(s));
+  const err = deps.err ?? ((s: string) => void process.stderr.write(s));
+  const exit = deps.setExitCode ?? ((c: number) => void (process.exitCode = c));
+  const fail = (e: unknown) => {
+    err(`${e instanceof BaselineError ? e.message : `error: ${(e as Error).message}`}\n`);
+    exit(BASELINE_EXIT.invalid);
+  };
+
+  const baseline = program.command('baseline').description('learn, show, compare and check baselines');
+
+  baseline
+    .command('learn')
+    .description('learn expected behaviour from clean captures or traces')
+    .argument('<inputs...>', 'capture directories or raw trace files')
+    .requiredOption('-o, --output <file>', 'baseline file to write')
+    .option('--merge <file>', 'merge what is learned into this existing baseline')
+    .option('--os <os>', 'darwin or linux (default: from the traces)')
+    .option('--note <text>', 'note for learned entries', 'learned from clean captures')
+    .action(async (inputs: string[], o: { output: string; merge?: string; os?: string; note: string }) => {
+      try {
+        if (o.os !== undefined && o.os !== 'darwin' && o.os !== 'linux') throw new Error(`--os must be darwin or linux, not ${o.os}`);
+        const base = o.merge !== undefined ? loadBaseline(o.merge) : undefined;
+        const learned = await learnBaseline(
+          inputs.map((i) => deps.readEvents(i)),
+          { note: o.note, ...(o.os !== undefined ? { os: o.os as Os } : {}), ...(base !== undefined ? { base } : {}) },
+        );
+        writeFileSync(o.output, `${JSON.stringify(learned, null, 2)}\n`);
+        out(`${o.output}: ${learned.entries.length} entries\n`);
+        exit(BASELINE_EXIT.ok);
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  baseline
+    .command('show')
+    .description('list the entries of a baseline')
+    .argument('<file>')
+    .option('--json', 'print the validated baseline as JSON')
+    .action((file: string, o: { json?: boolean }) => {
+      try {
+        const b = loadBaseline(file);
+        out(`${o.json ? JSON.stringify(b, null, 2) : formatBaseline(b)}\n`);
+        exit(BASELINE_EXIT.ok);
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  baseline
+    .command('diff')
+    .description('compare two baselines entry by entry (exit 1 when they differ)')
+    .argument('<a>')
+    .argument('<b>')
+    .action((a: string, b: string) => {
+      try {
+        const text = formatDiff(diffBaselines(loadBaseline(a), loadBaseline(b)));
+        out(text === '' ? 'no differences\n' : `${text}\n`);
+        exit(text === '' ? BASELINE_EXIT.ok : BASELINE_EXIT.differ);
+      } catch (e) {
+        fail(e);
+      }
+    });
+
+  baseline
+    .command('check')
+    .description('validate a baseline file (exit 0 valid, 1 invalid)')
+    .argument('<files...>')
+    .action((files: string[]) => {
+      let bad = false;
+      for (const f of files) {
+        try {
+          const b = loadBaseline(f);
+          out(`${f}: valid (${b.entries.length} entries)\n`);
+        } catch (e) {
+          bad = true;
+          err(`${e instanceof BaselineError ? e.message : `${f}: ${(e as Error).message}`}\n`);
+        }
+      }
+      exit(bad ? BASELINE_EXIT.invalid : BASELINE_EXIT.ok);
+    });
+
+  return baseline;
+}

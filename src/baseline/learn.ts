@@ -1,0 +1,236 @@
+/**
+ * Learning, merging and comparing baselines. Learning replays clean traces
+ * through the engine with an empty baseline: every finding is a behaviour
+ * the process showed, so it becomes an expectation of that process (Elastic's
+ * new_terms idea: first-seen behaviour per identity, reference peers.md).
+ */
+import type { Diagnostic } from '../protocol/diagnostics.ts';
+import type { Os } from '../protocol/flags.ts';
+import type { TraceEvent } from '../protocol/registry.ts';
+import { createEngine, type Finding } from '../engine/index.ts';
+import type { Behaviour } from '../rules/types.ts';
+import { escapeGlob } from './compile.ts';
+import { EMPTY_BASELINE, type Baseline, type BaselineEntry } from './schema.ts';
+import { validateBaseline } from './load.ts';
+
+/** Which behaviour a rule's finding shows, and the subject to allow. */
+function behaviourOf(f: Finding): { behaviour: Behaviour; lib?: string; sym?: string } | null {
+  switch (f.name) {
+    case 'atypical-loader':
+      return f.key === '(NULL)' ? { behaviour: 'dlopen' } : { behaviour: 'dlopen', lib: String(f.detail.path) };
+    case 'writable-location-lib':
+      return { behaviour: 'dlopen', lib: String(f.detail.path) };
+    case 'atypical-dlsym':
+      return { behaviour: 'dlsym', sym: String(f.detail.symbol) };
+    case 'memory-image-load':
+      return { behaviour: 'memload' };
+    case 'rwx-memory':
+      return f.summary.includes('MAP_JIT') ? { behaviour: 'jit' } : { behaviour: 'rwx' };
+    case 'wx-transition':
+      return { behaviour: 'wx' };
+    case 'anon-exec':
+      return { behaviour: 'anonExec' };
+    default:
+      return null;
+  }
+}
+
+interface Acc {
+  match: BaselineEntry['match'];
+  libs: Set<string>;
+  dlopen: boolean;
+  syms: Set<string>;
+  dlsym: boolean;
+  flags: Set<Behaviour>;
+  counts: Partial<Record<Behaviour, number>>;
+  first: number;
+  last: number;
+  inputs: Set<number>;
+}
+
+export interface LearnOptions {
+  readonly os?: Os;
+  /** Start from this baseline: learned entries are merged into it. */
+  readonly base?: Baseline;
+  /** Text for the `note` of learned entries. */
+  readonly note?: string;
+  /** Called with each input's diagnostics (drops while learning mean an incomplete baseline). */
+  readonly onDiagnostic?: (input: number, d: Diagnostic) => void;
+}
+
+/** Learn a baseline from clean traces: one async iterable of events per input. */
+export async function learnBaseline(inputs: readonly AsyncIterable<TraceEvent>[] | readonly Iterable<TraceEvent>[], opts: LearnOptions = {}): Promise<Baseline> {
+  const accs = new Map<string, Acc>();
+  let index = 0;
+  for (const input of inputs) {
+    const engine = createEngine({ baseline: EMPTY_BASELINE, ...(opts.os !== undefined ? { os: opts.os } : {}) });
+    for await (const e of input as AsyncIterable<TraceEvent>) engine.event(e);
+    const report = engine.finish();
+    for (const f of report.findings) {
+      const b = behaviourOf(f);
+      if (b === null) continue;
+      const match: BaselineEntry['match'] = f.process.path !== null ? { path: escapeGlob(f.process.path) } : { name: escapeGlob(f.process.name) };
+      const k = JSON.stringify(match);
+      let a = accs.get(k);
+      if (a === undefined) {
+        a = { match, libs: new Set(), dlopen: false, syms: new Set(), dlsym: false, flags: new Set(), counts: {}, first: f.firstSeen, last: f.lastSeen, inputs: new Set() };
+        accs.set(k, a);
+      }
+      a.inputs.add(index);
+      a.first = Math.min(a.first, f.firstSeen);
+      a.last = Math.max(a.last, f.lastSeen);
+      a.counts[b.behaviour] = (a.counts[b.behaviour] ?? 0) + f.count;
+      if (b.behaviour === 'dlopen') {
+        a.dlopen = true;
+        if (b.lib !== undefined) a.libs.add(escapeGlob(b.lib));
+      } else if (b.behaviour === 'dlsym') {
+        a.dlsym = true;
+        if (b.sym !== undefined) a.syms.add(escapeGlob(b.sym));
+      } else {
+        a.flags.add(b.behaviour);
+      }
+    }
+    index++;
+  }
+  const entries: BaselineEntry[] = [];
+  for (const a of accs.values()) {
+    const e: BaselineEntry = { match: a.match, note: opts.note ?? 'learned from clean captures' };
+    if (a.dlopen) e.dlopen = { allowed: true, libraries: [...a.libs].sort() };
+    if (a.dlsym) e.dlsym = { allowed: true, symbols: [...a.syms].sort() };
+    for (const b of ['jit', 'wx', 'anonExec', 'rwx', 'memload'] as const) if (a.flags.has(b)) e[b] = true;
+    e.learned = { counts: a.counts, firstSeen: new Date(a.first).toISOString(), lastSeen: new Date(a.last).toISOString(), inputs: a.inputs.size };
+    entries.push(e);
+  }
+  entries.sort((x, y) => JSON.stringify(x.match).localeCompare(JSON.stringify(y.match)));
+  const learned: Baseline = { version: 1, ...(opts.os !== undefined ? { os: opts.os } : {}), entries };
+  return validateBaseline(opts.base !== undefined ? mergeBaselines(opts.base, learned) : learned, 'learned baseline');
+}
+
+function unionList(a: readonly string[] | undefined, b: readonly string[] | undefined): string[] | undefined {
+  // No list means "any": the union with "any" is "any".
+  if (a === undefined || b === undefined) return undefined;
+  return [...new Set([...a, ...b])].sort();
+}
+
+function mergeEntry(a: BaselineEntry, b: BaselineEntry): BaselineEntry {
+  const out: BaselineEntry = { ...a, match: a.match, note: a.note === b.note ? a.note : `${a.note}; ${b.note}` };
+  if (a.dlopen !== undefined || b.dlopen !== undefined) {
+    const allowed = (a.dlopen?.allowed ?? false) || (b.dlopen?.allowed ?? false);
+    const libs = a.dlopen?.allowed && b.dlopen?.allowed ? unionList(a.dlopen.libraries, b.dlopen.libraries) : (a.dlopen?.allowed ? a.dlopen.libraries : b.dlopen?.libraries);
+    out.dlopen = libs === undefined ? { allowed } : { allowed, libraries: libs };
+  }
+  if (a.dlsym !== undefined || b.dlsym !== undefined) {
+    const allowed = (a.dlsym?.allowed ?? false) || (b.dlsym?.allowed ?? false);
+    const syms = a.dlsym?.allowed && b.dlsym?.allowed ? unionList(a.dlsym.symbols, b.dlsym.symbols) : (a.dlsym?.allowed ? a.dlsym.symbols : b.dlsym?.symbols);
+    out.dlsym = syms === undefined ? { allowed } : { allowed, symbols: syms };
+  }
+  for (const k of ['jit', 'wx', 'anonExec', 'rwx', 'memload'] as const) {
+    if (a[k] !== undefined || b[k] !== undefined) out[k] = (a[k] ?? false) || (b[k] ?? false);
+  }
+  if (a.learned !== undefined && b.learned !== undefined) {
+    const counts: Record<string, number> = { ...a.learned.counts };
+    for (const [k, v] of Object.entries(b.learned.counts)) counts[k] = (counts[k] ?? 0) + (v ?? 0);
+    out.learned = {
+      counts,
+      firstSeen: a.learned.firstSeen < b.learned.firstSeen ? a.learned.firstSeen : b.learned.firstSeen,
+      lastSeen: a.learned.lastSeen > b.learned.lastSeen ? a.learned.lastSeen : b.learned.lastSeen,
+      inputs: (a.learned.inputs ?? 0) + (b.learned.inputs ?? 0),
+    };
+  } else if (b.learned !== undefined) {
+    out.learned = b.learned;
+  }
+  if (a.exceptions !== undefined || b.exceptions !== undefined) out.exceptions = [...(a.exceptions ?? []), ...(b.exceptions ?? [])];
+  if (a.id === undefined && b.id !== undefined) out.id = b.id;
+  return out;
+}
+
+/** Key of an entry's identity: entries with the same `match` are the same process. */
+export function entryKey(e: BaselineEntry): string {
+  const m = e.match;
+  return JSON.stringify([m.path ?? null, m.name ?? null, m.teamId ?? null, m.signingId ?? null]);
+}
+
+/** Merge b into a: same-identity entries combine (union of what is allowed), others are appended. */
+export function mergeBaselines(a: Baseline, b: Baseline): Baseline {
+  const entries = [...a.entries];
+  const at = new Map(entries.map((e, i) => [entryKey(e), i]));
+  for (const e of b.entries) {
+    const i = at.get(entryKey(e));
+    if (i === undefined) {
+      at.set(entryKey(e), entries.length);
+      entries.push(e);
+    } else {
+      entries[i] = mergeEntry(entries[i]!, e);
+    }
+  }
+  const out: Baseline = { version: 1, entries };
+  const description = a.description ?? b.description;
+  if (description !== undefined) out.description = description;
+  if (a.os !== undefined || b.os !== undefined) out.os = a.os === b.os || b.os === undefined ? a.os! : a.os === undefined ? b.os : 'any';
+  if (a.exceptions !== undefined || b.exceptions !== undefined) out.exceptions = [...(a.exceptions ?? []), ...(b.exceptions ?? [])];
+  return out;
+}
+
+export interface EntryChange {
+  readonly key: string;
+  readonly label: string;
+  /** Changed top-level fields with their values before and after. */
+  readonly fields: readonly { field: string; before: unknown; after: unknown }[];
+}
+
+export interface BaselineDiff {
+  readonly added: readonly BaselineEntry[];
+  readonly removed: readonly BaselineEntry[];
+  readonly changed: readonly EntryChange[];
+}
+
+const COMPARED = ['dlopen', 'dlsym', 'jit', 'wx', 'anonExec', 'rwx', 'memload', 'exceptions', 'note'] as const;
+
+function label(e: BaselineEntry): string {
+  const m = e.match;
+  return e.id ?? [m.path && `path=${m.path}`, m.name && `name=${m.name}`, m.teamId && `teamId=${m.teamId}`, m.signingId && `signingId=${m.signingId}`].filter(Boolean).join(' ');
+}
+
+/** Compare two baselines entry by entry (entries are matched by their `match`); `learned` stats are ignored. */
+export function diffBaselines(a: Baseline, b: Baseline): BaselineDiff {
+  const am = new Map(a.entries.map((e) => [entryKey(e), e]));
+  const bm = new Map(b.entries.map((e) => [entryKey(e), e]));
+  const added = b.entries.filter((e) => !am.has(entryKey(e)));
+  const removed = a.entries.filter((e) => !bm.has(entryKey(e)));
+  const changed: EntryChange[] = [];
+  for (const [k, ea] of am) {
+    const eb = bm.get(k);
+    if (eb === undefined) continue;
+    const fields = COMPARED.filter((f) => JSON.stringify(ea[f]) !== JSON.stringify(eb[f])).map((f) => ({ field: f, before: ea[f], after: eb[f] }));
+    if (fields.length > 0) changed.push({ key: k, label: label(ea), fields });
+  }
+  return { added, removed, changed };
+}
+
+/** The diff as text lines: `+` added, `-` removed, `~` changed. Empty when the baselines agree. */
+export function formatDiff(d: BaselineDiff): string {
+  const lines: string[] = [];
+  for (const e of d.added) lines.push(`+ ${label(e)}`);
+  for (const e of d.removed) lines.push(`- ${label(e)}`);
+  for (const c of d.changed) {
+    lines.push(`~ ${c.label}`);
+    for (const f of c.fields) lines.push(`    ${f.field}: ${JSON.stringify(f.before) ?? '(absent)'} -> ${JSON.stringify(f.after) ?? '(absent)'}`);
+  }
+  return lines.join('\n');
+}
+
+/** A readable listing of a baseline's entries. */
+export function formatBaseline(b: Baseline): string {
+  const lines = [`baseline version ${b.version}${b.os ? ` (${b.os})` : ''}: ${b.entries.length} entries${b.description ? ` — ${b.description}` : ''}`];
+  b.entries.forEach((e, i) => {
+    const allowed: string[] = [];
+    if (e.dlopen?.allowed) allowed.push(e.dlopen.libraries ? `dlopen[${e.dlopen.libraries.length}]` : 'dlopen');
+    if (e.dlsym?.allowed) allowed.push(e.dlsym.symbols ? `dlsym[${e.dlsym.symbols.length}]` : 'dlsym');
+    for (const k of ['jit', 'wx', 'anonExec', 'rwx', 'memload'] as const) if (e[k]) allowed.push(k);
+    if (e.exceptions?.length) allowed.push(`exceptions[${e.exceptions.length}]`);
+    lines.push(`${String(i).padStart(3)}  ${e.id ?? ''}${e.id ? '  ' : ''}${label(e)}`);
+    lines.push(`     expects: ${allowed.join(', ') || 'nothing'}`);
+    lines.push(`     note: ${e.note}`);
+  });
+  return lines.join('\n');
+}

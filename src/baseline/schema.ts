@@ -1,0 +1,115 @@
+/**
+ * The baseline file format, version 1. A baseline says, per process identity,
+ * which dynamic loading and which executable-memory behaviour is expected
+ * (DESIGN contract 5). docs/baselines.md describes every field.
+ */
+import { z } from 'zod';
+
+/** Fields a structured exception can compare (Falco's `exceptions` form). */
+export const EXCEPTION_FIELDS = ['rule', 'proc.name', 'proc.path', 'proc.pname', 'lib.path', 'sym.name'] as const;
+export type ExceptionField = (typeof EXCEPTION_FIELDS)[number];
+
+/** Comparison operators of an exception; `in` takes a list of values. */
+export const EXCEPTION_COMPS = ['=', '!=', 'in', 'glob', 'startswith', 'endswith', 'contains'] as const;
+export type ExceptionComp = (typeof EXCEPTION_COMPS)[number];
+
+const Glob = z.string().min(1, 'expected a non-empty glob');
+
+export const ExceptionSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    fields: z.array(z.enum(EXCEPTION_FIELDS)).min(1),
+    /** One operator per field; all `=` when omitted. */
+    comps: z.array(z.enum(EXCEPTION_COMPS)).optional(),
+    /** Each row is one tuple, one value per field (a list for `in`). */
+    values: z.array(z.array(z.union([z.string(), z.array(z.string())]))),
+  })
+  .superRefine((ex, ctx) => {
+    if (ex.comps !== undefined && ex.comps.length !== ex.fields.length) {
+      ctx.addIssue({ code: 'custom', path: ['comps'], message: `expected ${ex.fields.length} operators, one per field` });
+    }
+    ex.values.forEach((row, i) => {
+      if (row.length !== ex.fields.length) {
+        ctx.addIssue({ code: 'custom', path: ['values', i], message: `expected ${ex.fields.length} values, one per field` });
+        return;
+      }
+      row.forEach((v, k) => {
+        const comp = ex.comps?.[k] ?? '=';
+        if ((comp === 'in') !== Array.isArray(v)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['values', i, k],
+            message: comp === 'in' ? "expected a list of strings for operator 'in'" : `expected a string for operator '${comp}'`,
+          });
+        }
+      });
+    });
+  });
+export type BaselineException = z.infer<typeof ExceptionSchema>;
+
+const Counts = z.strictObject({
+  dlopen: z.number().int().nonnegative().optional(),
+  dlsym: z.number().int().nonnegative().optional(),
+  jit: z.number().int().nonnegative().optional(),
+  wx: z.number().int().nonnegative().optional(),
+  anonExec: z.number().int().nonnegative().optional(),
+  rwx: z.number().int().nonnegative().optional(),
+  memload: z.number().int().nonnegative().optional(),
+});
+
+export const LearnedSchema = z.strictObject({
+  /** How many times each behaviour was seen while learning. */
+  counts: Counts,
+  /** ISO 8601 times of the first and last observation. */
+  firstSeen: z.string(),
+  lastSeen: z.string(),
+  /** Number of inputs (captures) the entry was seen in. */
+  inputs: z.number().int().nonnegative().optional(),
+});
+
+export const MatchSchema = z
+  .strictObject({
+    /** Glob (picomatch) on the executable path. */
+    path: Glob.optional(),
+    /** Process name, exact or glob. */
+    name: Glob.optional(),
+    /** Code-signing team id; reserved: the tracer does not report it yet, so such entries never match. */
+    teamId: z.string().min(1).optional(),
+    /** Code-signing identifier; reserved like teamId. */
+    signingId: z.string().min(1).optional(),
+  })
+  .refine((m) => m.path !== undefined || m.name !== undefined || m.teamId !== undefined || m.signingId !== undefined, {
+    message: 'expected at least one of path, name, teamId, signingId',
+  });
+
+export const EntrySchema = z.strictObject({
+  /** Short label used in verdicts; `entries[i]` when absent. */
+  id: z.string().min(1).optional(),
+  match: MatchSchema,
+  dlopen: z.strictObject({ allowed: z.boolean(), libraries: z.array(Glob).optional() }).optional(),
+  dlsym: z.strictObject({ allowed: z.boolean(), symbols: z.array(Glob).optional() }).optional(),
+  jit: z.boolean().optional(),
+  wx: z.boolean().optional(),
+  anonExec: z.boolean().optional(),
+  rwx: z.boolean().optional(),
+  memload: z.boolean().optional(),
+  /** Why this behaviour is legitimate for this process. */
+  note: z.string().min(1, 'expected a note saying why'),
+  learned: LearnedSchema.optional(),
+  exceptions: z.array(ExceptionSchema).optional(),
+});
+export type BaselineEntry = z.infer<typeof EntrySchema>;
+
+export const BaselineSchema = z.strictObject({
+  version: z.literal(1),
+  description: z.string().optional(),
+  /** Which platform the entries were written for; informational. */
+  os: z.enum(['darwin', 'linux', 'any']).optional(),
+  entries: z.array(EntrySchema),
+  /** Exceptions that apply to every process. */
+  exceptions: z.array(ExceptionSchema).optional(),
+});
+export type Baseline = z.infer<typeof BaselineSchema>;
+
+/** A baseline that expects nothing: every behaviour the rules watch is reported. */
+export const EMPTY_BASELINE: Baseline = Object.freeze({ version: 1, entries: [] }) as Baseline;

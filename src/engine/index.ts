@@ -1,0 +1,782 @@
+/**
+ * The detection engine: events in time order -> process table and region
+ * maps -> rules + baseline -> de-duplicated findings, correlation, blind spots.
+ * Hot path rules: no zod, no per-event allocation beyond what a change needs,
+ * a Map lookup per event and a binary search per region question.
+ */
+import { compileBaseline, type CompiledBaseline, type CompiledEntry } from '../baseline/compile.ts';
+import type { Baseline } from '../baseline/schema.ts';
+import type { Diagnostic } from '../protocol/diagnostics.ts';
+import { MAP_FAILED, mmapTraits, PROT_EXEC, type Os } from '../protocol/flags.ts';
+import type { RecordKind, TraceEvent } from '../protocol/registry.ts';
+import { RECORD_KINDS } from '../protocol/registry.ts';
+import { CORRELATION_RULE, RULES } from '../rules/index.ts';
+import { combinedSeverity } from '../rules/correlation.ts';
+import {
+  hex,
+  severityRank,
+  u64,
+  type Behaviour,
+  type Candidate,
+  type ExpectOptions,
+  type MemoryChange,
+  type Rule,
+  type RuleContext,
+  type RuleMeta,
+  type Subject,
+  type Verdict,
+} from '../rules/types.ts';
+import { ProcessTable, type ProcessInfo } from '../state/process-table.ts';
+import { snapshot, type GapFill, type ProtectPiece, type Region } from '../state/region-map.ts';
+import { PLATFORM_BLIND_SPOTS, type BlindSpot } from './blind-spots.ts';
+import { evidenceOf, regionEvidence, type Finding } from './finding.ts';
+
+export type { BlindSpot, BlindSpotKind } from './blind-spots.ts';
+export { PLATFORM_BLIND_SPOTS } from './blind-spots.ts';
+export type { EvidenceEvent, Finding, ProcessIdentity, RegionEvidence } from './finding.ts';
+
+/** Resource bounds. Each has a defined behaviour when reached, reported as a blind spot. */
+export interface EngineLimits {
+  /** Processes kept (default 65536). Full: exited processes are evicted first, then the oldest live ones. */
+  readonly maxProcesses: number;
+  /** Regions per process (default 16384). Full: file-backed, then unknown, then non-executable regions are forgotten. */
+  readonly maxRegionsPerProcess: number;
+  /** Distinct findings (default 10000). Full: new ones are counted, not kept; existing ones still count repeats. */
+  readonly maxFindings: number;
+  /** Events kept as evidence per finding (default 5, the first ones); `count` keeps counting. */
+  readonly maxEvidence: number;
+  /** Examples listed per blind spot (default 10). */
+  readonly maxExamples: number;
+  /** Page size lengths are rounded up to (default 4096, the smallest page on both platforms). */
+  readonly pageSize: number;
+  /** Distinct rules in one process within the window that make a combined finding (default 2). */
+  readonly correlationMinRules: number;
+}
+
+export const DEFAULT_LIMITS: EngineLimits = {
+  maxProcesses: 65536,
+  maxRegionsPerProcess: 16384,
+  maxFindings: 10000,
+  maxEvidence: 5,
+  maxExamples: 10,
+  pageSize: 4096,
+  correlationMinRules: 2,
+};
+
+export interface EngineOptions {
+  /** The baseline that says what is expected (validated; see loadBaseline). */
+  readonly baseline: Baseline;
+  /** Platform of the trace; default: the begin record's, else darwin. */
+  readonly os?: Os;
+  /** Correlation window in ms (default 60000). */
+  readonly windowMs?: number;
+  readonly limits?: Partial<EngineLimits>;
+  /** Called once when a finding is first created (for live display); it keeps being updated afterwards. */
+  readonly onFinding?: (f: Finding) => void;
+}
+
+/** Whatever the parser's summary holds; numbers named `late`/`lateEvents` feed the late-events blind spot. */
+export type ParseSummaryLike = Readonly<Record<string, unknown>>;
+
+export interface NotAttached {
+  readonly pid?: number;
+  readonly name?: string;
+  readonly reason: string;
+}
+
+export interface EngineStats {
+  readonly os: Os;
+  readonly events: number;
+  readonly eventsByKind: Readonly<Partial<Record<RecordKind, number>>>;
+  readonly diagnostics: number;
+  readonly diagnosticsByFamily: Readonly<Record<string, number>>;
+  readonly processes: number;
+  readonly findings: number;
+  readonly findingsBySeverity: Readonly<Record<string, number>>;
+  readonly findingsDropped: number;
+  readonly lateEvents: number;
+  readonly preexistingRegions: number;
+  readonly unattributedSamples: number;
+  readonly invalidAddresses: number;
+  readonly processesEvicted: number;
+  readonly regionsEvicted: number;
+  readonly trailers: Readonly<Record<string, number>>;
+  readonly windowMs: number;
+  readonly limits: EngineLimits;
+  /** First and last event times (ms), null without events. */
+  readonly firstEvent: number | null;
+  readonly lastEvent: number | null;
+}
+
+export interface Report {
+  readonly findings: Finding[];
+  readonly blindSpots: BlindSpot[];
+  readonly stats: EngineStats;
+}
+
+export interface Engine {
+  event(e: TraceEvent): void;
+  diagnostic(d: Diagnostic): void;
+  finish(extra?: { parse?: ParseSummaryLike; notAttached?: readonly NotAttached[] }): Report;
+}
+
+interface ProcCache {
+  matched: CompiledEntry[] | null;
+  verdicts: Map<string, Verdict>;
+  /** rule id -> time of its last finding event and that finding, for correlation. */
+  corr: Map<string, { t: number; f: Finding }> | null;
+}
+
+const NO_PIECES: readonly ProtectPiece[] = [];
+const RWX_BITS = 0x7;
+const VM_PROT_DEFAULT = 0x3;
+
+function procCache(p: ProcessInfo): ProcCache {
+  let c = p.cache as ProcCache | null;
+  if (c === null) {
+    c = { matched: null, verdicts: new Map(), corr: null };
+    p.cache = c;
+  }
+  return c;
+}
+
+/** Create an engine; feed it events in time order (the parser's reorder window does that). */
+export function createEngine(opts: EngineOptions): Engine {
+  const limits: EngineLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const windowMs = opts.windowMs ?? 60_000;
+  const baseline: CompiledBaseline = compileBaseline(opts.baseline);
+  let os: Os = opts.os ?? 'darwin';
+  let osKnown = opts.os !== undefined;
+  const table = new ProcessTable({ maxProcesses: limits.maxProcesses, maxRegionsPerProcess: limits.maxRegionsPerProcess });
+  const page = limits.pageSize;
+
+  // Rules per kind, bound to constants so the hot path never looks a kind up by name.
+  const rulesFor = (k: RecordKind): readonly Rule[] => RULES.filter((r) => r.kinds.includes(k));
+  const R: Record<RecordKind, readonly Rule[]> = Object.fromEntries(RECORD_KINDS.map((k) => [k, rulesFor(k)])) as Record<RecordKind, readonly Rule[]>;
+  const R_SAMPLE = R.sample;
+  const R_MMAP = R.mmap;
+  const R_MPROTECT = R.mprotect;
+  const KIND_INDEX = new Map(RECORD_KINDS.map((k, i) => [k, i]));
+  const kindCounts = new Float64Array(RECORD_KINDS.length);
+  const I_SAMPLE = KIND_INDEX.get('sample')!;
+  const I_MMAP = KIND_INDEX.get('mmap')!;
+  const I_MPROTECT = KIND_INDEX.get('mprotect')!;
+  const bump = (i: number) => {
+    kindCounts[i] = kindCounts[i]! + 1;
+  };
+
+  const findings = new Map<string, Finding>();
+  const order: Finding[] = [];
+  const regionFindings = new Map<string, Finding[]>();
+  let findingsDropped = 0;
+
+  let events = 0;
+  let maxT = -Infinity;
+  let firstT: number | null = null;
+  let lateEvents = 0;
+  const lateExamples: string[] = [];
+  let preexisting = 0;
+  const preexistingExamples: string[] = [];
+  let unattributed = 0;
+  const unattributedExamples: string[] = [];
+  let invalidAddresses = 0;
+  const trailers: Record<string, number> = {};
+
+  let diagnostics = 0;
+  const byFamily: Record<string, number> = {};
+  const dropsByKind = new Map<string, number>();
+  const dropExamples: string[] = [];
+  let probeErrors = 0;
+  const probeErrorExamples: string[] = [];
+  const notAttached: string[] = [];
+  const sip: string[] = [];
+  const tracerErrors: string[] = [];
+  let malformed = 0;
+  const malformedExamples: string[] = [];
+
+  const pushExample = (list: string[], s: string) => {
+    if (list.length < limits.maxExamples) list.push(s);
+  };
+
+  // The context object is reused for every event: rules must not keep it.
+  let cur: ProcessInfo = null as unknown as ProcessInfo;
+  let lastAddr = -1;
+  let lastRegion: Region | null = null;
+  const ctx: { -readonly [K in keyof RuleContext]: RuleContext[K] } & { proc: ProcessInfo } = {
+    os,
+    proc: cur,
+    change: null,
+    region(addr) {
+      if (addr !== lastAddr) {
+        lastAddr = addr;
+        lastRegion = cur.regions.find(addr);
+      }
+      return lastRegion;
+    },
+    memfdName(fd) {
+      return cur.memfds?.get(fd) ?? null;
+    },
+    expect(rule: RuleMeta, behaviour: Behaviour, subject?: Subject, eopts?: ExpectOptions) {
+      const c = procCache(cur);
+      if (c.matched === null) c.matched = baseline.matchProcess(identity(cur));
+      if (subject === undefined && eopts === undefined) {
+        const k = `${rule.id}\0${behaviour}`;
+        let v = c.verdicts.get(k);
+        if (v === undefined) {
+          v = baseline.verdict(c.matched, identity(cur), rule, behaviour);
+          c.verdicts.set(k, v);
+        }
+        return v;
+      }
+      return baseline.verdict(c.matched, identity(cur), rule, behaviour, subject, eopts);
+    },
+  };
+
+  function identity(p: ProcessInfo) {
+    const parent = table.get(p.ppid);
+    return { name: p.name, path: p.path, pname: parent !== undefined && parent !== p ? parent.name : null };
+  }
+
+  function roundLen(len: number): number {
+    return Math.ceil(len / page) * page;
+  }
+
+  /** Start and end of [addr, addr+len) rounded to pages, or null when not exact numbers. */
+  function range(addr: string, len: string): [number, number] | null {
+    const a = u64(addr);
+    const l = u64(len);
+    if (!Number.isFinite(a) || !Number.isFinite(l) || a + l > Number.MAX_SAFE_INTEGER) {
+      invalidAddresses++;
+      return null;
+    }
+    const start = a - (a % page);
+    return [start, start + roundLen(a + l - start)];
+  }
+
+  function protect(p: ProcessInfo, e: TraceEvent & { addr: string; prevProt: number; prevFlags: number; prevAnon: boolean | null }, len: string, prot: number, ok: boolean): MemoryChange {
+    if (!ok) return { op: 'protect', start: 0, end: 0, prot, ok: false, region: null, pieces: NO_PIECES };
+    const r = range(e.addr, len);
+    if (r === null) return { op: 'protect', start: 0, end: 0, prot, ok: false, region: null, pieces: NO_PIECES };
+    let fill: GapFill | null = null;
+    if (e.prevProt >= 0) {
+      // The script tracked this range in its in-kernel table (anonymous writable mappings are not printed).
+      const traits = e.kind === 'mprotect' && e.prevFlags >= 0 ? mmapTraits(e.prevFlags, os) : null;
+      fill = {
+        prot: e.prevProt & RWX_BITS,
+        origin: e.kind === 'vm_protect' ? 'vm_allocate' : 'mmap',
+        anon: e.prevAnon,
+        memfd: false,
+        jit: traits?.jit ?? false,
+        shared: traits?.shared ?? false,
+        fd: -1,
+      };
+    }
+    const pieces = p.regions.protect(r[0], r[1], prot, fill, e.t);
+    for (const piece of pieces) {
+      if (piece.before === null) {
+        preexisting++;
+        pushExample(preexistingExamples, `pid ${p.pid} (${p.name}): ${hex(piece.start)}-${hex(piece.end)} made ${prot & PROT_EXEC ? 'executable' : 'non-executable'} at ${e.ts}`);
+      }
+    }
+    return { op: 'protect', start: r[0], end: r[1], prot, ok: true, region: null, pieces };
+  }
+
+  function map(p: ProcessInfo, addr: string, len: string, attrs: Omit<Region, 'start' | 'end' | 'everWritable' | 'wasWX'>, op: 'map' | 'allocate'): MemoryChange | null {
+    const r = range(addr, len);
+    if (r === null) return null;
+    const region = p.regions.map(r[0], r[1], attrs);
+    return { op, start: r[0], end: r[1], prot: attrs.prot, ok: true, region: region && snapshot(region), pieces: NO_PIECES };
+  }
+
+  function applyState(p: ProcessInfo, e: TraceEvent): MemoryChange | null {
+    switch (e.kind) {
+      case 'mmap': {
+        const prot = e.prot & RWX_BITS;
+        if (e.ret === MAP_FAILED) return { op: 'map', start: 0, end: 0, prot, ok: false, region: null, pieces: NO_PIECES };
+        const memfd = !e.anon && e.fd >= 0 && p.memfds !== null && p.memfds.has(e.fd);
+        return map(
+          p,
+          e.ret,
+          e.len,
+          { prot, origin: 'mmap', anon: e.anon, memfd, jit: e.jit, shared: e.shared, fd: e.anon ? -1 : e.fd, preexisting: false, bytes: null, since: e.t },
+          'map',
+        );
+      }
+      case 'mprotect':
+        return protect(p, e, e.len, e.prot & RWX_BITS, e.ret === 0);
+      case 'vm_protect':
+        // set_maximum changes the ceiling, not the current protection.
+        if (e.setMax !== 0) return null;
+        return protect(p, e, e.size, e.prot & RWX_BITS, e.kr === 0);
+      case 'munmap':
+      case 'vm_deallocate': {
+        const ok = e.kind === 'munmap' ? e.ret === 0 : e.kr === 0;
+        const r = ok ? range(e.addr, e.kind === 'munmap' ? e.len : e.size) : null;
+        if (r !== null) p.regions.unmap(r[0], r[1]);
+        return null;
+      }
+      case 'vm_allocate':
+        if (e.kr !== 0) return null;
+        // vm_allocate gives VM_PROT_DEFAULT (rw-) anonymous memory (reference macos-dtrace.md §2).
+        return map(
+          p,
+          e.addr,
+          e.size,
+          { prot: VM_PROT_DEFAULT, origin: 'vm_allocate', anon: true, memfd: false, jit: false, shared: false, fd: -1, preexisting: false, bytes: null, since: e.t },
+          'allocate',
+        );
+      case 'vm_map':
+        if (e.kr !== 0) return { op: 'map', start: 0, end: 0, prot: e.prot & RWX_BITS, ok: false, region: null, pieces: NO_PIECES };
+        // The trap path maps no memory object: always anonymous (reference macos-dtrace.md §2).
+        return map(
+          p,
+          e.addr,
+          e.size,
+          { prot: e.prot & RWX_BITS, origin: 'vm_map', anon: true, memfd: false, jit: false, shared: false, fd: -1, preexisting: false, bytes: null, since: e.t },
+          'map',
+        );
+      default:
+        return null;
+    }
+  }
+
+  function regionKey(p: ProcessInfo, start: number): string {
+    return `${p.key}:${start}`;
+  }
+
+  function record(rule: RuleMeta, e: TraceEvent, p: ProcessInfo, c: Candidate, change: MemoryChange | null): void {
+    const key = `${rule.id}\0${p.key}\0${c.key}`;
+    let f = findings.get(key);
+    if (f !== undefined) {
+      f.count++;
+      f.lastSeen = e.t;
+      f.lastTs = e.ts;
+      if (f.evidence.length < limits.maxEvidence) f.evidence.push(evidenceOf(e, os));
+      if (severityRank(c.severity) > severityRank(f.severity)) {
+        f.severity = c.severity;
+        f.summary = c.summary;
+      }
+      if (f.ustack === null && e.ustack !== undefined && e.ustack.length > 0) f.ustack = [...e.ustack];
+    } else {
+      if (findings.size >= limits.maxFindings) {
+        findingsDropped++;
+        return;
+      }
+      let region: Region | null = (c.region as Region | null | undefined) ?? null;
+      if (region === null && change !== null && change.ok) region = change.region ?? p.regions.find(change.start);
+      f = {
+        id: `${rule.id}:${p.pid}:${p.key}:${c.key}`,
+        rule: rule.id,
+        name: rule.name,
+        title: rule.title,
+        severity: c.severity,
+        attack: rule.attack,
+        maturity: rule.maturity,
+        summary: c.summary,
+        process: { pid: p.pid, ppid: p.ppid, uid: p.uid, name: p.name, path: p.path, key: p.key },
+        key: c.key,
+        evidence: [evidenceOf(e, os)],
+        region: region !== null ? regionEvidence(region) : null,
+        bytes: region?.bytes ?? (e.kind === 'bytes' ? e.data : null),
+        ustack: e.ustack !== undefined && e.ustack.length > 0 ? [...e.ustack] : null,
+        detail: c.detail ?? {},
+        baseline: c.verdict,
+        count: 1,
+        firstSeen: e.t,
+        lastSeen: e.t,
+        firstTs: e.ts,
+        lastTs: e.ts,
+      };
+      findings.set(key, f);
+      order.push(f);
+      if (region !== null && f.bytes === null) {
+        const rk = regionKey(p, region.start);
+        const list = regionFindings.get(rk);
+        if (list === undefined) regionFindings.set(rk, [f]);
+        else list.push(f);
+      }
+      opts.onFinding?.(f);
+    }
+    if (c.severity !== 'info') correlate(p, rule, f, e);
+  }
+
+  function correlate(p: ProcessInfo, rule: RuleMeta, f: Finding, e: TraceEvent): void {
+    const cache = procCache(p);
+    const corr = (cache.corr ??= new Map());
+    corr.set(rule.id, { t: e.t, f });
+    if (corr.size < limits.correlationMinRules) return;
+    const members: Finding[] = [];
+    for (const m of corr.values()) if (m.t >= e.t - windowMs) members.push(m.f);
+    if (members.length < limits.correlationMinRules) return;
+    const key = `${CORRELATION_RULE.id}\0${p.key}`;
+    const severity = combinedSeverity(members.map((m) => m.severity));
+    const names = members.map((m) => m.name).sort();
+    let combined = findings.get(key);
+    if (combined === undefined) {
+      if (findings.size >= limits.maxFindings) {
+        findingsDropped++;
+        return;
+      }
+      combined = {
+        id: `${CORRELATION_RULE.id}:${p.pid}:${p.key}`,
+        rule: CORRELATION_RULE.id,
+        name: CORRELATION_RULE.name,
+        title: CORRELATION_RULE.title,
+        severity,
+        attack: [...new Set(members.flatMap((m) => m.attack))],
+        maturity: CORRELATION_RULE.maturity,
+        summary: `${names.length} distinct rules within ${windowMs / 1000} s: ${names.join(', ')}`,
+        process: { pid: p.pid, ppid: p.ppid, uid: p.uid, name: p.name, path: p.path, key: p.key },
+        key: 'process',
+        evidence: [evidenceOf(e, os)],
+        region: null,
+        bytes: null,
+        ustack: null,
+        detail: { rules: names, windowMs },
+        baseline: { expected: false, entry: null, reason: 'each member finding carries its own baseline verdict' },
+        count: 1,
+        firstSeen: Math.min(...members.map((m) => m.firstSeen)),
+        lastSeen: e.t,
+        firstTs: members.reduce((a, m) => (m.firstSeen < a.t ? { t: m.firstSeen, ts: m.firstTs } : a), { t: Infinity, ts: e.ts }).ts,
+        lastTs: e.ts,
+        related: members.map((m) => m.id),
+      };
+      findings.set(key, combined);
+      order.push(combined);
+      opts.onFinding?.(combined);
+      return;
+    }
+    combined.count++;
+    combined.lastSeen = e.t;
+    combined.lastTs = e.ts;
+    if (combined.evidence.length < limits.maxEvidence) combined.evidence.push(evidenceOf(e, os));
+    if (severityRank(severity) > severityRank(combined.severity)) combined.severity = severity;
+    const related = combined.related!;
+    let grew = false;
+    for (const m of members) {
+      if (!related.includes(m.id)) {
+        related.push(m.id);
+        grew = true;
+      }
+    }
+    if (grew) {
+      const all = [...new Set([...(combined.detail.rules as readonly string[]), ...names])].sort();
+      combined.detail = { rules: all, windowMs };
+      combined.summary = `${all.length} distinct rules within ${windowMs / 1000} s: ${all.join(', ')}`;
+      (combined as { attack: readonly string[] }).attack = [...new Set([...combined.attack, ...members.flatMap((m) => m.attack)])];
+    }
+  }
+
+  function event(e: TraceEvent): void {
+    events++;
+    if (e.t < maxT) {
+      lateEvents++;
+      if (lateExamples.length < limits.maxExamples) lateExamples.push(`line ${e.line}: ${e.kind} at ${e.ts}`);
+    } else {
+      maxT = e.t;
+    }
+    if (firstT === null) firstT = e.t;
+    if (e.kind === 'begin') {
+      bump(KIND_INDEX.get('begin')!);
+      if (!osKnown && (e.os === 'darwin' || e.os === 'linux')) {
+        os = e.os;
+        ctx.os = os;
+        osKnown = true;
+      }
+      return;
+    }
+    if (e.kind === 'trailer') {
+      bump(KIND_INDEX.get('trailer')!);
+      trailers[e.counter] = (trailers[e.counter] ?? 0) + e.value;
+      return;
+    }
+    let p = table.ensure(e.pid, e.ppid, e.uid, e.comm, e.t, e.ts);
+    // On Linux comm is per thread; only the main thread's comm names the process. macOS execname is per process.
+    if (p.name !== e.comm && (os === 'darwin' || e.tid === e.pid)) {
+      p.name = e.comm;
+      const c = p.cache as ProcCache | null;
+      if (c !== null) {
+        c.matched = null;
+        c.verdicts.clear();
+      }
+    }
+    let change: MemoryChange | null = null;
+    let rules: readonly Rule[];
+    switch (e.kind) {
+      case 'exec':
+        bump(KIND_INDEX.get('exec')!);
+        p = table.exec(p, e.path, e.comm, e.t, e.ts);
+        rules = R.exec;
+        break;
+      case 'fork':
+        bump(KIND_INDEX.get('fork')!);
+        table.fork(p, e.child, e.t, e.ts);
+        return;
+      case 'exit':
+        bump(KIND_INDEX.get('exit')!);
+        table.exit(p, e.status, e.t);
+        return;
+      case 'memfd':
+        bump(KIND_INDEX.get('memfd')!);
+        if (e.fd >= 0) (p.memfds ??= new Map()).set(e.fd, e.name);
+        return;
+      case 'bytes': {
+        bump(KIND_INDEX.get('bytes')!);
+        rules = R.bytes;
+        const a = u64(e.addr);
+        if (Number.isNaN(a)) {
+          invalidAddresses++;
+          break;
+        }
+        const r = p.regions.setBytes(a, e.data);
+        if (r !== null) {
+          const list = regionFindings.get(regionKey(p, r.start));
+          if (list !== undefined) {
+            for (const f of list) if (f.bytes === null) f.bytes = e.data;
+            regionFindings.delete(regionKey(p, r.start));
+          }
+        }
+        break;
+      }
+      case 'sample': {
+        bump(I_SAMPLE);
+        rules = R_SAMPLE;
+        const pc = u64(e.pc);
+        if (pc > 0) {
+          const r = p.regions.find(pc);
+          lastAddr = pc;
+          lastRegion = r;
+          if (r === null || r.anon === null) {
+            unattributed++;
+            if (unattributedExamples.length < limits.maxExamples) unattributedExamples.push(`pid ${p.pid} (${p.name}) pc ${e.pc}`);
+          }
+        }
+        break;
+      }
+      case 'mmap':
+        bump(I_MMAP);
+        rules = R_MMAP;
+        change = applyState(p, e);
+        break;
+      case 'mprotect':
+        bump(I_MPROTECT);
+        rules = R_MPROTECT;
+        change = applyState(p, e);
+        break;
+      default:
+        bump(KIND_INDEX.get(e.kind)!);
+        rules = R[e.kind];
+        change = applyState(p, e);
+    }
+    if (rules.length === 0) return;
+    cur = p;
+    ctx.proc = p;
+    ctx.change = change;
+    if (e.kind !== 'sample') lastAddr = -1;
+    for (const rule of rules) {
+      const cands = rule.match(e, ctx);
+      if (cands === null) continue;
+      for (const c of cands) record(rule, e, p, c, change);
+    }
+    lastAddr = -1;
+  }
+
+  function diagnostic(d: Diagnostic): void {
+    diagnostics++;
+    byFamily[d.family] = (byFamily[d.family] ?? 0) + 1;
+    const data = d.data;
+    switch (d.family) {
+      case 'drops': {
+        const n = typeof data.count === 'number' ? data.count : Number(data.count ?? 0);
+        const k = String(data.dropKind ?? 'unknown');
+        dropsByKind.set(k, (dropsByKind.get(k) ?? 0) + (Number.isFinite(n) ? n : 0));
+        pushExample(dropExamples, d.text);
+        break;
+      }
+      case 'probe_error':
+        probeErrors++;
+        pushExample(probeErrorExamples, d.text);
+        break;
+      case 'grab_failed':
+      case 'exec_failed':
+      case 'invalid_pid':
+        notAttached.push(d.text);
+        break;
+      case 'pid_notice':
+        if (/unobservable|set-id/.test(d.text)) notAttached.push(d.text);
+        break;
+      case 'sip_notice':
+      case 'sip_restricted':
+        sip.push(d.text);
+        break;
+      case 'privileges':
+      case 'compile_error':
+      case 'enable_failed':
+      case 'no_probes':
+      case 'aborted':
+      case 'option_failed':
+      case 'output_failed':
+      case 'tracer_error':
+        tracerErrors.push(d.text);
+        break;
+      case 'parse_error':
+        malformed++;
+        pushExample(malformedExamples, `line ${d.line}: ${String(data.reason ?? d.text)}`);
+        break;
+      default:
+        break;
+    }
+  }
+
+  function finish(extra?: { parse?: ParseSummaryLike; notAttached?: readonly NotAttached[] }): Report {
+    const blind: BlindSpot[] = [];
+    const ex = (list: readonly string[]) => list.slice(0, limits.maxExamples);
+    if (dropsByKind.size > 0) {
+      let total = 0;
+      const parts: string[] = [];
+      for (const [k, n] of dropsByKind) {
+        total += n;
+        parts.push(`${k}: ${n}`);
+      }
+      blind.push({
+        kind: 'drops',
+        title: 'the tracer dropped data',
+        detail: `Events were lost in the tracer's buffers (${parts.join(', ')}); findings may be missing and region state may be stale.`,
+        count: total,
+        examples: ex(dropExamples),
+      });
+    }
+    if (probeErrors > 0) {
+      blind.push({
+        kind: 'probe_errors',
+        title: 'probe errors',
+        detail: 'Probe actions faulted (reference macos-dtrace.md §3, §5): the records those firings would have printed are missing.',
+        count: probeErrors,
+        examples: ex(probeErrorExamples),
+      });
+    }
+    const na = [...notAttached, ...(extra?.notAttached ?? []).map((n) => `${n.pid !== undefined ? `pid ${n.pid}` : ''}${n.name !== undefined ? ` ${n.name}` : ''}: ${n.reason}`.trim())];
+    if (na.length > 0) {
+      blind.push({
+        kind: 'not_attached',
+        title: 'processes that could not be traced',
+        detail: 'The tracer could not attach to or start these processes (restricted entitlements, translated or SIP-protected binaries): nothing they did is in the trace.',
+        count: na.length,
+        examples: ex(na),
+      });
+    }
+    if (sip.length > 0) {
+      blind.push({
+        kind: 'sip',
+        title: 'System Integrity Protection restricts DTrace',
+        detail: 'With SIP on, kernel reads fault, fbt probes are absent and restricted processes cannot be instrumented (reference macos-dtrace.md §6).',
+        count: sip.length,
+        examples: ex(sip),
+      });
+    }
+    if (tracerErrors.length > 0) {
+      blind.push({ kind: 'tracer_errors', title: 'tracer errors', detail: 'The tracer reported errors: parts of the script may not have run.', count: tracerErrors.length, examples: ex(tracerErrors) });
+    }
+    if (malformed > 0) {
+      blind.push({ kind: 'malformed_records', title: 'malformed records', detail: 'Record lines that could not be decoded were skipped.', count: malformed, examples: ex(malformedExamples) });
+    }
+    if (preexisting > 0) {
+      blind.push({
+        kind: 'preexisting_regions',
+        title: 'regions mapped before tracing began',
+        detail: 'Protection changes touched memory the trace never saw mapped and the script did not track: its origin (anonymous or file) and previous protection are unknown, so W→X cannot be judged there.',
+        count: preexisting,
+        examples: ex(preexistingExamples),
+      });
+    }
+    if (unattributed > 0) {
+      blind.push({
+        kind: 'unattributed_samples',
+        title: 'samples outside known regions',
+        detail: 'Execution samples whose PC lies in no region the trace saw mapped (main executable, dyld shared cache, ld.so, images mapped before tracing): they cannot be judged unless the tracer named no module for them.',
+        count: unattributed,
+        examples: ex(unattributedExamples),
+      });
+    }
+    const parseLate = numberField(extra?.parse, "late") ?? numberField(extra?.parse, "lateEvents") ?? 0;
+    // The parser counts what its window delivered late; the engine sees the same events out of order, so take the larger.
+    const late = Math.max(lateEvents, parseLate);
+    if (late > 0) {
+      blind.push({
+        kind: 'late_events',
+        title: 'events arrived later than the reorder window',
+        detail: 'Some events reached the engine out of time order: state changes they carry were applied late, which can hide or misplace findings. Widen the reorder window or use -x temporal.',
+        count: late,
+        examples: ex(lateExamples),
+      });
+    }
+    const limitParts: string[] = [];
+    if (table.evictedLive > 0) limitParts.push(`${table.evictedLive} live processes forgotten (maxProcesses ${limits.maxProcesses})`);
+    if (table.regionCounter.evicted > 0) limitParts.push(`${table.regionCounter.evicted} regions forgotten (maxRegionsPerProcess ${limits.maxRegionsPerProcess})`);
+    if (findingsDropped > 0) limitParts.push(`${findingsDropped} new findings not kept (maxFindings ${limits.maxFindings})`);
+    if (invalidAddresses > 0) limitParts.push(`${invalidAddresses} events with addresses beyond 2^53 ignored for region tracking`);
+    if (limitParts.length > 0) {
+      blind.push({ kind: 'limits', title: 'engine limits reached', detail: limitParts.join('; '), count: table.evictedLive + table.regionCounter.evicted + findingsDropped + invalidAddresses, examples: [] });
+    }
+    const counters = Object.entries(trailers).filter(([k, v]) => v > 0 && /drop|lost|full|overflow|miss/i.test(k));
+    if (counters.length > 0) {
+      blind.push({
+        kind: 'script_counters',
+        title: "the script's own loss counters are not zero",
+        detail: counters.map(([k, v]) => `${k}=${v}`).join(', '),
+        count: counters.reduce((a, [, v]) => a + v, 0),
+        examples: [],
+      });
+    }
+    for (const ps of PLATFORM_BLIND_SPOTS[os]) blind.push({ kind: 'platform', title: ps.title, detail: ps.detail, count: null, examples: [] });
+
+    const bySev: Record<string, number> = {};
+    for (const f of order) bySev[f.severity] = (bySev[f.severity] ?? 0) + 1;
+    return {
+      findings: [...order],
+      blindSpots: blind,
+      stats: {
+        os,
+        events,
+        eventsByKind: Object.fromEntries(RECORD_KINDS.map((k, i) => [k, kindCounts[i]!]).filter(([, n]) => (n as number) > 0)),
+        diagnostics,
+        diagnosticsByFamily: { ...byFamily },
+        processes: table.created,
+        findings: order.length,
+        findingsBySeverity: bySev,
+        findingsDropped,
+        lateEvents: late,
+        preexistingRegions: preexisting,
+        unattributedSamples: unattributed,
+        invalidAddresses,
+        processesEvicted: table.evictedLive + table.evictedExited,
+        regionsEvicted: table.regionCounter.evicted,
+        trailers: { ...trailers },
+        windowMs,
+        limits,
+        firstEvent: firstT,
+        lastEvent: Number.isFinite(maxT) ? maxT : null,
+      },
+    };
+  }
+
+  return { event, diagnostic, finish };
+}
+
+function numberField(o: ParseSummaryLike | undefined, k: string): number | null {
+  const v = o?.[k];
+  return typeof v === 'number' && Number.isFinite(v) ? v : null;
+}
+
+/** Run a whole event list through a fresh engine (tests, replay of small traces). */
+export function runEngine(
+  events: Iterable<TraceEvent>,
+  diagnostics: Iterable<Diagnostic>,
+  opts: EngineOptions,
+  extra?: { parse?: ParseSummaryLike; notAttached?: readonly NotAttached[] },
+): Report {
+  const engine = createEngine(opts);
+  for (const d of diagnostics) engine.diagnostic(d);
+  for (const e of events) engine.event(e);
+  return engine.finish(extra);
+}

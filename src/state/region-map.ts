@@ -1,0 +1,307 @@
+/**
+ * Per-process map of memory regions: a sorted array of non-overlapping
+ * half-open intervals, searched by binary search. Neither DTrace's syscall
+ * provider nor bpftrace gives a region's previous protection, so we keep it
+ * ourselves (reference peers.md, "What this implies" 1).
+ */
+import { PROT_EXEC, PROT_WRITE } from '../protocol/flags.ts';
+
+/** How a region came to be known. `unknown`: it existed before tracing began. */
+export type RegionOrigin = 'mmap' | 'vm_allocate' | 'vm_map' | 'unknown';
+
+export interface RegionAttrs {
+  /** Current protection, rwx bits only. */
+  prot: number;
+  origin: RegionOrigin;
+  /** true anonymous, false file-backed (memfd included), null when not known. */
+  anon: boolean | null;
+  /** Backed by a memfd_create file (Linux fileless). */
+  memfd: boolean;
+  /** Mapped with MAP_JIT (macOS). */
+  jit: boolean;
+  shared: boolean;
+  /** File descriptor the mapping came from, -1 for anonymous or unknown. */
+  fd: number;
+  /** Was writable at some point while traced. */
+  everWritable: boolean;
+  /** Was writable and executable at the same time while traced. */
+  wasWX: boolean;
+  /** Existed before tracing began; its history is unknown. */
+  preexisting: boolean;
+  /** First bytes (hex) captured when the region became executable; belongs to `start`. */
+  bytes: string | null;
+  /** Time (ms) the region, or this piece of it, was first seen. Not part of equality. */
+  since: number;
+}
+
+export interface Region extends RegionAttrs {
+  start: number;
+  end: number;
+}
+
+/** A read-only copy of a region handed to rules and findings. */
+export type RegionSnapshot = Readonly<Region>;
+
+/** One piece of a protect range and what it was before the change. */
+export interface ProtectPiece {
+  readonly start: number;
+  readonly end: number;
+  /** Attributes before the change; null when the piece was never seen (pre-existing, unknown). */
+  readonly before: Readonly<RegionAttrs> | null;
+  /** The before-state came from the script's in-kernel table (prevProt), not from our own map. */
+  readonly fromScript: boolean;
+}
+
+/** Attributes for gaps a protect covers that the script knew about (prevProt/prevFlags). */
+export type GapFill = Omit<RegionAttrs, 'prot' | 'since' | 'bytes' | 'preexisting' | 'everWritable' | 'wasWX'> & {
+  prot: number;
+};
+
+function sameAttrs(a: Region, b: Region): boolean {
+  return (
+    a.prot === b.prot &&
+    a.origin === b.origin &&
+    a.anon === b.anon &&
+    a.memfd === b.memfd &&
+    a.jit === b.jit &&
+    a.shared === b.shared &&
+    a.fd === b.fd &&
+    a.everWritable === b.everWritable &&
+    a.wasWX === b.wasWX &&
+    a.preexisting === b.preexisting
+  );
+}
+
+function copy(r: Region): Region {
+  return { ...r };
+}
+
+/** Eviction order when a map is full: the regions least useful to the rules go first. */
+function evictionRank(r: Region): number {
+  if (r.anon === false && !r.memfd) return 0; // file-backed images
+  if (r.origin === 'unknown') return 1;
+  if (!(r.prot & PROT_EXEC)) return 2;
+  return 3;
+}
+
+export class RegionMap {
+  private regions: Region[] = [];
+  /**
+   * @param maxRegions regions kept before the least useful are forgotten
+   * @param counter shared tally of forgotten regions (one per engine), so the report can say so
+   */
+  constructor(
+    readonly maxRegions = 65536,
+    readonly counter: { evicted: number; overflows: number } = { evicted: 0, overflows: 0 },
+  ) {}
+
+  get size(): number {
+    return this.regions.length;
+  }
+
+  /** All regions in address order (live objects: do not mutate). */
+  all(): readonly Region[] {
+    return this.regions;
+  }
+
+  /** Index of the first region whose end is above addr (ends are sorted, as regions never overlap). */
+  private firstEndAbove(addr: number): number {
+    const rs = this.regions;
+    let lo = 0;
+    let hi = rs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (rs[mid]!.end > addr) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /** The region holding addr, or null. */
+  find(addr: number): Region | null {
+    const i = this.firstEndAbove(addr);
+    const r = this.regions[i];
+    return r !== undefined && r.start <= addr ? r : null;
+  }
+
+  /** Ensure a region boundary at addr, splitting the region that straddles it. */
+  private splitAt(addr: number): void {
+    const i = this.firstEndAbove(addr);
+    const r = this.regions[i];
+    if (r === undefined || r.start >= addr) return;
+    const right = copy(r);
+    right.start = addr;
+    right.bytes = null;
+    r.end = addr;
+    this.regions.splice(i + 1, 0, right);
+  }
+
+  /** Merge equal neighbours among indices lo..hi (inclusive, clamped). */
+  private mergeRange(lo: number, hi: number): void {
+    const rs = this.regions;
+    let i = Math.max(0, lo);
+    let last = Math.min(hi, rs.length - 1);
+    while (i < last) {
+      const a = rs[i]!;
+      const b = rs[i + 1]!;
+      if (a.end === b.start && b.bytes === null && sameAttrs(a, b)) {
+        a.end = b.end;
+        if (b.since < a.since) a.since = b.since;
+        rs.splice(i + 1, 1);
+        last--;
+      } else {
+        i++;
+      }
+    }
+  }
+
+  /** A new mapping over [start, end): replaces whatever was there (as mmap and MAP_FIXED do). */
+  map(start: number, end: number, attrs: Omit<RegionAttrs, 'everWritable' | 'wasWX'> & Partial<RegionAttrs>): Region | null {
+    if (!(end > start)) return null;
+    this.splitAt(start);
+    this.splitAt(end);
+    const i = this.firstEndAbove(start);
+    let j = i;
+    while (j < this.regions.length && this.regions[j]!.start < end) j++;
+    const w = (attrs.prot & PROT_WRITE) !== 0;
+    const x = (attrs.prot & PROT_EXEC) !== 0;
+    const region: Region = {
+      ...attrs,
+      everWritable: (attrs.everWritable ?? false) || w,
+      wasWX: (attrs.wasWX ?? false) || (w && x),
+      start,
+      end,
+    };
+    this.regions.splice(i, j - i, region);
+    this.mergeRange(i - 1, i + 1);
+    this.enforceLimit();
+    return this.find(start);
+  }
+
+  /** Remove [start, end). Returns the number of bytes that were tracked there. */
+  unmap(start: number, end: number): number {
+    if (!(end > start)) return 0;
+    this.splitAt(start);
+    this.splitAt(end);
+    const i = this.firstEndAbove(start);
+    let j = i;
+    let bytes = 0;
+    while (j < this.regions.length && this.regions[j]!.start < end) {
+      bytes += this.regions[j]!.end - this.regions[j]!.start;
+      j++;
+    }
+    this.regions.splice(i, j - i);
+    return bytes;
+  }
+
+  /**
+   * Change the protection of [start, end). Gaps (never seen) become regions:
+   * with `fill` when the script's in-kernel table knew the range, else
+   * `unknown`/pre-existing. Returns every piece with its state before.
+   */
+  protect(start: number, end: number, prot: number, fill: GapFill | null, t: number): ProtectPiece[] {
+    const pieces: ProtectPiece[] = [];
+    if (!(end > start)) return pieces;
+    this.splitAt(start);
+    this.splitAt(end);
+    const rs = this.regions;
+    let i = this.firstEndAbove(start);
+    const first = i;
+    let cursor = start;
+    const w = (prot & PROT_WRITE) !== 0;
+    const wx = w && (prot & PROT_EXEC) !== 0;
+    while (cursor < end) {
+      const r = rs[i];
+      if (r === undefined || r.start > cursor) {
+        // A gap from cursor to the next region (or to end).
+        const gapEnd = r === undefined ? end : Math.min(r.start, end);
+        const gap: Region = fill
+          ? {
+              ...fill,
+              preexisting: false,
+              everWritable: (fill.prot & PROT_WRITE) !== 0,
+              wasWX: (fill.prot & (PROT_WRITE | PROT_EXEC)) === (PROT_WRITE | PROT_EXEC),
+              bytes: null,
+              since: t,
+              start: cursor,
+              end: gapEnd,
+            }
+          : {
+              prot,
+              origin: 'unknown',
+              anon: null,
+              memfd: false,
+              jit: false,
+              shared: false,
+              fd: -1,
+              everWritable: false,
+              wasWX: false,
+              preexisting: true,
+              bytes: null,
+              since: t,
+              start: cursor,
+              end: gapEnd,
+            };
+        pieces.push({ start: cursor, end: gapEnd, before: fill ? { ...gap } : null, fromScript: fill !== null });
+        gap.prot = prot;
+        gap.everWritable ||= w;
+        gap.wasWX ||= wx;
+        rs.splice(i, 0, gap);
+        i++;
+        cursor = gapEnd;
+        continue;
+      }
+      pieces.push({ start: r.start, end: r.end, before: { ...r }, fromScript: false });
+      r.prot = prot;
+      r.everWritable ||= w;
+      r.wasWX ||= wx;
+      cursor = r.end;
+      i++;
+    }
+    this.mergeRange(first - 1, i);
+    this.enforceLimit();
+    return pieces;
+  }
+
+  /** Record the first bytes of the region starting at addr (splitting if addr is inside one). */
+  setBytes(addr: number, data: string): Region | null {
+    if (this.find(addr) === null) return null;
+    this.splitAt(addr);
+    const r = this.find(addr)!;
+    r.bytes = data;
+    return r;
+  }
+
+  clear(): void {
+    this.regions = [];
+  }
+
+  /** A copy of this map, as fork gives the child. */
+  clone(): RegionMap {
+    const m = new RegionMap(this.maxRegions, this.counter);
+    m.regions = this.regions.map(copy);
+    return m;
+  }
+
+  /** Drop regions down to 90% of the limit, least useful first, so the cost is paid rarely. */
+  private enforceLimit(): void {
+    if (this.regions.length <= this.maxRegions) return;
+    const target = Math.max(0, Math.floor(this.maxRegions * 0.9));
+    let excess = this.regions.length - target;
+    this.counter.overflows++;
+    for (let rank = 0; rank <= 3 && excess > 0; rank++) {
+      const keep: Region[] = [];
+      for (const r of this.regions) {
+        if (excess > 0 && evictionRank(r) === rank) excess--;
+        else keep.push(r);
+      }
+      this.counter.evicted += this.regions.length - keep.length;
+      this.regions = keep;
+    }
+  }
+}
+
+/** A frozen copy for evidence. */
+export function snapshot(r: Region): RegionSnapshot {
+  return { ...r };
+}

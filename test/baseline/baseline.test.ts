@@ -1,0 +1,220 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import {
+  BaselineError,
+  compileBaseline,
+  defaultBaselinePath,
+  diffBaselines,
+  escapeGlob,
+  formatDiff,
+  learnBaseline,
+  loadBaseline,
+  mergeBaselines,
+  parseBaseline,
+  registerBaselineCommands,
+  validateBaseline,
+  type Baseline,
+} from '../../src/baseline/index.ts';
+import { runEngine } from '../../src/engine/index.ts';
+import { parseText } from '../../src/parse/index.ts';
+import type { TraceEvent } from '../../src/protocol/registry.ts';
+import { NONCE, TraceBuilder } from '../fixtures/rules/builder.ts';
+import { FIXTURES } from '../fixtures/rules/make-fixtures.ts';
+import { makeDemo } from '../fixtures/demo/make-demo.ts';
+import { signature } from '../rules/helpers.ts';
+
+const good = { version: 1, entries: [{ match: { name: 'node' }, jit: true, note: 'V8' }] };
+
+function errorOf(f: () => unknown): BaselineError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(BaselineError);
+    return e as BaselineError;
+  }
+  throw new Error('did not throw');
+}
+
+describe('baseline loading', () => {
+  it('accepts a valid baseline', () => {
+    expect(validateBaseline(good, 'x.json').entries[0]!.jit).toBe(true);
+  });
+
+  it('names the file and the JSON path of the bad value', () => {
+    const bad = { version: 1, entries: [good.entries[0], good.entries[0], good.entries[0], { match: { name: 'x' }, note: 'n', dlopen: { allowed: true, libraries: [3] } }] };
+    const e = errorOf(() => validateBaseline(bad, 'baselines/x.json'));
+    expect(e.message).toMatchInlineSnapshot(`"baselines/x.json: entries[3].dlopen.libraries[0]: expected string, received number"`);
+    expect(e.name).toBe('BaselineError');
+    expect(e.cause).toBeDefined();
+  });
+
+  it('rejects unknown keys, wrong versions, empty matches and missing notes', () => {
+    expect(errorOf(() => validateBaseline({ version: 2, entries: [] }, 'a.json')).message).toMatch(/^a\.json: version: expected 1/);
+    expect(errorOf(() => validateBaseline({ version: 1, entries: [{ match: {}, note: 'n' }] }, 'a.json')).message).toContain('entries[0].match: expected at least one of');
+    expect(errorOf(() => validateBaseline({ version: 1, entries: [{ match: { name: 'x' } }] }, 'a.json')).message).toContain('entries[0].note');
+    expect(errorOf(() => validateBaseline({ version: 1, entries: [{ match: { name: 'x' }, note: 'n', jitt: true }] }, 'a.json')).message).toContain('entries[0]: Unrecognized key');
+  });
+
+  it('checks exception shapes', () => {
+    const ex = { name: 'e', fields: ['rule', 'lib.path'], comps: ['=', 'in'], values: [['LT-001', '/x']] };
+    const e = errorOf(() => validateBaseline({ version: 1, entries: [], exceptions: [ex] }, 'a.json'));
+    expect(e.message).toBe("a.json: exceptions[0].values[0][1]: expected a list of strings for operator 'in'");
+  });
+
+  it('rejects prototype-pollution keys', () => {
+    const text = '{"version":1,"entries":[{"match":{"name":"x"},"note":"n","__proto__":{"polluted":true}}]}';
+    expect(errorOf(() => parseBaseline(text, 'p.json')).message).toBe("p.json: entries[0].__proto__: forbidden key '__proto__'");
+    expect(errorOf(() => parseBaseline('{"version":1,"entries":[],"constructor":{}}', 'p.json')).message).toContain("forbidden key 'constructor'");
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('reports unreadable files and bad JSON with the file name', () => {
+    expect(errorOf(() => loadBaseline('/nonexistent/b.json')).message).toMatch(/^\/nonexistent\/b\.json: cannot read/);
+    expect(errorOf(() => parseBaseline('{', 'b.json')).message).toMatch(/^b\.json: invalid JSON/);
+  });
+
+  it('the shipped baselines are valid and every entry says why', () => {
+    for (const os of ['darwin', 'linux'] as const) {
+      const b = loadBaseline(defaultBaselinePath(os));
+      expect(b.entries.length).toBeGreaterThan(5);
+      for (const e of b.entries) expect(e.note.length).toBeGreaterThan(20);
+      const ids = b.entries.map((e) => e.id);
+      expect(new Set(ids).size).toBe(ids.length);
+    }
+  });
+
+  it('the macOS baseline knows browsers, JITs and developer tools by their process names', () => {
+    const c = compileBaseline(loadBaseline(defaultBaselinePath('darwin')));
+    const m = (name: string) => c.matchProcess({ name, path: null, pname: null }).map((e) => e.label);
+    expect(m('com.apple.WebKit.WebContent')).toEqual(['safari-webcontent']);
+    expect(m('Google Chrome Helper (Renderer)')).toContain('chrome-helpers');
+    expect(m('Slack Helper (Renderer)')).toEqual(['electron-renderer']);
+    expect(m('Slack Helper (GPU)')).toEqual(['electron-gpu-plugin']);
+    expect(m('Slack Helper')).toEqual([]);
+    expect(m('lldb-rpc-server')).toEqual(['lldb']);
+    expect(m('osascript')).toEqual(['osascript']);
+    expect(m('Finder')).toEqual([]);
+  });
+
+  it('matches truncated process names and escaped literal globs', () => {
+    const c = compileBaseline({ version: 1, entries: [{ match: { name: 'Isolated Web Content' }, note: 'n' }, { match: { path: escapeGlob('/Apps/A (1)/b[2]') }, note: 'n' }] });
+    expect(c.matchProcess({ name: 'Isolated Web Co', path: null, pname: null })).toHaveLength(1);
+    expect(c.matchProcess({ name: 'Isolated', path: null, pname: null })).toHaveLength(0);
+    expect(c.matchProcess({ name: 'x', path: '/Apps/A (1)/b[2]', pname: null })).toHaveLength(1);
+    expect(c.matchProcess({ name: 'x', path: '/Apps/A 1/b2', pname: null })).toHaveLength(0);
+  });
+
+  it('entries needing signing identities never match yet', () => {
+    const c = compileBaseline({ version: 1, entries: [{ match: { name: 'x', teamId: 'ABCDE12345' }, note: 'n' }] });
+    expect(c.matchProcess({ name: 'x', path: null, pname: null })).toHaveLength(0);
+  });
+});
+
+async function eventsOf(text: string): Promise<TraceEvent[]> {
+  return (await parseText(text, { nonce: NONCE })).events;
+}
+
+async function* iter(events: TraceEvent[]): AsyncIterable<TraceEvent> {
+  yield* events;
+}
+
+describe('learning', () => {
+  it('a trace learned as a baseline gives no findings against it; one added behaviour gives exactly that finding', async () => {
+    const traces = [...Object.values(FIXTURES).map((m) => m()), makeDemo()];
+    for (const text of traces) {
+      const events = await eventsOf(text);
+      const learned = await learnBaseline([iter(events)]);
+      const before = runEngine(events, [], { baseline: { version: 1, entries: [] } });
+      const after = runEngine(events, [], { baseline: learned });
+      expect(signature(after), text.slice(0, 200)).toEqual([]);
+      if (before.findings.length > 0) expect(learned.entries.length).toBeGreaterThan(0);
+    }
+    // The same behaviour plus one atypical dlsym by a learned process.
+    const base = makeDemo();
+    const learned = await learnBaseline([iter(await eventsOf(base))]);
+    const extra = new TraceBuilder('darwin', 1_767_225_700_000_000_000n)
+      .rec({ pid: 710, ppid: 650, uid: 501, comm: 'updater' }, 'exec', { path: '/private/tmp/.u/updater' })
+      .rec({ pid: 710, ppid: 650, uid: 501, comm: 'updater' }, 'dlsym', { handle: 0xfffffffffffffffen, symbol: 'task_for_pid', ret: 0x18c000000 })
+      .text();
+    const events = [...(await eventsOf(base)), ...(await eventsOf(extra))];
+    const r = runEngine(events, [], { baseline: learned });
+    expect(signature(r)).toEqual(['LT-002:high']);
+    expect(r.findings[0]!.baseline.reason).toMatch(/^entries\[\d+\] matches updater \(\/private\/tmp\/\.u\/updater\) but does not allow dlsym of task_for_pid$/);
+  });
+
+  it('records learned counts and times, and merges into a base', async () => {
+    const events = await eventsOf(FIXTURES['anon-exec.fire']!());
+    const base: Baseline = { version: 1, entries: [{ match: { path: '/home/user/loader' }, note: 'hand-written', dlopen: { allowed: true } }] };
+    const learned = await learnBaseline([iter(events)], { base, note: 'lab capture 1' });
+    expect(learned.entries).toHaveLength(1);
+    expect(learned.entries[0]).toMatchObject({ note: 'hand-written; lab capture 1', dlopen: { allowed: true }, anonExec: true });
+    expect(learned.entries[0]!.learned).toMatchObject({ counts: { anonExec: 3 }, firstSeen: '2026-01-01T00:00:00.008Z', inputs: 1 });
+  });
+});
+
+describe('merge and diff', () => {
+  const a: Baseline = { version: 1, entries: [{ match: { name: 'a' }, note: 'a', dlopen: { allowed: true, libraries: ['/x/**'] } }, { match: { name: 'gone' }, note: 'g' }] };
+  const b: Baseline = { version: 1, entries: [{ match: { name: 'a' }, note: 'a', dlopen: { allowed: true, libraries: ['/y/**'] }, jit: true }, { match: { name: 'new' }, note: 'n' }] };
+
+  it('merge unions what same-identity entries allow', () => {
+    const m = mergeBaselines(a, b);
+    expect(m.entries.map((e) => e.match.name)).toEqual(['a', 'gone', 'new']);
+    expect(m.entries[0]).toMatchObject({ dlopen: { allowed: true, libraries: ['/x/**', '/y/**'] }, jit: true });
+    const any = mergeBaselines(a, { version: 1, entries: [{ match: { name: 'a' }, note: 'a', dlopen: { allowed: true } }] });
+    expect(any.entries[0]!.dlopen).toEqual({ allowed: true });
+  });
+
+  it('diff lists added, removed and changed entries', () => {
+    const d = diffBaselines(a, b);
+    expect(formatDiff(d)).toBe(
+      ['+ name=new', '- name=gone', '~ name=a', '    dlopen: {"allowed":true,"libraries":["/x/**"]} -> {"allowed":true,"libraries":["/y/**"]}', '    jit: (absent) -> true'].join('\n'),
+    );
+    expect(formatDiff(diffBaselines(a, a))).toBe('');
+  });
+});
+
+describe('baseline commands', () => {
+  function run(args: string[], readEvents: (i: string) => AsyncIterable<TraceEvent> = () => iter([])) {
+    const out: string[] = [];
+    const err: string[] = [];
+    let code = -1;
+    const program = new Command().exitOverride();
+    registerBaselineCommands(program, { readEvents, out: (s) => out.push(s), err: (s) => err.push(s), setExitCode: (c) => (code = c) });
+    return program.parseAsync(['node', 'loadtrace', ...args]).then(() => ({ out: out.join(''), err: err.join(''), code }));
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'lt-baseline-'));
+  const goodFile = join(dir, 'good.json');
+  const badFile = join(dir, 'bad.json');
+  writeFileSync(goodFile, JSON.stringify(good));
+  writeFileSync(badFile, JSON.stringify({ version: 1, entries: [{ match: { name: 'x' }, note: 'n', rwx: 'yes' }] }));
+
+  it('check: 0 when valid, 1 with the entry path when not', async () => {
+    expect(await run(['baseline', 'check', goodFile])).toMatchObject({ code: 0, out: `${goodFile}: valid (1 entries)\n` });
+    const bad = await run(['baseline', 'check', goodFile, badFile]);
+    expect(bad.code).toBe(1);
+    expect(bad.err).toBe(`${badFile}: entries[0].rwx: expected boolean, received string\n`);
+    expect((await run(['baseline', 'check', defaultBaselinePath('darwin'), defaultBaselinePath('linux')])).code).toBe(0);
+  });
+
+  it('learn writes a valid baseline from injected inputs; show and diff read it', async () => {
+    const events = await eventsOf(FIXTURES['rwx-memory.fire']!());
+    const outFile = join(dir, 'learned.json');
+    const r = await run(['baseline', 'learn', 'cap1', '-o', outFile], (input) => {
+      expect(input).toBe('cap1');
+      return iter(events);
+    });
+    expect(r).toMatchObject({ code: 0, out: `${outFile}: 1 entries\n` });
+    const learned = loadBaseline(outFile);
+    expect(learned.entries[0]).toMatchObject({ match: { path: '/Applications/Calc.app/Contents/MacOS/calc' }, rwx: true, jit: true });
+    const shown = await run(['baseline', 'show', outFile]);
+    expect(shown.out).toContain('expects: jit, rwx');
+    const diff = await run(['baseline', 'diff', goodFile, outFile]);
+    expect(diff.code).toBe(1);
+    expect(diff.out).toContain('+ path=/Applications/Calc.app/Contents/MacOS/calc');
+    expect((await run(['baseline', 'diff', outFile, outFile])).out).toBe('no differences\n');
+    expect(JSON.parse(readFileSync(outFile, 'utf8')).version).toBe(1);
+  });
+});

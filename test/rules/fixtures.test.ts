@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { FIXTURES, fixturePath } from '../fixtures/rules/make-fixtures.ts';
+import { normalise, runFixture, runTrace, signature } from './helpers.ts';
+
+// Each fixture goes through the real parser. `fire` fixtures must produce exactly these findings,
+// `quiet` ones none; the other rules a scenario naturally trips are listed too, so nothing extra hides.
+const EXPECTED: Record<string, string[]> = {
+  'atypical-loader.fire': ['LT-001:info', 'LT-001:medium'],
+  'atypical-loader.quiet': [],
+  'atypical-dlsym.fire': ['LT-002:high', 'LT-002:low'],
+  'atypical-dlsym.quiet': [],
+  'memory-image-load.fire': ['LT-003:high', 'LT-003:high', 'LT-003:high'],
+  'memory-image-load.fire-magic': ['LT-003:high', 'LT-005:high', 'LT-100:critical'],
+  'memory-image-load.fire-memfd': ['LT-003:high', 'LT-003:high'],
+  'memory-image-load.quiet': [],
+  'rwx-memory.fire': ['LT-004:high', 'LT-004:high', 'LT-004:low', 'LT-004:medium'],
+  'rwx-memory.quiet': [],
+  'wx-transition.fire': ['LT-004:high', 'LT-005:high', 'LT-005:high', 'LT-100:critical'],
+  'wx-transition.quiet': [],
+  'anon-exec.fire': ['LT-006:high', 'LT-006:medium'],
+  'anon-exec.quiet': [],
+  'writable-location-lib.fire': ['LT-001:medium', 'LT-001:medium', 'LT-007:high', 'LT-007:medium', 'LT-007:medium', 'LT-100:high'],
+  'writable-location-lib.quiet': [],
+  'correlation.fire': ['LT-005:high', 'LT-006:high', 'LT-100:critical'],
+  'correlation.quiet': ['LT-005:high', 'LT-006:high'],
+};
+
+describe('rule fixtures through the real parser', () => {
+  it('covers every fixture, and every rule has a firing and a quiet fixture', () => {
+    expect(Object.keys(EXPECTED).sort()).toEqual(Object.keys(FIXTURES).sort());
+    for (const rule of ['atypical-loader', 'atypical-dlsym', 'memory-image-load', 'rwx-memory', 'wx-transition', 'anon-exec', 'writable-location-lib', 'correlation']) {
+      expect(Object.keys(EXPECTED).some((k) => k.startsWith(`${rule}.fire`))).toBe(true);
+      expect(EXPECTED[`${rule}.quiet`]).toBeDefined();
+    }
+  });
+
+  it('committed fixture files equal the generator output', () => {
+    for (const [name, make] of Object.entries(FIXTURES)) expect(readFileSync(fixturePath(name), 'utf8'), name).toBe(make());
+  });
+
+  for (const [name, sig] of Object.entries(EXPECTED)) {
+    it(`${name} -> ${sig.length ? sig.join(' ') : 'no findings'}`, async () => {
+      const r = await runFixture(name);
+      expect(signature(r)).toEqual(sig);
+      expect(r.stats.diagnostics).toBe(0);
+    });
+  }
+
+  it('wx-transition.quiet reports the pre-existing region as a blind spot', async () => {
+    const r = await runFixture('wx-transition.quiet');
+    const b = r.blindSpots.find((x) => x.kind === 'preexisting_regions');
+    expect(b?.count).toBe(1);
+    expect(b?.examples[0]).toContain('0x55d000000000-0x55d000001000');
+  });
+
+  it('anon-exec.quiet counts the sample it cannot judge', async () => {
+    const r = await runFixture('anon-exec.quiet');
+    expect(r.blindSpots.find((x) => x.kind === 'unattributed_samples')?.count).toBe(1);
+  });
+
+  it('memory-image-load.fire-magic carries the first bytes and decoded protections as evidence', async () => {
+    const r = await runFixture('memory-image-load.fire-magic');
+    const wx = r.findings.find((f) => f.rule === 'LT-005')!;
+    expect(wx.bytes).toMatch(/^cffaedfe/);
+    expect(wx.region).toMatchObject({ start: '0x300000000', end: '0x300004000', prot: 'r-x', anon: true, everWritable: true });
+    expect(wx.evidence[0]!.decoded).toMatchObject({ rwx: 'r-x', prevProt: ['PROT_READ', 'PROT_WRITE'] });
+    expect(wx.process).toMatchObject({ pid: 4242, name: 'calc', path: '/Applications/Calc.app/Contents/MacOS/calc', ppid: 1 });
+    const magic = r.findings.find((f) => f.rule === 'LT-003')!;
+    expect(magic.detail.magic).toBe('Mach-O 64-bit (MH_MAGIC_64)');
+    expect(magic.baseline).toEqual({ expected: false, entry: null, reason: 'no baseline entry matches calc (/Applications/Calc.app/Contents/MacOS/calc)' });
+  });
+
+  it('anon-exec.fire merges repeated samples of one region with counts', async () => {
+    const r = await runFixture('anon-exec.fire');
+    const f = r.findings.find((x) => x.rule === 'LT-006' && x.severity === 'high')!;
+    expect(f.count).toBe(2);
+    expect(f.lastSeen).toBeGreaterThan(f.firstSeen);
+    expect(f.evidence).toHaveLength(2);
+    const weak = r.findings.find((x) => x.key === 'unattributed')!;
+    expect(weak.ustack).toEqual(['0x7f6000000040', 'loader`main+0x52']);
+    expect(String(weak.detail.note)).toMatch(/pre-existing images are not tracked/);
+  });
+});
+
+/** Records (with their stack lines) as units, with their timestamps. */
+function units(text: string): { ts: bigint | null; text: string }[] {
+  const out: { ts: bigint | null; text: string }[] = [];
+  for (const line of text.split(/(?<=\n)/)) {
+    if (line.startsWith('LT1:')) out.push({ ts: BigInt(line.split('\t')[2]!), text: line });
+    else if (out.length > 0) out[out.length - 1]!.text += line;
+    else out.push({ ts: null, text: line });
+  }
+  return out;
+}
+
+/** Shuffle records inside 400 ms buckets (well inside the parser's 1 s reorder window), as CPUs interleave. */
+function interleave(text: string, seed: number): string {
+  let s = seed >>> 0;
+  const rnd = () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const us = units(text);
+  const head = us.shift()!; // begin is printed first, from the BEGIN probe
+  const groups: (typeof us)[] = [];
+  let key: bigint | null = null;
+  for (const u of us) {
+    const k = u.ts === null ? null : u.ts / 400_000_000n;
+    if (groups.length === 0 || k !== key) groups.push([]);
+    groups[groups.length - 1]!.push(u);
+    key = k;
+  }
+  for (const g of groups) {
+    for (let i = g.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [g[i], g[j]] = [g[j]!, g[i]!];
+    }
+  }
+  return head.text + groups.flat().map((u) => u.text).join('');
+}
+
+describe('findings do not depend on CPU interleaving within the reorder window', () => {
+  const demo = readFileSync(new URL('../fixtures/demo/demo.trace', import.meta.url), 'utf8');
+  const traces: [string, string][] = [...Object.entries(FIXTURES).map(([n, m]) => [n, m()] as [string, string]), ['demo', demo]];
+  for (const [name, text] of traces) {
+    it(name, async () => {
+      const base = await runTrace(text);
+      for (const seed of [1, 2, 3, 4, 5]) {
+        const shuffled = interleave(text, seed);
+        if (name === 'demo' && seed === 1) expect(shuffled).not.toBe(text);
+        const r = await runTrace(shuffled);
+        expect(normalise(r.findings)).toEqual(normalise(base.findings));
+      }
+    });
+  }
+});

@@ -1,0 +1,197 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { RegionMap, type GapFill, type Region, type RegionAttrs } from '../../src/state/region-map.ts';
+
+const PG = 0x1000;
+const PAGES = 48;
+const BASE = 0x7f0000000000;
+
+type PageAttrs = Omit<RegionAttrs, 'since'>;
+
+/** Brute force: one attribute record per page. */
+class PageModel {
+  pages: (PageAttrs | null)[] = Array(PAGES).fill(null);
+  map(a: number, b: number, attrs: Omit<PageAttrs, 'everWritable' | 'wasWX'>) {
+    const w = (attrs.prot & 2) !== 0;
+    const x = (attrs.prot & 4) !== 0;
+    for (let p = a; p < b; p++) this.pages[p] = { ...attrs, everWritable: w, wasWX: w && x, bytes: null };
+  }
+  unmap(a: number, b: number) {
+    for (let p = a; p < b; p++) this.pages[p] = null;
+  }
+  protect(a: number, b: number, prot: number, fill: GapFill | null) {
+    const w = (prot & 2) !== 0;
+    const wx = w && (prot & 4) !== 0;
+    for (let p = a; p < b; p++) {
+      const cur = this.pages[p] ?? null;
+      if (cur === null) {
+        this.pages[p] = fill
+          ? { ...fill, prot, preexisting: false, bytes: null, everWritable: (fill.prot & 2) !== 0 || w, wasWX: (fill.prot & 6) === 6 || wx }
+          : { prot, origin: 'unknown', anon: null, memfd: false, jit: false, shared: false, fd: -1, preexisting: true, bytes: null, everWritable: w, wasWX: wx };
+      } else {
+        this.pages[p] = { ...cur, prot, everWritable: cur.everWritable || w, wasWX: cur.wasWX || wx };
+      }
+    }
+  }
+  setBytes(p: number, data: string) {
+    const cur = this.pages[p];
+    if (cur) this.pages[p] = { ...cur, bytes: data };
+  }
+}
+
+function expand(m: RegionMap): (PageAttrs | null)[] {
+  const out: (PageAttrs | null)[] = Array(PAGES).fill(null);
+  for (const r of m.all()) {
+    const { start, end, since: _s, ...attrs } = r;
+    for (let a = start; a < end; a += PG) {
+      const p = (a - BASE) / PG;
+      out[p] = { ...attrs, bytes: a === start ? attrs.bytes : null };
+    }
+  }
+  return out;
+}
+
+function sameAttrs(a: Region, b: Region): boolean {
+  const { start: _a, end: _b, since: _c, bytes: _d, ...x } = a;
+  const { start: _e, end: _f, since: _g, bytes: _h, ...y } = b;
+  return JSON.stringify(x) === JSON.stringify(y);
+}
+
+function checkInvariants(m: RegionMap) {
+  const rs = m.all();
+  for (let i = 0; i < rs.length; i++) {
+    const r = rs[i]!;
+    expect(r.end).toBeGreaterThan(r.start);
+    if (i > 0) {
+      const prev = rs[i - 1]!;
+      expect(prev.end).toBeLessThanOrEqual(r.start);
+      // Maximally merged: equal neighbours are one region (a region holding bytes starts its own).
+      if (prev.end === r.start && r.bytes === null) expect(sameAttrs(prev, r)).toBe(false);
+    }
+  }
+}
+
+const attrsArb = fc.record({
+  prot: fc.integer({ min: 0, max: 7 }),
+  origin: fc.constantFrom('mmap' as const, 'vm_allocate' as const, 'vm_map' as const),
+  anon: fc.boolean(),
+  memfd: fc.constant(false),
+  jit: fc.boolean(),
+  shared: fc.constant(false),
+  fd: fc.constantFrom(-1, 3),
+  preexisting: fc.constant(false),
+  bytes: fc.constant(null),
+});
+const rangeArb = fc.tuple(fc.integer({ min: 0, max: PAGES - 1 }), fc.integer({ min: 1, max: 12 })).map(([a, n]) => [a, Math.min(PAGES, a + n)] as const);
+const fillArb = fc.option(
+  fc.record({
+    prot: fc.integer({ min: 0, max: 7 }),
+    origin: fc.constant('mmap' as const),
+    anon: fc.constantFrom(true, null),
+    memfd: fc.constant(false),
+    jit: fc.boolean(),
+    shared: fc.constant(false),
+    fd: fc.constant(-1),
+  }),
+  { nil: null },
+);
+const opArb = fc.oneof(
+  fc.record({ op: fc.constant('map' as const), r: rangeArb, attrs: attrsArb }),
+  fc.record({ op: fc.constant('unmap' as const), r: rangeArb }),
+  fc.record({ op: fc.constant('protect' as const), r: rangeArb, prot: fc.integer({ min: 0, max: 7 }), fill: fillArb }),
+  fc.record({ op: fc.constant('bytes' as const), p: fc.integer({ min: 0, max: PAGES - 1 }), data: fc.constantFrom('cffaedfe', '7f454c46', '00') }),
+);
+
+describe('RegionMap against a page-by-page model', () => {
+  it('random map/protect/unmap/bytes sequences agree with the model (fixed seed)', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 40 }), (ops) => {
+        const m = new RegionMap();
+        const model = new PageModel();
+        for (const o of ops) {
+          if (o.op === 'map') {
+            m.map(BASE + o.r[0] * PG, BASE + o.r[1] * PG, { ...o.attrs, since: 0 });
+            model.map(o.r[0], o.r[1], o.attrs);
+          } else if (o.op === 'unmap') {
+            m.unmap(BASE + o.r[0] * PG, BASE + o.r[1] * PG);
+            model.unmap(o.r[0], o.r[1]);
+          } else if (o.op === 'protect') {
+            const pieces = m.protect(BASE + o.r[0] * PG, BASE + o.r[1] * PG, o.prot, o.fill, 0);
+            // The pieces tile the range exactly.
+            let at = BASE + o.r[0] * PG;
+            for (const piece of pieces) {
+              expect(piece.start).toBe(at);
+              at = piece.end;
+            }
+            expect(at).toBe(BASE + o.r[1] * PG);
+            // What a piece says it was is what the model had.
+            for (const piece of pieces) {
+              const before = model.pages[(piece.start - BASE) / PG];
+              if (piece.before === null) expect(before).toBeNull();
+              else if (!piece.fromScript) expect(piece.before.prot).toBe(before!.prot);
+            }
+            model.protect(o.r[0], o.r[1], o.prot, o.fill);
+          } else {
+            m.setBytes(BASE + o.p * PG, o.data);
+            model.setBytes(o.p, o.data);
+          }
+          checkInvariants(m);
+          expect(expand(m)).toEqual(model.pages);
+        }
+        for (let p = 0; p < PAGES; p++) {
+          const r = m.find(BASE + p * PG + 7);
+          expect(r === null).toBe(model.pages[p] === null);
+        }
+      }),
+      { seed: 20260101, numRuns: 400 },
+    );
+  });
+});
+
+describe('RegionMap', () => {
+  const anon = { prot: 3, origin: 'mmap' as const, anon: true, memfd: false, jit: false, shared: false, fd: -1, preexisting: false, bytes: null, since: 1 };
+
+  it('splits a region on a partial protect and merges it back', () => {
+    const m = new RegionMap();
+    m.map(0x10000, 0x14000, anon);
+    m.protect(0x11000, 0x12000, 5, null, 2);
+    expect(m.all().map((r) => [r.start, r.end, r.prot])).toEqual([
+      [0x10000, 0x11000, 3],
+      [0x11000, 0x12000, 5],
+      [0x12000, 0x14000, 3],
+    ]);
+    expect(m.find(0x11800)!.everWritable).toBe(true);
+    m.protect(0x11000, 0x12000, 3, null, 3);
+    expect(m.size).toBe(1);
+  });
+
+  it('reports gaps as unknown pre-existing pieces', () => {
+    const m = new RegionMap();
+    m.map(0x10000, 0x11000, anon);
+    const pieces = m.protect(0x10000, 0x12000, 5, null, 2);
+    expect(pieces.map((p) => p.before === null)).toEqual([false, true]);
+    expect(m.find(0x11000)).toMatchObject({ origin: 'unknown', anon: null, preexisting: true, prot: 5 });
+  });
+
+  it('forgets the least useful regions when full, and counts them', () => {
+    const counter = { evicted: 0, overflows: 0 };
+    const m = new RegionMap(10, counter);
+    for (let i = 0; i < 10; i++) m.map(i * 0x2000, i * 0x2000 + 0x1000, { ...anon, prot: i % 2 ? 5 : 1, anon: i % 2 === 1 });
+    expect(m.size).toBe(10);
+    m.map(0x100000, 0x101000, { ...anon, prot: 5 });
+    expect(m.size).toBe(9);
+    expect(counter).toEqual({ evicted: 2, overflows: 1 });
+    // File-backed (anon false) regions went first; executable anonymous ones stayed.
+    expect(m.all().filter((r) => r.anon === false)).toHaveLength(3);
+    expect(m.all().filter((r) => r.anon === true)).toHaveLength(6);
+  });
+
+  it('clone is independent', () => {
+    const m = new RegionMap();
+    m.map(0x10000, 0x11000, anon);
+    const c = m.clone();
+    c.protect(0x10000, 0x11000, 5, null, 1);
+    expect(m.find(0x10000)!.prot).toBe(3);
+    expect(c.find(0x10000)!.prot).toBe(5);
+  });
+});
