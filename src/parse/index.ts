@@ -1,0 +1,103 @@
+/**
+ * Parse stage: raw tracer output (stdout and stderr lines) into records,
+ * diagnostics, foreign and blank lines, then events in time order.
+ */
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
+import type { Diagnostic } from '../protocol/diagnostics.ts';
+import type { TraceEvent } from '../protocol/registry.ts';
+import { checkParserOptions, type ParserOptions } from './options.ts';
+import { ParserCore } from './parser.ts';
+import { ReorderWindow } from './reorder.ts';
+import type { ParseSummary } from './summary.ts';
+import type { ParseItem } from './types.ts';
+
+export { createParser, ParserCore, type ParserStream } from './parser.ts';
+export { createReorder, ReorderWindow, compareEvents, type ReorderOptions, type ReorderStream } from './reorder.ts';
+export { SummaryAccumulator, type ParseSummary } from './summary.ts';
+export type { ParseItem, RecordItem, ForeignItem, BlankItem } from './types.ts';
+export { parserOptionsSchema, ParserOptionsError, type ParserOptions } from './options.ts';
+export {
+  decodeField,
+  decodeFieldBytes,
+  stringToBytes,
+  bytesToString,
+  encodeDtraceS,
+  encodeBpftraceR,
+  type EscapeStyle,
+  type DecodedField,
+} from './escape.ts';
+export { classifyLine, DIAGNOSTIC_FAMILIES, type FamilyInfo } from './diagnostics.ts';
+export { formatRecord, type FormatOptions, type FormatFields } from './format.ts';
+
+export interface ParseResult {
+  /** Every item in input order; their lines add up to summary.lines. */
+  items: ParseItem[];
+  /** Events in time order (reorder window applied). */
+  events: TraceEvent[];
+  diagnostics: Diagnostic[];
+  summary: ParseSummary;
+}
+
+/** Collects items and reorders events; shared by the convenience functions. */
+class Collector {
+  readonly items: ParseItem[] = [];
+  readonly events: TraceEvent[] = [];
+  readonly diagnostics: Diagnostic[] = [];
+  readonly window: ReorderWindow;
+  readonly core: ParserCore;
+  private readonly decoder = new StringDecoder('utf8');
+
+  constructor(opts: ParserOptions | undefined) {
+    const o = checkParserOptions(opts);
+    this.window = new ReorderWindow({ windowMs: o.reorderWindowMs, maxEvents: o.reorderMaxEvents });
+    const out = (ev: TraceEvent) => {
+      this.events.push(ev);
+    };
+    this.core = new ParserCore(o, (item) => {
+      this.items.push(item);
+      if (item.type === 'record') this.window.push(item.event, out);
+      else if (item.type === 'diagnostic') this.diagnostics.push(item);
+    });
+  }
+
+  write(chunk: string | Buffer): void {
+    this.core.write(typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
+  }
+
+  finish(): ParseResult {
+    this.core.write(this.decoder.end());
+    this.core.finish();
+    this.window.flush((ev) => this.events.push(ev));
+    const summary = this.core.result();
+    summary.late = this.window.late;
+    return { items: this.items, events: this.events, diagnostics: this.diagnostics, summary };
+  }
+}
+
+/** Parse a whole trace held in memory. */
+export async function parseText(text: string | Buffer, opts?: ParserOptions): Promise<ParseResult> {
+  return parseTextSync(text, opts);
+}
+
+/** Synchronous parseText, for callers that have the whole trace already. */
+export function parseTextSync(text: string | Buffer, opts?: ParserOptions): ParseResult {
+  const c = new Collector(opts);
+  c.write(text);
+  return c.finish();
+}
+
+/** Parse everything a readable stream yields (bytes or strings). */
+export async function parseStream(readable: Readable | AsyncIterable<string | Buffer>, opts?: ParserOptions): Promise<ParseResult> {
+  const c = new Collector(opts);
+  for await (const chunk of readable as AsyncIterable<string | Buffer | Uint8Array>) {
+    c.write(typeof chunk === 'string' || Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
+  }
+  return c.finish();
+}
+
+/** Parse a raw trace file (a capture's stdout or stderr, or any saved dtrace/bpftrace output). */
+export async function parseFile(path: string, opts?: ParserOptions): Promise<ParseResult> {
+  return parseStream(createReadStream(path), opts);
+}

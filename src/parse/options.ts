@@ -1,0 +1,41 @@
+/** Parser options, validated once when a parser is created (never per line). */
+import { z } from 'zod';
+import { NONCE_PATTERN } from '../protocol/registry.ts';
+
+export const parserOptionsSchema = z
+  .object({
+    /** Nonce written into the script when it was generated; null or absent: accept the first well-formed nonce seen (unauthenticated). */
+    nonce: z.string().regex(NONCE_PATTERN, 'nonce must be 16 lowercase hex digits').nullable().optional(),
+    /** OS whose flag tables decode records until a begin record says otherwise. Default darwin. */
+    os: z.enum(['darwin', 'linux']).optional(),
+    /** Escaping of string fields until a begin record says otherwise. Default dtrace. */
+    backend: z.enum(['dtrace', 'bpftrace']).optional(),
+    /** Longest line in characters; a longer one becomes a parse_error diagnostic. Default 1 MiB. */
+    maxLineLength: z.number().int().min(1).optional(),
+    /** Reorder window in ms of trace time. Default 1000. */
+    reorderWindowMs: z.number().min(0).optional(),
+    /** Most events the reorder window holds. Default 100000. */
+    reorderMaxEvents: z.number().int().min(1).optional(),
+  })
+  .readonly();
+
+export type ParserOptions = z.input<typeof parserOptionsSchema>;
+
+export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024;
+export const DEFAULT_REORDER_WINDOW_MS = 1000;
+export const DEFAULT_REORDER_MAX_EVENTS = 100_000;
+
+/** Bad parser options (a programming error, not bad input). */
+export class ParserOptionsError extends Error {
+  override name = 'ParserOptionsError';
+}
+
+/** Validate options, naming the bad one. */
+export function checkParserOptions(opts: ParserOptions | undefined): z.output<typeof parserOptionsSchema> {
+  const r = parserOptionsSchema.safeParse(opts ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    throw new ParserOptionsError(`invalid parser option ${issue.path.join('.') || '(root)'}: ${issue.message}`, { cause: r.error });
+  }
+  return r.data;
+}

@@ -1,0 +1,405 @@
+/**
+ * The streaming parser: bytes in, one ParseItem per input line out (a record
+ * with its ustack frames, or a multi-line diagnostic, covers several lines).
+ * Built on split2, whose StringDecoder keeps multi-byte UTF-8 intact across
+ * chunks; a custom splitter handles CRLF and bounds line length.
+ */
+import type { Transform } from 'node:stream';
+import split2 from 'split2';
+import type { Diagnostic } from '../protocol/diagnostics.ts';
+import type { Os } from '../protocol/flags.ts';
+import { MARKER_PREFIX } from '../protocol/registry.ts';
+import {
+  classifyLine,
+  closesProbeSpecifier,
+  completeProbeError,
+  diag,
+  interruptsProbeSpecifier,
+  isProbeSpecifierStart,
+  isWrappedProbeError,
+  probeSpecifierDiagnostic,
+} from './diagnostics.ts';
+import type { EscapeStyle } from './escape.ts';
+import { checkParserOptions, DEFAULT_MAX_LINE_LENGTH, type ParserOptions } from './options.ts';
+import { decodeRecord, recordError, type DecodeContext } from './records.ts';
+import { SummaryAccumulator, type ParseSummary } from './summary.ts';
+import type { ParseItem, RecordItem } from './types.ts';
+
+/** A line longer than the maximum, replaced by its first characters. */
+class TooLong {
+  constructor(readonly head: string) {}
+}
+
+/** Longest text of an over-long line kept in its diagnostic. */
+const TOO_LONG_HEAD = 200;
+/** Longest `invalid probe specifier` block; an echoed program longer than this is cut into several. */
+const MAX_SPECIFIER_LINES = 1000;
+
+const enum Pending {
+  None,
+  Record,
+  ProbeHead,
+  Specifier,
+}
+
+function isHexLower(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
+}
+
+/** Index of a well-formed marker (any nonce) at or after `from`, or -1. */
+function findMarker(text: string, from: number): number {
+  let i = text.indexOf(MARKER_PREFIX, from);
+  while (i >= 0) {
+    const n = i + MARKER_PREFIX.length;
+    if (text.length >= n + 17 && text.charCodeAt(n + 16) === 9) {
+      let ok = true;
+      for (let k = n; k < n + 16; k++) {
+        if (!isHexLower(text.charCodeAt(k))) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) return i;
+    }
+    i = text.indexOf(MARKER_PREFIX, i + 1);
+  }
+  return -1;
+}
+
+const MARKER_LIKE = /LT\d+:/;
+const MARKER_LEN = MARKER_PREFIX.length + 16 + 1; // `LT1:` + nonce + TAB
+
+function isBlank(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9) return false;
+  }
+  return true;
+}
+
+/**
+ * A user stack frame line: dtrace indents 14 spaces (dt_open.c _dtrace_stkindent,
+ * reference macos-dtrace.md §3), bpftrace 8 spaces, or a tab with `ustack(perf)`.
+ */
+function frameStart(text: string): number {
+  const c = text.charCodeAt(0);
+  let i = 0;
+  if (c === 9) i = 1;
+  else if (c === 32) {
+    while (i < text.length && text.charCodeAt(i) === 32) i++;
+    if (i < 8) return -1;
+  } else return -1;
+  if (i >= text.length) return -1;
+  const d = text.charCodeAt(i);
+  return d === 32 || d === 9 ? -1 : i;
+}
+
+/**
+ * The line classifier and its state. Feed it lines (or a whole text through
+ * `split`), then call `end()`; it calls `emit` once per item, in input order.
+ */
+export class ParserCore {
+  readonly summary: SummaryAccumulator;
+  private readonly emit: (item: ParseItem) => void;
+  private readonly maxLen: number;
+  private readonly headLen: number;
+  private nonce: string | null;
+  private marker: string | null;
+  private readonly ctx: DecodeContext;
+  private lineNo = 0;
+  private seq = 0;
+  // split state
+  private discarding = false;
+  private discardHead = '';
+  // pending multi-line item
+  private pending = Pending.None;
+  private pendingRecord: RecordItem | null = null;
+  private pendingFrames: string[] | null = null;
+  private pendingBlankLine = 0;
+  private pendingText: string[] = [];
+  private pendingLine = 0;
+
+  constructor(opts: ParserOptions | undefined, emit: (item: ParseItem) => void) {
+    const o = checkParserOptions(opts);
+    this.emit = (item) => {
+      this.summary.add(item);
+      emit(item);
+    };
+    this.maxLen = o.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
+    this.headLen = Math.min(TOO_LONG_HEAD, this.maxLen);
+    this.nonce = o.nonce ?? null;
+    this.marker = this.nonce === null ? null : MARKER_PREFIX + this.nonce + '\t';
+    this.ctx = { os: (o.os ?? 'darwin') as Os, style: (o.backend ?? 'dtrace') as EscapeStyle };
+    this.summary = new SummaryAccumulator({ authenticated: this.nonce !== null, nonce: this.nonce, os: this.ctx.os });
+  }
+
+  /** Current summary (late stays 0 here: the reorder window counts it). */
+  result(): ParseSummary {
+    return this.summary.result();
+  }
+
+  /**
+   * Split accumulated text into complete lines plus the unterminated tail (last
+   * element). Over-long lines come back as TooLong; a tail that is already too
+   * long is dropped as it arrives so memory stays bounded.
+   */
+  split(s: string): (string | TooLong)[] {
+    const out: (string | TooLong)[] = s.split('\n');
+    const last = out.length - 1;
+    let i = 0;
+    if (this.discarding) {
+      if (last === 0) return [''];
+      out[0] = new TooLong(this.discardHead);
+      this.discarding = false;
+      i = 1;
+    }
+    const max = this.maxLen;
+    for (; i < last; i++) {
+      let l = out[i] as string;
+      const len = l.length;
+      if (len !== 0 && l.charCodeAt(len - 1) === 13) l = out[i] = l.slice(0, len - 1);
+      if (l.length > max) out[i] = new TooLong(l.slice(0, this.headLen));
+    }
+    const tail = out[last] as string;
+    // +1: the tail may end in the CR of a CRLF whose LF is still to come.
+    if (tail.length > max + 1) {
+      this.discarding = true;
+      this.discardHead = tail.slice(0, this.headLen);
+      out[last] = '';
+    }
+    return out;
+  }
+
+  private tail = '';
+
+  /** Feed decoded text directly (no stream): lines are classified as they complete. */
+  write(text: string): void {
+    const list = this.split(this.tail + text);
+    this.tail = list.pop() as string;
+    for (let i = 0; i < list.length; i++) this.line(list[i]!);
+  }
+
+  /** End of text fed with write(). */
+  finish(): void {
+    const t = this.tail;
+    this.tail = '';
+    if (t !== '' || this.discarding) this.finalLine(t);
+    this.end();
+  }
+
+  /** Feed one complete line (from split). */
+  line(l: string | TooLong): void {
+    const n = ++this.lineNo;
+    this.summary.lines = n;
+    if (typeof l !== 'string') {
+      this.settle(null);
+      this.tooLong(l.head, n);
+      return;
+    }
+    if (this.pending !== Pending.None && this.continues(l, n)) return;
+    this.classify(l, n);
+  }
+
+  /** Feed the unterminated final fragment (at end of input). */
+  finalLine(l: string): void {
+    if (this.discarding) {
+      this.discarding = false;
+      this.line(new TooLong(this.discardHead));
+      return;
+    }
+    // A CR at the very end is the first half of a CRLF cut short.
+    if (l.length !== 0 && l.charCodeAt(l.length - 1) === 13) l = l.slice(0, -1);
+    this.line(l.length > this.maxLen ? new TooLong(l.slice(0, this.headLen)) : l);
+  }
+
+  /** End of input: emit whatever is still pending. */
+  end(): void {
+    if (this.discarding) this.finalLine('');
+    this.settle(null);
+  }
+
+  private tooLong(head: string, n: number): void {
+    this.emit(diag('parse_error', n, head, { reason: 'line too long', maxLineLength: this.maxLen, kind: null, field: null }));
+  }
+
+  /** Try to attach line n to the pending item; false: the pending item was emitted and the line is unclaimed. */
+  private continues(l: string, n: number): boolean {
+    switch (this.pending) {
+      case Pending.Record: {
+        const fs = frameStart(l);
+        if (fs >= 0) {
+          const rec = this.pendingRecord!;
+          if (this.pendingBlankLine !== 0) {
+            rec.lines++;
+            this.pendingBlankLine = 0;
+          }
+          (this.pendingFrames ??= []).push(l.slice(fs));
+          rec.lines++;
+          return true;
+        }
+        if (this.pendingFrames === null && this.pendingBlankLine === 0 && l.length === 0) {
+          // ustack() starts with a newline, so a record printed with its own "\n" is followed by one blank line.
+          this.pendingBlankLine = n;
+          return true;
+        }
+        this.settle(null);
+        return false;
+      }
+      case Pending.ProbeHead: {
+        const d = completeProbeError(this.pendingText[0]!, l, this.pendingLine);
+        if (d) {
+          this.pending = Pending.None;
+          this.pendingText = [];
+          this.emit(d);
+          return true;
+        }
+        this.settle(null);
+        return false;
+      }
+      case Pending.Specifier: {
+        if (interruptsProbeSpecifier(l) || this.markerAt(l) >= 0) {
+          this.settle(null);
+          return false;
+        }
+        this.pendingText.push(l);
+        if (closesProbeSpecifier(l, false)) this.settle(true);
+        else if (this.pendingText.length >= MAX_SPECIFIER_LINES) this.settle(false);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /** Emit the pending item. closed applies to a specifier block. */
+  private settle(closed: boolean | null): void {
+    switch (this.pending) {
+      case Pending.None:
+        return;
+      case Pending.Record: {
+        const rec = this.pendingRecord!;
+        if (this.pendingFrames !== null) (rec.event as { ustack?: string[] }).ustack = this.pendingFrames;
+        const blank = this.pendingBlankLine;
+        this.pending = Pending.None;
+        this.pendingRecord = null;
+        this.pendingFrames = null;
+        this.pendingBlankLine = 0;
+        this.emit(rec);
+        if (blank !== 0) this.emit({ type: 'blank', line: blank });
+        return;
+      }
+      case Pending.ProbeHead: {
+        this.pending = Pending.None;
+        const text = this.pendingText[0]!;
+        this.pendingText = [];
+        this.emit(classifyLine(text, this.pendingLine)!);
+        return;
+      }
+      case Pending.Specifier: {
+        this.pending = Pending.None;
+        const lines = this.pendingText;
+        this.pendingText = [];
+        this.emit(probeSpecifierDiagnostic(lines, this.pendingLine, closed === true));
+        return;
+      }
+    }
+  }
+
+  /** Position of the trace's marker in the line (locking the nonce when unauthenticated), or -1. */
+  private markerAt(l: string): number {
+    const m = this.marker;
+    if (m !== null) {
+      if (l.startsWith(m)) return 0;
+      return l.indexOf(m);
+    }
+    const i = findMarker(l, 0);
+    if (i >= 0) {
+      // Unauthenticated: lock on the first nonce seen, so later lines with another nonce are forged.
+      this.nonce = l.slice(i + MARKER_PREFIX.length, i + MARKER_PREFIX.length + 16);
+      this.marker = MARKER_PREFIX + this.nonce + '\t';
+      this.summary.nonce = this.nonce;
+    }
+    return i;
+  }
+
+  private classify(l: string, n: number): void {
+    if (l.length === 0 || ((l.charCodeAt(0) === 32 || l.charCodeAt(0) === 9) && isBlank(l))) {
+      this.emit({ type: 'blank', line: n });
+      return;
+    }
+    const at = this.markerAt(l);
+    if (at >= 0) {
+      this.record(l, at, n);
+      return;
+    }
+    if (isProbeSpecifierStart(l)) {
+      if (closesProbeSpecifier(l, true)) this.emit(probeSpecifierDiagnostic([l], n, true));
+      else {
+        this.pending = Pending.Specifier;
+        this.pendingText = [l];
+        this.pendingLine = n;
+      }
+      return;
+    }
+    if (isWrappedProbeError(l)) {
+      this.pending = Pending.ProbeHead;
+      this.pendingText = [l];
+      this.pendingLine = n;
+      return;
+    }
+    const d: Diagnostic | null = classifyLine(l, n);
+    if (d !== null) {
+      this.emit(d);
+      return;
+    }
+    if (MARKER_LIKE.test(l)) this.emit({ type: 'foreign', line: n, text: l, forged: true });
+    else this.emit({ type: 'foreign', line: n, text: l });
+  }
+
+  private record(l: string, at: number, n: number): void {
+    const ev = decodeRecord(l, at + MARKER_LEN, this.ctx, n, this.seq);
+    if (ev === null) {
+      const e = recordError;
+      this.emit(diag('parse_error', n, l, { reason: e.reason, kind: e.kind, field: e.field }));
+      return;
+    }
+    this.seq++;
+    if (ev.kind === 'begin') {
+      this.ctx.os = ev.os as Os;
+      this.ctx.style = ev.backend as EscapeStyle;
+      this.summary.os = this.ctx.os;
+    }
+    this.pending = Pending.Record;
+    this.pendingRecord = at === 0 ? { type: 'record', event: ev, lines: 1 } : { type: 'record', event: ev, lines: 1, prefix: l.slice(0, at) };
+  }
+}
+
+/** The parser as a Transform stream: bytes in, ParseItems out (object mode). */
+export type ParserStream = Transform & {
+  /** Summary of what has been parsed so far. */
+  summary(): ParseSummary;
+};
+
+/** Create the streaming parser. */
+export function createParser(opts?: ParserOptions): ParserStream {
+  let stream: Transform;
+  let ending = false;
+  const core = new ParserCore(opts, (item) => stream.push(item));
+  const splitter = { [Symbol.split]: (s: string) => core.split(s) };
+  const mapper = (l: string | TooLong): undefined => {
+    if (ending && typeof l === 'string') core.finalLine(l);
+    else core.line(l);
+    return undefined;
+  };
+  // split2's types want a RegExp/string matcher; an object with Symbol.split is what it calls.
+  stream = split2(splitter as unknown as RegExp, mapper as unknown as (l: string) => unknown, {});
+  const flush = (stream as unknown as { _flush: (cb: (err?: Error | null) => void) => void })._flush;
+  (stream as unknown as { _flush: (cb: (err?: Error | null) => void) => void })._flush = function (cb) {
+    ending = true;
+    flush.call(this, (err?: Error | null) => {
+      core.end();
+      cb(err);
+    });
+  };
+  return Object.assign(stream, { summary: () => core.result() });
+}
