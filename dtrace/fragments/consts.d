@@ -1,0 +1,11 @@
+/* Flag values of xnu bsd/sys/mman.h and osfmk/mach/vm_prot.h (reference macos-dtrace.md §2). */
+inline int LT_PROT_WRITE = 0x2;
+inline int LT_PROT_EXEC = 0x4;
+inline int LT_MAP_PRIVATE = 0x2;
+inline int LT_MAP_JIT = 0x800;
+inline int LT_MAP_ANON = 0x1000;
+inline int LT_VM_PROT_DEFAULT = 0x3;
+inline int LT_VM_PROT_WRITE = 0x2;
+inline int LT_VM_PROT_EXECUTE = 0x4;
+/* mach_trap return probes put the kern_return_t in arg0, 0 = KERN_SUCCESS (reference macos-dtrace.md §2). */
+inline int LT_KERN_SUCCESS = 0;

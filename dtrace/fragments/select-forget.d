@@ -1,0 +1,6 @@
+/* Forget exited processes so the follow set does not grow (reference macos-dtrace.md §7: proc:::exit). */
+proc:::exit
+/lt_follow[pid]/
+{
+	lt_follow[pid] = 0;
+}

@@ -1,0 +1,128 @@
+/**
+ * `loadtrace tools` and `loadtrace generate`: list the tools, and print (or write) a
+ * generated script with the tracer command line that runs it.
+ */
+import { writeFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { GenerateError, SCRIPT_PATH, TOOLS, generate, type GenerateResult, type Target, type ToolName, type ToolOptionsInput } from './index.ts';
+
+// Bad options exit with the usage code, as everywhere in the CLI (src/cli/exit.ts: usage = 2).
+const EXIT_USAGE = 2;
+
+function int(what: string) {
+  return (value: string): number => {
+    // commander reports this as a usage error (exit code 2 through the main CLI).
+    if (!/^-?[0-9]+$/.test(value)) throw new InvalidArgumentError(`${what} must be an integer, got ${JSON.stringify(value)}`);
+    return Number(value);
+  };
+}
+
+interface GenerateFlags {
+  pid?: number;
+  command?: string;
+  name?: string;
+  backend: 'dtrace' | 'bpftrace';
+  duration?: number;
+  uid?: number;
+  bufsize?: string;
+  switchrate?: string;
+  strsize?: number;
+  dynvarsize?: string;
+  ustack?: boolean;
+  temporal?: boolean;
+  unfiltered?: boolean;
+  sampleHz?: number;
+  sampleLimit?: number;
+  libc?: string;
+  nonce?: string;
+  output?: string;
+}
+
+function targetOf(f: GenerateFlags): Target {
+  const given = [f.pid !== undefined, f.command !== undefined, f.name !== undefined].filter(Boolean).length;
+  if (given > 1) throw new GenerateError('give at most one of -p PID, -c CMD, -n NAME');
+  if (f.pid !== undefined) return { kind: 'pid', pid: f.pid };
+  if (f.command !== undefined) return { kind: 'command', command: f.command.split(/\s+/).filter((w) => w !== '') };
+  if (f.name !== undefined) return { kind: 'name', name: f.name };
+  return { kind: 'all' };
+}
+
+function optionsOf(f: GenerateFlags): ToolOptionsInput {
+  const o: Record<string, unknown> = {};
+  for (const k of ['duration', 'uid', 'bufsize', 'switchrate', 'strsize', 'dynvarsize', 'ustack', 'temporal', 'unfiltered', 'sampleHz', 'sampleLimit', 'libc'] as const) {
+    if (f[k] !== undefined) o[k] = f[k];
+  }
+  return o as ToolOptionsInput;
+}
+
+/** Shell-quoted command line for people to copy (the script path substituted). */
+function commandLine(r: GenerateResult, path: string): string {
+  const q = (s: string) => (/^[A-Za-z0-9_./=:-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+  const env = Object.entries(r.env).map(([k, v]) => `${k}=${q(v)}`);
+  return [...env, r.tracer, ...r.tracerArgs.map((a) => (a === SCRIPT_PATH ? q(path) : q(a)))].join(' ');
+}
+
+/** Adds `tools` and `generate` to the program. */
+export function registerToolsCommands(program: Command): void {
+  program
+    .command('tools')
+    .description('list the tracing tools, one line each')
+    .action(() => {
+      const width = Math.max(...TOOLS.map((t) => t.name.length));
+      for (const t of TOOLS) process.stdout.write(`${t.name.padEnd(width)}  ${t.summary}\n`);
+    });
+
+  program
+    .command('generate')
+    .description('print the D (or bpftrace) script of a tool; system-wide when no target is given')
+    .argument('<tool>', `one of ${TOOLS.map((t) => t.name).join(', ')}`)
+    .option('-p, --pid <pid>', 'trace this process', int('--pid'))
+    .option('-c, --command <cmd>', 'start and trace this command (words split on whitespace)')
+    .option('-n, --name <name>', 'trace processes with this name')
+    .addOption(new Option('--backend <backend>', 'tracer').choices(['dtrace', 'bpftrace']).default('dtrace'))
+    .option('--duration <seconds>', 'stop after this many seconds', int('--duration'))
+    .option('--uid <uid>', 'only this real uid', int('--uid'))
+    .option('--bufsize <size>', 'DTrace buffer size, e.g. 4m')
+    .option('--switchrate <rate>', 'DTrace switch rate, e.g. 10hz')
+    .option('--strsize <bytes>', 'longest string read', int('--strsize'))
+    .option('--dynvarsize <size>', 'DTrace dynamic variable space, e.g. 16m')
+    .option('--ustack', 'print user stacks after cited events')
+    .option('--temporal', 'DTrace: merge CPU buffers in time order (dtrace-284 and later)')
+    .option('--unfiltered', 'print every mapping event, not only executable ones')
+    .option('--sample-hz <hz>', 'anonexec sampling frequency', int('--sample-hz'))
+    .option('--sample-limit <n>', 'samples per second per process', int('--sample-limit'))
+    .option('--libc <path>', 'bpftrace: library exporting dlopen/dlsym')
+    .option('--nonce <hex>', '16 hex digits, for reproducible output')
+    .option('-o, --output <file>', 'write the script here instead of stdout')
+    .action((tool: string, flags: GenerateFlags) => {
+      try {
+        const r = generate({
+          tool: tool as ToolName,
+          backend: flags.backend,
+          target: targetOf(flags),
+          options: optionsOf(flags),
+          ...(flags.nonce !== undefined ? { nonce: flags.nonce } : {}),
+        });
+        if (flags.output) {
+          writeFileSync(flags.output, r.script);
+          process.stderr.write(`wrote ${flags.output}\nrun: ${commandLine(r, flags.output)}\n`);
+        } else {
+          process.stdout.write(r.script);
+          process.stderr.write(`run: ${commandLine(r, `${tool}${flags.backend === 'dtrace' ? '.d' : '.bt'}`)}\n`);
+        }
+        for (const n of r.notes) process.stderr.write(`note: ${n}\n`);
+      } catch (err) {
+        if (err instanceof GenerateError) {
+          process.stderr.write(`loadtrace generate: ${err.message}\n`);
+          process.exitCode = EXIT_USAGE;
+          return;
+        }
+        if (err instanceof Error && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
+          process.stderr.write(`loadtrace generate: ${err.message}\n`);
+          process.exitCode = EXIT_USAGE;
+          return;
+        }
+        throw err;
+      }
+    });
+}

@@ -1,0 +1,162 @@
+/**
+ * Tool metadata and composition: which fragments of dtrace/fragments/ make each tool,
+ * per backend and target mode. Fragments are concatenated in order; clause order is
+ * program order in D and bpftrace, so saving, printing, tracking and clearing of a
+ * probe's state follow each other as listed.
+ */
+import type { RecordKind } from '../protocol/registry.ts';
+import type { Backend, Target } from './options.ts';
+
+export type ToolName = 'dlsnoop' | 'rwxsnoop' | 'anonexec' | 'procsnoop' | 'an0840';
+
+export interface ToolInfo {
+  readonly name: ToolName;
+  /** One line for the tools table and `loadtrace tools`. */
+  readonly summary: string;
+  /** Record kinds the tool can print (begin and trailer included), across backends. */
+  readonly records: readonly RecordKind[];
+  readonly backends: readonly Backend[];
+  /** Header sections. */
+  readonly overhead: string;
+  readonly caveats: readonly string[];
+  readonly seeAlso: string;
+  /** DTrace dynamic variable space used when the caller gives none. */
+  readonly dynvarsize?: string;
+}
+
+/** Kinds each fragment prints; the printf check in the tests holds the fragments to this. */
+export const FRAGMENT_PRINTS: Readonly<Record<string, readonly RecordKind[]>> = {
+  begin: ['begin'],
+  dl: ['dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'bytes'],
+  'dl.bt': ['dlopen', 'dlsym', 'dlclose'],
+  'rwx-print': ['mmap', 'mprotect', 'bytes', 'vm_allocate', 'vm_protect', 'vm_map'],
+  'rwx-print.bt': ['mmap', 'mprotect', 'bytes', 'memfd'],
+  'rwx-track': ['munmap', 'vm_deallocate'],
+  'rwx-track.bt': ['munmap'],
+  sample: ['sample'],
+  'proc-exec': ['exec'],
+  'proc-fork': ['fork'],
+  'proc-exit': ['exit'],
+  'dl-end': ['trailer'],
+  'rwx-end': ['trailer'],
+  'sample-end': ['trailer'],
+  'proc-end': ['trailer'],
+  'follow-end': ['trailer'],
+};
+
+const common = ['begin', 'trailer'] as const;
+
+export const TOOLS: readonly ToolInfo[] = [
+  {
+    name: 'dlsnoop',
+    summary: 'dlopen, dlopen_preflight, dlsym, dlclose and in-memory image loads (NSCreateObjectFileImageFromMemory, NSLinkModule)',
+    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'bytes', 'mmap', 'mprotect', 'munmap', 'vm_protect', 'vm_map', 'vm_deallocate', 'vm_allocate', 'memfd'],
+    backends: ['dtrace', 'bpftrace'],
+    overhead:
+      'One pid-provider (DTrace) or uprobe (bpftrace) firing per call: negligible unless a program resolves symbols in a tight loop.',
+    caveats: [
+      'DTrace: the pid provider needs a concrete pid (-p, -c). System-wide or by name, dlsnoop prints executable file mappings instead (rwxsnoop clauses), and dlsym is not seen; follow mode attaches a per-pid dlsnoop to each new process.',
+      'DTrace: -c covers the command itself, not its children (the pid provider is per process).',
+      'A call nested inside another (an initializer calling dlopen) overwrites the outer call: counted in the dl_nested trailer.',
+      'Strings are read at return from pointers saved at entry; an unreadable page still faults and shows as a probe error.',
+      'bpftrace: glibc dlopen/dlsym/dlclose only; NSCreateObjectFileImageFromMemory and NSLinkModule do not exist on Linux.',
+    ],
+    seeAlso: 'rwxsnoop, an0840, docs/tools.md',
+  },
+  {
+    name: 'rwxsnoop',
+    summary: 'executable, MAP_JIT and Mach VM mappings, protection changes to EXEC with the previous protection, first bytes of regions that become executable',
+    records: [...common, 'mmap', 'mprotect', 'munmap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'bytes', 'memfd'],
+    backends: ['dtrace', 'bpftrace'],
+    overhead:
+      'Every mmap/mprotect (and Mach VM trap) of the traced processes fires a probe; only executable or remembered regions are printed. Region memory: one dynamic variable per live anonymous writable mapping.',
+    caveats: [
+      'Anonymous writable mappings are remembered, not printed; regions mapped before tracing began are untracked (prevProt -1).',
+      'An mprotect or munmap that does not start at a remembered mapping\'s first address is not matched to it.',
+      'DTrace: raise dynvarsize when "dynamic variable drops" appear; entries of exited processes are not reclaimed.',
+      'DTrace: Mach traps act on a task port; the record is attributed to the calling process even when the target is another task.',
+      'Bytes are read from the caller\'s memory when protection changes; a page not resident faults and shows as a probe error.',
+      'Per-thread JIT write-protect flips (pthread_jit_write_protect_np) make no system call and are not seen.',
+      'bpftrace: Linux has no MAP_JIT and no Mach traps; memfd_create and memfd-backed mappings are printed instead. Map keys are capped by BPFTRACE_MAP_KEYS_MAX.',
+    ],
+    seeAlso: 'anonexec, an0840, docs/tools.md',
+    dynvarsize: '16m',
+  },
+  {
+    name: 'anonexec',
+    summary: 'execution samples (user PC) of processes that hold executable anonymous memory, rate-limited per process in the kernel',
+    records: [...common, 'sample'],
+    backends: ['dtrace', 'bpftrace'],
+    overhead:
+      'A profile probe at the sample rate on every CPU, filtered in the kernel to watched processes; at most sampleLimit records a second per process.',
+    caveats: [
+      'A process is watched once it maps anonymous memory executable (or MAP_JIT), or changes a protection to EXEC, while the script runs; earlier regions are not known.',
+      'Samples are statistical: short-lived code may be missed entirely.',
+      'The PC says where code ran; the parser and rules decide whether that address lies in anonymous memory.',
+    ],
+    seeAlso: 'rwxsnoop, an0840, docs/tools.md',
+    dynvarsize: '8m',
+  },
+  {
+    name: 'procsnoop',
+    summary: 'exec (with path), fork and exit of processes, for the process table and for following descendants',
+    records: [...common, 'exec', 'fork', 'exit'],
+    backends: ['dtrace', 'bpftrace'],
+    overhead: 'One probe per exec, process creation and exit: negligible.',
+    caveats: [
+      'DTrace under SIP: the exec path (a kernel string) and the fork child (a psinfo_t translator) are kernel reads that fault; exec records then carry the process name as path, flagged truncated, and forks are lost as probe errors.',
+      'DTrace: exit status is proc:::exit\'s reason (CLD_EXITED…); bpftrace: the raw wait status.',
+    ],
+    seeAlso: 'an0840, docs/tools.md',
+  },
+  {
+    name: 'an0840',
+    summary: 'all of the above in one script: the default capture tool for ATT&CK AN0840 (T1620 Reflective Code Loading)',
+    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'mmap', 'mprotect', 'munmap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'memfd', 'exec', 'fork', 'exit', 'sample', 'bytes'],
+    backends: ['dtrace', 'bpftrace'],
+    overhead: 'The sum of dlsnoop, rwxsnoop, anonexec and procsnoop.',
+    caveats: ['Every caveat of dlsnoop, rwxsnoop, anonexec and procsnoop applies.'],
+    seeAlso: 'dlsnoop, rwxsnoop, anonexec, procsnoop, docs/tools.md',
+    dynvarsize: '16m',
+  },
+];
+
+/** Fragment names (without extension) of a tool for a backend and target mode. */
+export function composition(tool: ToolName | 'follow', backend: Backend, target: Target, duration: boolean): string[] {
+  const follow = target.kind === 'pid' || target.kind === 'command';
+  // The pid provider needs a concrete pid (reference macos-dtrace.md §6); uprobes do not.
+  const dl = backend === 'bpftrace' || follow;
+  const seed = follow ? ['follow-seed'] : [];
+  const tail = (ends: string[]) => [...(duration ? ['duration'] : []), 'select-forget', ...ends];
+  const consts = backend === 'bpftrace' || tool !== 'procsnoop' ? ['consts'] : [];
+  const rwx = ['rwx-args', 'rwx-print', 'rwx-track'];
+  switch (tool) {
+    case 'dlsnoop':
+      if (backend === 'dtrace' && follow) return ['begin', 'dl', ...(duration ? ['duration'] : []), 'dl-end'];
+      if (!dl) return [...consts, 'begin', 'select-adopt', ...rwx, 'rwx-cleanup', ...tail(['rwx-end'])];
+      return [...consts, 'begin', ...seed, 'select-adopt', 'dl', ...tail(['dl-end'])];
+    case 'rwxsnoop':
+      return [...consts, 'begin', ...seed, 'select-adopt', ...rwx, 'rwx-cleanup', ...tail(['rwx-end'])];
+    case 'anonexec':
+      return [...consts, 'begin', ...seed, 'select-adopt', 'rwx-args', 'anon-mark', 'rwx-cleanup', 'sample', ...tail(['sample-end'])];
+    case 'procsnoop':
+      return [...consts, 'begin', ...seed, 'select-adopt', 'proc-exec', 'proc-fork', 'proc-exit', ...tail(['proc-end'])];
+    case 'an0840':
+      return [
+        ...consts, 'begin', ...seed, 'select-adopt', ...(dl ? ['dl'] : []), ...rwx, 'anon-mark', 'rwx-cleanup', 'sample',
+        'proc-exec', 'proc-fork', 'proc-exit', ...tail([...(dl ? ['dl-end'] : []), 'rwx-end', 'sample-end', 'proc-end']),
+      ];
+    case 'follow':
+      return ['begin', 'select-adopt', 'proc-exec', 'follow-stop', ...tail(['proc-end', 'follow-end'])];
+  }
+}
+
+/** Record kinds a composition prints, from the fragment table. */
+export function printedKinds(fragments: readonly string[], backend: Backend): RecordKind[] {
+  const out = new Set<RecordKind>();
+  for (const f of fragments) {
+    const kinds = (backend === 'bpftrace' ? FRAGMENT_PRINTS[`${f}.bt`] : undefined) ?? FRAGMENT_PRINTS[f] ?? [];
+    for (const k of kinds) out.add(k);
+  }
+  return [...out];
+}

@@ -1,0 +1,73 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command, CommanderError } from 'commander';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { registerToolsCommands } from '../../src/generate/cli.ts';
+import { TOOLS, generate } from '../../src/generate/index.ts';
+
+function runCli(args: string[]): { stdout: string; stderr: string; code: number | undefined } {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((stderr += String(s)), true));
+  process.exitCode = undefined;
+  try {
+    const program = new Command('loadtrace').exitOverride();
+    registerToolsCommands(program);
+    for (const c of program.commands) c.exitOverride();
+    try {
+      program.parse(['node', 'loadtrace', ...args]);
+    } catch (e) {
+      // As src/cli/main.ts does: a commander usage error ends with exit code 2.
+      if (!(e instanceof CommanderError)) throw e;
+      process.exitCode = 2;
+    }
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
+  }
+  const code = typeof process.exitCode === 'number' ? process.exitCode : undefined;
+  process.exitCode = undefined;
+  return { stdout, stderr, code };
+}
+
+afterEach(() => {
+  process.exitCode = undefined;
+});
+
+describe('loadtrace tools / generate', () => {
+  it('lists one line per tool', () => {
+    const { stdout } = runCli(['tools']);
+    expect(stdout.trim().split('\n').map((l) => l.split(/\s+/)[0])).toEqual(TOOLS.map((t) => t.name));
+  });
+
+  it('prints the same script as the API, with the command line on stderr', () => {
+    const { stdout, stderr, code } = runCli(['generate', 'rwxsnoop', '-p', '42', '--nonce', '0123456789abcdef', '--ustack', '--duration', '5']);
+    expect(code).toBeUndefined();
+    const api = generate({ tool: 'rwxsnoop', backend: 'dtrace', target: { kind: 'pid', pid: 42 }, nonce: '0123456789abcdef', options: { ustack: true, duration: 5 } });
+    expect(stdout).toBe(api.script);
+    expect(stderr).toContain('run: dtrace -q -Z -s rwxsnoop.d -p 42');
+  });
+
+  it('writes -o FILE and prints the bpftrace command with its environment', () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'lt-cli-')), 'x.bt');
+    const { stderr, code } = runCli(['generate', 'procsnoop', '--backend', 'bpftrace', '-c', './a b', '-o', file, '--nonce', '0123456789abcdef']);
+    expect(code).toBeUndefined();
+    expect(readFileSync(file, 'utf8')).toContain('#define LT_PID cpid');
+    expect(stderr).toMatch(/BPFTRACE_STRLEN=112 BPFTRACE_MAP_KEYS_MAX=65536 bpftrace -c '\.\/a b' /);
+  });
+
+  it.each([
+    [['generate', 'nosuchtool'], /unknown tool "nosuchtool"/],
+    [['generate', 'rwxsnoop', '-p', 'abc'], /--pid must be an integer/],
+    [['generate', 'rwxsnoop', '-p', '1', '-n', 'x'], /at most one of/],
+    [['generate', 'rwxsnoop', '--bufsize', '4x'], /bufsize: a size such as/],
+    [['generate', 'rwxsnoop', '-n', 'a\nb'], /control character \(newline\)/],
+    [['generate', 'rwxsnoop', '--nonce', 'xyz'], /nonce must be 16/],
+  ])('%j fails with a clear message and exit code 2', (args, message) => {
+    const { stderr, code } = runCli(args);
+    expect(stderr).toMatch(message);
+    expect(code).toBe(2);
+  });
+});

@@ -1,0 +1,960 @@
+/*
+ * an0840.d - all of the above in one script: the default capture tool for ATT&CK AN0840 (T1620 Reflective Code Loading)
+ *
+ * USAGE
+ *   dtrace -q -Z -s an0840.d -p PID          # one process
+ *   dtrace -q -Z -s an0840.d -c 'CMD ARGS'   # a command
+ *   loadtrace generate an0840 [-p PID | -c CMD | -n NAME] [options]   # any target
+ *
+ * FIELDS
+ *   Every record: LT1:<nonce>, kind, then the common fields:
+ *     ts pid ppid tid uid comm
+ *       ts          wall-clock time of the event, ns since the Unix epoch
+ *       pid         process id
+ *       ppid        parent process id
+ *       tid         thread id
+ *       uid         real user id
+ *       comm        process name as the kernel keeps it (execname / comm)
+ *   kind begin: tool os backend
+ *       tool        tool name (dlsnoop, rwxsnoop, anonexec, procsnoop, an0840)
+ *       os          darwin or linux: selects the MAP_* and RTLD_* tables used to decode flags
+ *       backend     dtrace or bpftrace
+ *   kind dlopen: path pathTrunc mode handle
+ *       path        path argument; empty field for dlopen(NULL)
+ *       pathTrunc   path may have been cut short
+ *       mode        RTLD_* mode bits
+ *       handle      returned handle, 0 on failure
+ *   kind dlopen_preflight: path pathTrunc ret
+ *       path        path argument
+ *       pathTrunc   path may have been cut short
+ *       ret         non-zero if the image could be loaded
+ *   kind dlsym: handle symbol symbolTrunc ret
+ *       handle      handle argument, including RTLD_NEXT/DEFAULT/SELF/MAIN_ONLY
+ *       symbol      symbol name
+ *       symbolTrunc symbol may have been cut short
+ *       ret         resolved address, 0 if not found
+ *   kind dlclose: handle ret
+ *       handle      handle argument
+ *       ret         0 on success
+ *   kind memload: fn addr size name ret
+ *       fn          NSCreateObjectFileImageFromMemory or NSLinkModule
+ *       addr        image buffer (FromMemory) or object file image (NSLinkModule)
+ *       size        image size in bytes (0 for NSLinkModule)
+ *       name        module name given to NSLinkModule; empty field for FromMemory
+ *       ret         return value: NSObjectFileImageReturnCode or NSModule
+ *   kind bytes: addr data
+ *       addr        region start
+ *       data        first bytes, hex
+ *   kind mmap: addr len prot flags fd off ret err
+ *       addr        requested address
+ *       len         length in bytes
+ *       prot        PROT_* bits
+ *       flags       MAP_* bits (OS-specific values)
+ *       fd          file descriptor, -1 (or a VM tag on macOS) for anonymous memory
+ *       off         file offset
+ *       ret         mapped address, 0xffffffffffffffff (MAP_FAILED) on error
+ *       err         errno when ret is MAP_FAILED, else 0
+ *   kind mprotect: addr len prot ret err prevProt prevFlags
+ *       addr        start address
+ *       len         length in bytes
+ *       prot        new PROT_* bits
+ *       ret         0 on success, else -errno (bpftrace) or -1 (dtrace, errno in err)
+ *       err         errno on failure, else 0
+ *       prevProt    protection the script saw this address mapped with, -1 if untracked
+ *       prevFlags   MAP_* flags the script saw this address mapped with, -1 if untracked
+ *   kind vm_allocate: addr size flags kr
+ *       addr        allocated address, read back from the in/out pointer
+ *       size        size in bytes
+ *       flags       VM_FLAGS_* bits
+ *       kr          kern_return_t, 0 = KERN_SUCCESS
+ *   kind vm_protect: addr size setMax prot kr prevProt prevFlags
+ *       addr        start address
+ *       size        size in bytes
+ *       setMax      non-zero when the maximum protection is being set
+ *       prot        new VM_PROT_* bits
+ *       kr          kern_return_t
+ *       prevProt    protection the script saw this address mapped with, -1 if untracked
+ *       prevFlags   flags the script saw this address mapped with, -1 if untracked
+ *   kind vm_map: addr size mask flags prot kr
+ *       addr        mapped address, read back from the in/out pointer
+ *       size        size in bytes
+ *       mask        alignment mask
+ *       flags       VM_FLAGS_* bits
+ *       prot        current VM_PROT_* bits (arg5)
+ *       kr          kern_return_t
+ *   kind munmap: addr len ret
+ *       addr        start address
+ *       len         length in bytes
+ *       ret         0 on success
+ *   kind vm_deallocate: addr size kr
+ *       addr        start address
+ *       size        size in bytes
+ *       kr          kern_return_t
+ *   kind sample: pc
+ *       pc          user program counter
+ *   kind exec: path pathTrunc
+ *       path        path of the new executable
+ *       pathTrunc   path may have been cut short
+ *   kind fork: child
+ *       child       child process id
+ *   kind exit: status
+ *       status      exit reason or status as the tracer reports it
+ *   kind trailer: counter value
+ *       counter     counter name
+ *       value       counter value
+ *
+ * OVERHEAD
+ *   The sum of dlsnoop, rwxsnoop, anonexec and procsnoop.
+ *
+ * CAVEATS
+ *   - Every caveat of dlsnoop, rwxsnoop, anonexec and procsnoop applies.
+ *
+ * SEE ALSO
+ *   dlsnoop, rwxsnoop, anonexec, procsnoop, docs/tools.md
+ *
+ * Generated by loadtrace from dtrace/fragments; do not edit by hand.
+ */
+
+#pragma D option quiet
+#pragma D option strsize=256
+#pragma D option switchrate=10hz
+#pragma D option dynvarsize=16m
+
+/* Prologue: options validated by loadtrace, as typed constants. LT_UID -1 = any uid. */
+inline string LT_NONCE = "0123456789abcdef";
+inline string LT_TOOL = "an0840";
+inline int LT_ALL = 0;
+inline string LT_NAME = "";
+inline int LT_UID = -1;
+inline int LT_STRSIZE = 256;
+inline int LT_USTACK = 0;
+inline int LT_UNFILTERED = 0;
+inline int LT_DURATION = 0;
+inline int LT_SAMPLE_LIMIT = 50;
+
+/* Flag values of xnu bsd/sys/mman.h and osfmk/mach/vm_prot.h (reference macos-dtrace.md §2). */
+inline int LT_PROT_WRITE = 0x2;
+inline int LT_PROT_EXEC = 0x4;
+inline int LT_MAP_PRIVATE = 0x2;
+inline int LT_MAP_JIT = 0x800;
+inline int LT_MAP_ANON = 0x1000;
+inline int LT_VM_PROT_DEFAULT = 0x3;
+inline int LT_VM_PROT_WRITE = 0x2;
+inline int LT_VM_PROT_EXECUTE = 0x4;
+/* mach_trap return probes put the kern_return_t in arg0, 0 = KERN_SUCCESS (reference macos-dtrace.md §2). */
+inline int LT_KERN_SUCCESS = 0;
+
+/* Announce tool, OS and backend first, so the parser picks the darwin MAP_* and RTLD_* tables. */
+BEGIN
+{
+	printf("LT1:%s\tbegin\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%s\t%s\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, LT_TOOL, "darwin", "dtrace");
+}
+
+/* Seed the follow set with the traced process: $target is the -p pid or the -c child (reference macos-dtrace.md §6). */
+BEGIN
+{
+	lt_follow[$target] = 1;
+}
+
+/*
+ * Follow children as they are created: proc:::create args[0] is the child's psinfo_t
+ * (reference macos-dtrace.md §7). Under SIP this translator read faults (§6); the
+ * exec-success adoption below still follows children that exec.
+ */
+proc:::create
+/lt_follow[pid]/
+{
+	lt_follow[args[0]->pr_pid] = 1;
+}
+
+/*
+ * A new image whose parent is followed is followed too. exec-success fires in the new
+ * image, and pid/ppid builtins keep working under SIP (reference macos-dtrace.md §6, §7).
+ */
+proc:::exec-success
+/lt_follow[ppid] && !lt_follow[pid]/
+{
+	lt_follow[pid] = 1;
+}
+
+/*
+ * Nested calls (an initializer that calls dlopen) would overwrite the saved arguments
+ * of the outer call: count them so the loss shows in the trailer.
+ */
+pid$target::dlopen:entry,
+pid$target::dlopen_preflight:entry,
+pid$target::dlsym:entry,
+pid$target::dlclose:entry,
+pid$target::NSCreateObjectFileImageFromMemory:entry,
+pid$target::NSLinkModule:entry
+/self->lt_dl/
+{
+	lt_dl_nested++;
+}
+
+/*
+ * dlopen(path, mode): keep the pointer, read the string at return when its page is
+ * surely mapped (reference macos-dtrace.md §5). Module wildcard as public scripts use
+ * it; dlopen is exported by libdyld.dylib (reference macos-dtrace.md §1).
+ */
+pid$target::dlopen:entry
+{
+	self->lt_dl = 1;
+	self->lt_dl_path = arg0;
+	self->lt_dl_mode = (int)arg1;
+}
+
+/* dlopen returned: arg1 of a pid-provider return probe is the return value (reference macos-dtrace.md §2 states the same convention for syscall returns). */
+pid$target::dlopen:return
+/self->lt_dl && self->lt_dl_path/
+{
+	this->path = copyinstr(self->lt_dl_path);
+	printf("LT1:%s\tdlopen\t%llu\t%d\t%d\t%d\t%d\t%S\t%S\t%d\t%d\t%llx\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname,
+	    this->path, strlen(this->path) >= LT_STRSIZE - 1 ? 1 : 0, self->lt_dl_mode, arg1);
+	self->lt_pr = 1;
+}
+
+/* dlopen(NULL) returns RTLD_DEFAULT or RTLD_MAIN_ONLY (reference macos-dtrace.md §1): an empty path field. */
+pid$target::dlopen:return
+/self->lt_dl && !self->lt_dl_path/
+{
+	printf("LT1:%s\tdlopen\t%llu\t%d\t%d\t%d\t%d\t%S\t\t%d\t%d\t%llx\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname,
+	    0, self->lt_dl_mode, arg1);
+	self->lt_pr = 1;
+}
+
+/* dlopen_preflight(path) checks whether an image could be loaded (reference macos-dtrace.md §1). */
+pid$target::dlopen_preflight:entry
+{
+	self->lt_dl = 2;
+	self->lt_dl_path = arg0;
+}
+
+/* dlopen_preflight returned: print only a readable path, a NULL path loads nothing. */
+pid$target::dlopen_preflight:return
+/self->lt_dl == 2 && self->lt_dl_path/
+{
+	this->path = copyinstr(self->lt_dl_path);
+	printf("LT1:%s\tdlopen_preflight\t%llu\t%d\t%d\t%d\t%d\t%S\t%S\t%d\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname,
+	    this->path, strlen(this->path) >= LT_STRSIZE - 1 ? 1 : 0, (int)arg1);
+	self->lt_pr = 1;
+}
+
+/*
+ * dlsym(handle, symbol): the handle may be RTLD_NEXT (-1), RTLD_DEFAULT (-2), RTLD_SELF (-3)
+ * or RTLD_MAIN_ONLY (-5), printed as 64-bit hex (reference macos-dtrace.md §1).
+ */
+pid$target::dlsym:entry
+{
+	self->lt_dl = 3;
+	self->lt_dl_handle = arg0;
+	self->lt_dl_sym = arg1;
+}
+
+/* dlsym returned the resolved address in arg1; the symbol is read now (reference macos-dtrace.md §5). */
+pid$target::dlsym:return
+/self->lt_dl == 3 && self->lt_dl_sym/
+{
+	this->sym = copyinstr(self->lt_dl_sym);
+	printf("LT1:%s\tdlsym\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%S\t%d\t%llx\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname,
+	    self->lt_dl_handle, this->sym, strlen(this->sym) >= LT_STRSIZE - 1 ? 1 : 0, arg1);
+	self->lt_pr = 1;
+}
+
+/* dlsym(handle, NULL) has no symbol to print: count it. */
+pid$target::dlsym:return
+/self->lt_dl == 3 && !self->lt_dl_sym/
+{
+	lt_dlsym_null++;
+}
+
+/* dlclose(handle) ends the life of a handle dlopen returned. */
+pid$target::dlclose:entry
+{
+	self->lt_dl = 4;
+	self->lt_dl_handle = arg0;
+}
+
+/* dlclose returned 0 on success. */
+pid$target::dlclose:return
+/self->lt_dl == 4/
+{
+	printf("LT1:%s\tdlclose\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname,
+	    self->lt_dl_handle, (int)arg1);
+	self->lt_pr = 1;
+}
+
+/*
+ * NSCreateObjectFileImageFromMemory(address, size, &image) copies an in-memory Mach-O
+ * bundle; it is still exported by libdyld on macOS (reference macos-dtrace.md §1).
+ */
+pid$target::NSCreateObjectFileImageFromMemory:entry
+{
+	self->lt_dl = 5;
+	self->lt_dl_addr = arg0;
+	self->lt_dl_size = arg1;
+}
+
+/* The in-memory image was accepted or refused: arg1 is the NSObjectFileImageReturnCode. */
+pid$target::NSCreateObjectFileImageFromMemory:return
+/self->lt_dl == 5/
+{
+	printf("LT1:%s\tmemload\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%llx\t%llx\t\t%llx\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname,
+	    "NSCreateObjectFileImageFromMemory", self->lt_dl_addr, self->lt_dl_size, arg1);
+	self->lt_pr = 1;
+}
+
+/*
+ * NSLinkModule(image, moduleName, options) links the image through a temporary file,
+ * so dlopen does not fire for it (reference macos-dtrace.md §1).
+ */
+pid$target::NSLinkModule:entry
+{
+	self->lt_dl = 6;
+	self->lt_dl_addr = arg0;
+	self->lt_dl_name = arg1;
+}
+
+/* NSLinkModule returned the NSModule in arg1; a module name is optional. */
+pid$target::NSLinkModule:return
+/self->lt_dl == 6 && self->lt_dl_name/
+{
+	printf("LT1:%s\tmemload\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%llx\t%llx\t%S\t%llx\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname,
+	    "NSLinkModule", self->lt_dl_addr, (uint64_t)0, copyinstr(self->lt_dl_name), arg1);
+	self->lt_pr = 1;
+}
+
+/* NSLinkModule without a module name: an empty name field. */
+pid$target::NSLinkModule:return
+/self->lt_dl == 6 && !self->lt_dl_name/
+{
+	printf("LT1:%s\tmemload\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%llx\t%llx\t\t%llx\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname,
+	    "NSLinkModule", self->lt_dl_addr, (uint64_t)0, arg1);
+	self->lt_pr = 1;
+}
+
+/* User stack of the call that was just printed (the parser attaches the indented frames to it). */
+pid$target::dlopen:return,
+pid$target::dlopen_preflight:return,
+pid$target::dlsym:return,
+pid$target::dlclose:return,
+pid$target::NSCreateObjectFileImageFromMemory:return,
+pid$target::NSLinkModule:return
+/LT_USTACK && self->lt_pr/
+{
+	ustack();
+}
+
+/* The first bytes of the in-memory image, so a Mach-O magic can be recognised. */
+pid$target::NSCreateObjectFileImageFromMemory:return
+/self->lt_dl == 5 && self->lt_dl_addr && self->lt_dl_size >= 16/
+{
+	this->b = (uint8_t *)copyin(self->lt_dl_addr, 16);
+	printf("LT1:%s\tbytes\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, self->lt_dl_addr,
+	    this->b[0], this->b[1], this->b[2], this->b[3], this->b[4], this->b[5], this->b[6], this->b[7],
+	    this->b[8], this->b[9], this->b[10], this->b[11], this->b[12], this->b[13], this->b[14], this->b[15]);
+}
+
+/* Clear the saved arguments so the next call starts clean. */
+pid$target::dlopen:return,
+pid$target::dlopen_preflight:return,
+pid$target::dlsym:return,
+pid$target::dlclose:return,
+pid$target::NSCreateObjectFileImageFromMemory:return,
+pid$target::NSLinkModule:return
+/self->lt_dl/
+{
+	self->lt_dl = 0;
+	self->lt_dl_path = 0;
+	self->lt_dl_mode = 0;
+	self->lt_dl_handle = 0;
+	self->lt_dl_sym = 0;
+	self->lt_dl_addr = 0;
+	self->lt_dl_size = 0;
+	self->lt_dl_name = 0;
+	self->lt_pr = 0;
+}
+
+/*
+ * mmap(addr, len, prot, flags, fd, pos): keep the arguments for the return probe, where
+ * the result is known (reference macos-dtrace.md §2: arg0..arg5 in prototype order).
+ */
+syscall::mmap:entry
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+{
+	self->lt_mmap = 1;
+	self->lt_mmap_addr = arg0;
+	self->lt_mmap_len = arg1;
+	self->lt_mmap_prot = (int)arg2;
+	self->lt_mmap_flags = (int)arg3;
+	self->lt_mmap_fd = (int)arg4;
+	self->lt_mmap_off = arg5;
+}
+
+/* mprotect(addr, len, prot) (reference macos-dtrace.md §2). */
+syscall::mprotect:entry
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+{
+	self->lt_mp = 1;
+	self->lt_mp_addr = arg0;
+	self->lt_mp_len = arg1;
+	self->lt_mp_prot = (int)arg2;
+}
+
+/*
+ * _kernelrpc_mach_vm_allocate_trap(target, addr*, size, flags): arg1 points to the
+ * in/out address (reference macos-dtrace.md §2).
+ */
+mach_trap::_kernelrpc_mach_vm_allocate_trap:entry
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+{
+	self->lt_va = 1;
+	self->lt_va_ptr = arg1;
+	self->lt_va_size = arg2;
+	self->lt_va_flags = (int)arg3;
+}
+
+/* The kernel has copied the allocated address out to arg1's pointer: read it back now (reference macos-dtrace.md §2). */
+mach_trap::_kernelrpc_mach_vm_allocate_trap:return
+/self->lt_va && self->lt_va_ptr/
+{
+	self->lt_va_addr = *(uint64_t *)copyin(self->lt_va_ptr, 8);
+}
+
+/* _kernelrpc_mach_vm_protect_trap(target, address, size, set_maximum, new_protection): arg0..arg4 (reference macos-dtrace.md §2). */
+mach_trap::_kernelrpc_mach_vm_protect_trap:entry
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+{
+	self->lt_vp = 1;
+	self->lt_vp_addr = arg1;
+	self->lt_vp_size = arg2;
+	self->lt_vp_setmax = (int)arg3;
+	self->lt_vp_prot = (int)arg4;
+}
+
+/*
+ * _kernelrpc_mach_vm_map_trap(target, addr*, size, mask, flags, cur_protection):
+ * arg1 is in/out, cur_protection is arg5 (reference macos-dtrace.md §2).
+ */
+mach_trap::_kernelrpc_mach_vm_map_trap:entry
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+{
+	self->lt_vm = 1;
+	self->lt_vm_ptr = arg1;
+	self->lt_vm_size = arg2;
+	self->lt_vm_mask = arg3;
+	self->lt_vm_flags = (int)arg4;
+	self->lt_vm_prot = (int)arg5;
+}
+
+/* Read back the mapped address from the in/out pointer (reference macos-dtrace.md §2). */
+mach_trap::_kernelrpc_mach_vm_map_trap:return
+/self->lt_vm && self->lt_vm_ptr/
+{
+	self->lt_vm_addr = *(uint64_t *)copyin(self->lt_vm_ptr, 8);
+}
+
+/*
+ * Print every mapping that is executable or MAP_JIT. The return value is in arg1, -1
+ * (MAP_FAILED) on failure with the error in errno (reference macos-dtrace.md §2).
+ */
+syscall::mmap:return
+/self->lt_mmap && (LT_UNFILTERED || (self->lt_mmap_prot & LT_PROT_EXEC) || (self->lt_mmap_flags & LT_MAP_JIT))/
+{
+	printf("LT1:%s\tmmap\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\t%d\t%llx\t%llx\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname,
+	    self->lt_mmap_addr, self->lt_mmap_len, self->lt_mmap_prot, self->lt_mmap_flags,
+	    self->lt_mmap_fd, self->lt_mmap_off, arg1, arg1 == -1 ? errno : 0);
+	self->lt_pr = 1;
+}
+
+/* Mappings filtered out in the kernel are counted, so the trailer says how many were not printed. */
+syscall::mmap:return
+/self->lt_mmap && !self->lt_pr/
+{
+	lt_mmap_filtered++;
+}
+
+/*
+ * Print protection changes that include EXEC, or that touch a region this script
+ * remembers; prevProt/prevFlags come from that memory, -1 when untracked.
+ */
+syscall::mprotect:return
+/self->lt_mp && (LT_UNFILTERED || (self->lt_mp_prot & LT_PROT_EXEC) || lt_rgn[pid, (uint64_t)self->lt_mp_addr])/
+{
+	this->prev = lt_rgn[pid, (uint64_t)self->lt_mp_addr];
+	printf("LT1:%s\tmprotect\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\t%d\t%d\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname,
+	    self->lt_mp_addr, self->lt_mp_len, self->lt_mp_prot, (int)arg1, arg1 == -1 ? errno : 0,
+	    this->prev ? (int)(this->prev & 0xff) : -1, this->prev ? (int)(this->prev >> 8) : -1);
+	self->lt_pr = 1;
+}
+
+/* Count protection changes filtered out in the kernel. */
+syscall::mprotect:return
+/self->lt_mp && !self->lt_pr/
+{
+	lt_mprotect_filtered++;
+}
+
+/* User stack of the mapping or protection change just printed. */
+syscall::mmap:return,
+syscall::mprotect:return
+/LT_USTACK && self->lt_pr/
+{
+	ustack();
+}
+
+/*
+ * The region just became executable: print its first 16 bytes so a Mach-O or ELF magic
+ * can be recognised. Skipped when it was already executable and not writable.
+ */
+syscall::mprotect:return
+/self->lt_mp && arg1 == 0 && (self->lt_mp_prot & LT_PROT_EXEC) && (lt_rgn[pid, (uint64_t)self->lt_mp_addr] & (LT_PROT_WRITE | LT_PROT_EXEC)) != LT_PROT_EXEC/
+{
+	this->b = (uint8_t *)copyin(self->lt_mp_addr, 16);
+	printf("LT1:%s\tbytes\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, self->lt_mp_addr,
+	    this->b[0], this->b[1], this->b[2], this->b[3], this->b[4], this->b[5], this->b[6], this->b[7],
+	    this->b[8], this->b[9], this->b[10], this->b[11], this->b[12], this->b[13], this->b[14], this->b[15]);
+}
+
+/* Mach allocations are never executable (VM_PROT_DEFAULT): printed only when unfiltered. */
+mach_trap::_kernelrpc_mach_vm_allocate_trap:return
+/self->lt_va && LT_UNFILTERED/
+{
+	printf("LT1:%s\tvm_allocate\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname,
+	    self->lt_va_addr, self->lt_va_size, self->lt_va_flags, (int)arg0);
+	self->lt_pr = 1;
+}
+
+/* Mach protection changes that include VM_PROT_EXECUTE, or touch a remembered region (reference macos-dtrace.md §2). */
+mach_trap::_kernelrpc_mach_vm_protect_trap:return
+/self->lt_vp && (LT_UNFILTERED || (self->lt_vp_prot & LT_VM_PROT_EXECUTE) || lt_rgn[pid, (uint64_t)self->lt_vp_addr])/
+{
+	this->prev = lt_rgn[pid, (uint64_t)self->lt_vp_addr];
+	printf("LT1:%s\tvm_protect\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\t%d\t%d\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname,
+	    self->lt_vp_addr, self->lt_vp_size, self->lt_vp_setmax, self->lt_vp_prot, (int)arg0,
+	    this->prev ? (int)(this->prev & 0xff) : -1, this->prev ? (int)(this->prev >> 8) : -1);
+	self->lt_pr = 1;
+}
+
+/* Mach mappings created executable (cur_protection, reference macos-dtrace.md §2). */
+mach_trap::_kernelrpc_mach_vm_map_trap:return
+/self->lt_vm && (LT_UNFILTERED || (self->lt_vm_prot & LT_VM_PROT_EXECUTE))/
+{
+	printf("LT1:%s\tvm_map\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%llx\t%d\t%d\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname,
+	    self->lt_vm_addr, self->lt_vm_size, self->lt_vm_mask, self->lt_vm_flags, self->lt_vm_prot, (int)arg0);
+	self->lt_pr = 1;
+}
+
+/* User stack of the Mach call just printed. */
+mach_trap::_kernelrpc_mach_vm_allocate_trap:return,
+mach_trap::_kernelrpc_mach_vm_protect_trap:return,
+mach_trap::_kernelrpc_mach_vm_map_trap:return
+/LT_USTACK && self->lt_pr/
+{
+	ustack();
+}
+
+/* A Mach protection change made the region executable: its first 16 bytes, as for mprotect. */
+mach_trap::_kernelrpc_mach_vm_protect_trap:return
+/self->lt_vp && arg0 == LT_KERN_SUCCESS && !self->lt_vp_setmax && (self->lt_vp_prot & LT_VM_PROT_EXECUTE) && (lt_rgn[pid, (uint64_t)self->lt_vp_addr] & (LT_VM_PROT_WRITE | LT_VM_PROT_EXECUTE)) != LT_VM_PROT_EXECUTE/
+{
+	this->b = (uint8_t *)copyin(self->lt_vp_addr, 16);
+	printf("LT1:%s\tbytes\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, self->lt_vp_addr,
+	    this->b[0], this->b[1], this->b[2], this->b[3], this->b[4], this->b[5], this->b[6], this->b[7],
+	    this->b[8], this->b[9], this->b[10], this->b[11], this->b[12], this->b[13], this->b[14], this->b[15]);
+}
+
+/*
+ * Remember anonymous mappings that are writable or executable, keyed by [pid, address],
+ * as (flags << 8) | prot: a later mprotect adding EXEC can then say what the region was.
+ * MAP_ANON is 0x1000 on macOS (reference macos-dtrace.md §2). Each entry costs dynamic
+ * variable space until munmap; see dynvarsize in the tool's CAVEATS.
+ */
+syscall::mmap:return
+/self->lt_mmap && arg1 != -1 && (self->lt_mmap_flags & LT_MAP_ANON) && (self->lt_mmap_prot & (LT_PROT_WRITE | LT_PROT_EXEC))/
+{
+	lt_rgn[pid, (uint64_t)arg1] = ((int64_t)self->lt_mmap_flags << 8) | (self->lt_mmap_prot & 0xff);
+	lt_tracked++;
+}
+
+/* A successful mprotect of a remembered region updates its protection, keeping its flags. */
+syscall::mprotect:return
+/self->lt_mp && arg1 == 0 && lt_rgn[pid, (uint64_t)self->lt_mp_addr]/
+{
+	this->key = (uint64_t)self->lt_mp_addr;
+	lt_rgn[pid, this->key] = (lt_rgn[pid, this->key] & ~0xff) | (self->lt_mp_prot & 0xff);
+}
+
+/*
+ * Mach allocations are anonymous, private and VM_PROT_DEFAULT (reference macos-dtrace.md §2):
+ * remembered with MAP_ANON|MAP_PRIVATE so prevFlags decodes with the same MAP_* table.
+ */
+mach_trap::_kernelrpc_mach_vm_allocate_trap:return
+/self->lt_va && arg0 == LT_KERN_SUCCESS && self->lt_va_addr/
+{
+	lt_rgn[pid, (uint64_t)self->lt_va_addr] = ((int64_t)(LT_MAP_ANON | LT_MAP_PRIVATE) << 8) | LT_VM_PROT_DEFAULT;
+	lt_tracked++;
+}
+
+/* vm_map through the trap never has a memory object (reference macos-dtrace.md §2): anonymous too. */
+mach_trap::_kernelrpc_mach_vm_map_trap:return
+/self->lt_vm && arg0 == LT_KERN_SUCCESS && self->lt_vm_addr && (self->lt_vm_prot & (LT_VM_PROT_WRITE | LT_VM_PROT_EXECUTE))/
+{
+	lt_rgn[pid, (uint64_t)self->lt_vm_addr] = ((int64_t)(LT_MAP_ANON | LT_MAP_PRIVATE) << 8) | (self->lt_vm_prot & 0xff);
+	lt_tracked++;
+}
+
+/* A successful vm_protect of a remembered region updates its protection (set_maximum changes nothing current). */
+mach_trap::_kernelrpc_mach_vm_protect_trap:return
+/self->lt_vp && arg0 == LT_KERN_SUCCESS && !self->lt_vp_setmax && lt_rgn[pid, (uint64_t)self->lt_vp_addr]/
+{
+	this->key = (uint64_t)self->lt_vp_addr;
+	lt_rgn[pid, this->key] = (lt_rgn[pid, this->key] & ~0xff) | (self->lt_vp_prot & 0xff);
+}
+
+/* munmap(addr, len) of a remembered region (reference macos-dtrace.md §2): others are not printed. */
+syscall::munmap:entry
+/lt_rgn[pid, (uint64_t)arg0]/
+{
+	self->lt_mu = 1;
+	self->lt_mu_addr = arg0;
+	self->lt_mu_len = arg1;
+}
+
+/* The remembered region is gone: print it and forget it. */
+syscall::munmap:return
+/self->lt_mu/
+{
+	printf("LT1:%s\tmunmap\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname,
+	    self->lt_mu_addr, self->lt_mu_len, (int)arg1);
+}
+
+/* Forget the region only when the unmap succeeded. */
+syscall::munmap:return
+/self->lt_mu && arg1 == 0/
+{
+	lt_rgn[pid, (uint64_t)self->lt_mu_addr] = 0;
+	lt_forgotten++;
+}
+
+/* _kernelrpc_mach_vm_deallocate_trap(target, address, size) of a remembered region (reference macos-dtrace.md §2). */
+mach_trap::_kernelrpc_mach_vm_deallocate_trap:entry
+/lt_rgn[pid, (uint64_t)arg1]/
+{
+	self->lt_vd = 1;
+	self->lt_vd_addr = arg1;
+	self->lt_vd_size = arg2;
+}
+
+/* The remembered Mach region is gone: print it. */
+mach_trap::_kernelrpc_mach_vm_deallocate_trap:return
+/self->lt_vd/
+{
+	printf("LT1:%s\tvm_deallocate\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname,
+	    self->lt_vd_addr, self->lt_vd_size, (int)arg0);
+}
+
+/* Forget it when the deallocation succeeded. */
+mach_trap::_kernelrpc_mach_vm_deallocate_trap:return
+/self->lt_vd && arg0 == LT_KERN_SUCCESS/
+{
+	lt_rgn[pid, (uint64_t)self->lt_vd_addr] = 0;
+	lt_forgotten++;
+}
+
+/* Clear the saved unmap arguments. */
+syscall::munmap:return,
+mach_trap::_kernelrpc_mach_vm_deallocate_trap:return
+/self->lt_mu || self->lt_vd/
+{
+	self->lt_mu = 0;
+	self->lt_mu_addr = 0;
+	self->lt_mu_len = 0;
+	self->lt_vd = 0;
+	self->lt_vd_addr = 0;
+	self->lt_vd_size = 0;
+}
+
+/*
+ * Watch a process for execution samples once it holds executable anonymous memory:
+ * an anonymous or MAP_JIT mapping created with EXEC (reference macos-dtrace.md §2).
+ */
+syscall::mmap:return
+/self->lt_mmap && arg1 != -1 && !lt_xpid[pid] && (((self->lt_mmap_flags & LT_MAP_ANON) && (self->lt_mmap_prot & LT_PROT_EXEC)) || (self->lt_mmap_flags & LT_MAP_JIT))/
+{
+	lt_xpid[pid] = 1;
+	lt_watched++;
+}
+
+/* ... or a successful protection change to EXEC (mprotect or Mach vm_protect). */
+syscall::mprotect:return
+/self->lt_mp && arg1 == 0 && !lt_xpid[pid] && (self->lt_mp_prot & LT_PROT_EXEC)/
+{
+	lt_xpid[pid] = 1;
+	lt_watched++;
+}
+
+/* vm_protect(…, new_protection) with VM_PROT_EXECUTE succeeded (reference macos-dtrace.md §2). */
+mach_trap::_kernelrpc_mach_vm_protect_trap:return
+/self->lt_vp && arg0 == LT_KERN_SUCCESS && !lt_xpid[pid] && (self->lt_vp_prot & LT_VM_PROT_EXECUTE)/
+{
+	lt_xpid[pid] = 1;
+	lt_watched++;
+}
+
+/* vm_map with an executable cur_protection succeeded (reference macos-dtrace.md §2). */
+mach_trap::_kernelrpc_mach_vm_map_trap:return
+/self->lt_vm && arg0 == LT_KERN_SUCCESS && !lt_xpid[pid] && (self->lt_vm_prot & LT_VM_PROT_EXECUTE)/
+{
+	lt_xpid[pid] = 1;
+	lt_watched++;
+}
+
+/* Clear the saved mmap arguments and the printed flag. */
+syscall::mmap:return
+/self->lt_mmap/
+{
+	self->lt_mmap = 0;
+	self->lt_mmap_addr = 0;
+	self->lt_mmap_len = 0;
+	self->lt_mmap_prot = 0;
+	self->lt_mmap_flags = 0;
+	self->lt_mmap_fd = 0;
+	self->lt_mmap_off = 0;
+	self->lt_pr = 0;
+}
+
+/* Clear the saved mprotect arguments. */
+syscall::mprotect:return
+/self->lt_mp/
+{
+	self->lt_mp = 0;
+	self->lt_mp_addr = 0;
+	self->lt_mp_len = 0;
+	self->lt_mp_prot = 0;
+	self->lt_pr = 0;
+}
+
+/* Clear the saved Mach trap arguments. */
+mach_trap::_kernelrpc_mach_vm_allocate_trap:return,
+mach_trap::_kernelrpc_mach_vm_protect_trap:return,
+mach_trap::_kernelrpc_mach_vm_map_trap:return
+/self->lt_va || self->lt_vp || self->lt_vm/
+{
+	self->lt_va = 0;
+	self->lt_va_ptr = 0;
+	self->lt_va_size = 0;
+	self->lt_va_flags = 0;
+	self->lt_va_addr = 0;
+	self->lt_vp = 0;
+	self->lt_vp_addr = 0;
+	self->lt_vp_size = 0;
+	self->lt_vp_setmax = 0;
+	self->lt_vp_prot = 0;
+	self->lt_vm = 0;
+	self->lt_vm_ptr = 0;
+	self->lt_vm_size = 0;
+	self->lt_vm_mask = 0;
+	self->lt_vm_flags = 0;
+	self->lt_vm_prot = 0;
+	self->lt_vm_addr = 0;
+	self->lt_pr = 0;
+}
+
+/* A new second starts a new sample budget for every watched process. */
+tick-1s
+{
+	lt_epoch++;
+}
+
+/*
+ * profile-N: arg1 is the user PC, 0 when the CPU was in the kernel (reference
+ * macos-dtrace.md §8). Only processes holding executable anonymous memory are sampled;
+ * reset the process's budget when its last sample was in an earlier second.
+ */
+profile-997
+/arg1 && lt_xpid[pid] && lt_qepoch[pid] != lt_epoch/
+{
+	lt_qepoch[pid] = lt_epoch;
+	lt_qcount[pid] = 0;
+}
+
+/* Over budget: count the sample instead of printing it. */
+profile-997
+/arg1 && lt_xpid[pid] && lt_qcount[pid] >= LT_SAMPLE_LIMIT/
+{
+	lt_limited++;
+}
+
+/* Within budget: print the user PC. */
+profile-997
+/arg1 && lt_xpid[pid] && lt_qcount[pid] < LT_SAMPLE_LIMIT/
+{
+	lt_qcount[pid]++;
+	lt_sampled++;
+	printf("LT1:%s\tsample\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, (uint64_t)arg1);
+	self->lt_pr = 1;
+}
+
+/* User stack of the sample just printed. */
+profile-997
+/LT_USTACK && self->lt_pr/
+{
+	ustack();
+}
+
+/* Clear the printed flag. */
+profile-997
+/self->lt_pr/
+{
+	self->lt_pr = 0;
+}
+
+/* Stop watching an exited process. */
+proc:::exit
+/lt_xpid[pid]/
+{
+	lt_xpid[pid] = 0;
+	lt_qcount[pid] = 0;
+	lt_qepoch[pid] = 0;
+}
+
+/*
+ * proc:::exec fires before the image is replaced, with args[0] the path (reference
+ * macos-dtrace.md §7). Keep it per pid: for posix_spawn the caller is the parent, for
+ * execve the process itself. Under SIP this kernel-string read faults (§6).
+ */
+proc:::exec
+/(LT_ALL || LT_NAME != "" || lt_follow[pid]) && (LT_UID < 0 || uid == LT_UID)/
+{
+	lt_execpath[pid] = stringof(args[0]);
+	lt_execpend[pid] = 1;
+}
+
+/* A failed exec leaves nothing to report (reference macos-dtrace.md §7: exec-failure). */
+proc:::exec-failure
+/lt_execpend[pid]/
+{
+	lt_execpend[pid] = 0;
+}
+
+/*
+ * exec-success fires in the new image, so pid, ppid and execname are the new program's
+ * (reference macos-dtrace.md §7). The path was saved by this pid (execve) or its parent
+ * (posix_spawn).
+ */
+proc:::exec-success
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && (lt_execpend[pid] || lt_execpend[ppid])/
+{
+	this->path = lt_execpend[pid] ? lt_execpath[pid] : lt_execpath[ppid];
+	printf("LT1:%s\texec\t%llu\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname,
+	    this->path, strlen(this->path) >= LT_STRSIZE - 1 ? 1 : 0);
+}
+
+/*
+ * No path was saved (SIP refused the read): the process name stands in for the path,
+ * flagged as cut short, so the exec is still seen.
+ */
+proc:::exec-success
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && !lt_execpend[pid] && !lt_execpend[ppid]/
+{
+	printf("LT1:%s\texec\t%llu\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname,
+	    execname, 1);
+	lt_exec_nopath++;
+}
+
+/* The saved path has been used: clear its flag (own first, else the parent's). */
+proc:::exec-success
+/lt_execpend[pid] || lt_execpend[ppid]/
+{
+	lt_execpend[lt_execpend[pid] ? pid : ppid] = 0;
+}
+
+/*
+ * proc:::create fires in the parent for fork and posix_spawn; args[0] is the child's
+ * psinfo_t (reference macos-dtrace.md §7). Under SIP the translator read faults (§6):
+ * the fork is then lost, reported as a probe error.
+ */
+proc:::create
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+{
+	printf("LT1:%s\tfork\t%llu\t%d\t%d\t%d\t%d\t%S\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, args[0]->pr_pid);
+}
+
+/* proc:::exit args[0] is the exit reason, e.g. CLD_EXITED (reference macos-dtrace.md §7). */
+proc:::exit
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+{
+	printf("LT1:%s\texit\t%llu\t%d\t%d\t%d\t%d\t%S\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, args[0]);
+}
+
+/* Forget exited processes so the follow set does not grow (reference macos-dtrace.md §7: proc:::exit). */
+proc:::exit
+/lt_follow[pid]/
+{
+	lt_follow[pid] = 0;
+}
+
+/* dlsnoop's own counters: calls lost to nesting, dlsym calls without a symbol. */
+END
+{
+	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, "dl_nested", lt_dl_nested);
+	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, "dlsym_null_symbol", lt_dlsym_null);
+}
+
+/* rwxsnoop's own counters: regions remembered and forgotten, events filtered in the kernel. */
+END
+{
+	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, "regions_tracked", lt_tracked);
+	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, "regions_forgotten", lt_forgotten);
+	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, "mmap_filtered", lt_mmap_filtered);
+	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, "mprotect_filtered", lt_mprotect_filtered);
+}
+
+/* anonexec's own counters: processes watched, samples printed and samples over budget. */
+END
+{
+	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, "pids_watched", lt_watched);
+	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, "samples_printed", lt_sampled);
+	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, "samples_limited", lt_limited);
+}
+
+/* procsnoop's own counter: execs printed without their path. */
+END
+{
+	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, "exec_without_path", lt_exec_nopath);
+}

@@ -1,0 +1,44 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DTRACE_DIR } from '../../src/generate/compose.ts';
+import { TOOLS, generate, generateFollow, renderToolsTable, type GenerateResult } from '../../src/generate/index.ts';
+import { LIBC } from './helpers/cases.ts';
+
+// The checked-in templates are the generated scripts with default options and a zero nonce:
+// D for a concrete pid ($target: run with -p or -c), bpftrace system-wide. UPDATE_GOLDEN=1 rewrites them.
+const ZERO = '0000000000000000';
+const update = process.env.UPDATE_GOLDEN === '1';
+
+const templates: [string, GenerateResult][] = [
+  ...TOOLS.map((t) => [`${t.name}.d`, generate({ tool: t.name, backend: 'dtrace', target: { kind: 'pid', pid: 1 }, nonce: ZERO })] as [string, GenerateResult]),
+  ...TOOLS.map((t) => [`${t.name}.bt`, generate({ tool: t.name, backend: 'bpftrace', target: { kind: 'all' }, nonce: ZERO, options: { libc: LIBC } })] as [string, GenerateResult]),
+  ['follow.d', generateFollow({ target: { kind: 'all' }, nonce: ZERO })],
+];
+
+describe('checked-in templates are current', () => {
+  it.each(templates)('dtrace/%s', (file, r) => {
+    const path = join(DTRACE_DIR, file);
+    if (update) writeFileSync(path, r.script);
+    expect(existsSync(path), `dtrace/${file} missing: run with UPDATE_GOLDEN=1`).toBe(true);
+    expect(readFileSync(path, 'utf8')).toBe(r.script);
+  });
+});
+
+describe('each tool has an example transcript and a row in the docs table', () => {
+  it.each(TOOLS.flatMap((t) => [`${t.name}_example.txt`, `${t.name}_bt_example.txt`]))('dtrace/%s exists with usage at the end', (file) => {
+    const path = join(DTRACE_DIR, file);
+    expect(existsSync(path)).toBe(true);
+    const text = readFileSync(path, 'utf8');
+    expect(text).toMatch(/USAGE/);
+    expect(text).toMatch(/LT1:[0-9a-f]{16}\t/);
+  });
+
+  it('docs/tools.md holds the current tools table', () => {
+    const doc = readFileSync(join(DTRACE_DIR, '..', 'docs', 'tools.md'), 'utf8');
+    const m = /<!-- tools:begin -->\n([\s\S]*?)\n<!-- tools:end -->/.exec(doc);
+    expect(m, 'docs/tools.md lacks the tools:begin/end markers').not.toBeNull();
+    expect(m![1]).toBe(renderToolsTable());
+    for (const t of TOOLS) expect(doc).toContain(`\`${t.name}\``);
+  });
+});
