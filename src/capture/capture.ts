@@ -1,0 +1,614 @@
+/**
+ * Live capture: generate the script, run the tracer, keep its raw output in a
+ * capture directory as it arrives, stream it through the analysis engine, and
+ * say how it ended. docs/capture.md is the user-facing description.
+ */
+import type { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Writable } from 'node:stream';
+import { z } from 'zod';
+import { CliError, EXIT } from '../cli/exit.ts';
+import { PROTOCOL_VERSION } from '../protocol/registry.ts';
+import { VERSION } from '../version.ts';
+import { DEFAULT_DROP_THRESHOLD, dropFraction, dropsExceeded, formatThreshold, ON_DROPS } from './drops.ts';
+import type { CaptureEngine, FollowGenerateFn, GenerateFn, Generated, Target } from './engine.ts';
+import { hostInfo, sipStatus } from './host.ts';
+import { createLogger, type Logger } from './log.ts';
+import { ENDINGS, writeJsonAtomic, writeMeta, type BlindSpot, type CaptureMeta, type Ending } from './meta.ts';
+import { TracerProcess, type TracerExit } from './process.ts';
+import { openRawFile, RawSink, type RawFileOpener, type RawWriteFailure } from './raw.ts';
+import { runCommand, type CommandRunner } from './run-command.ts';
+import { emptyStderrFacts, LineScanner, scanStderrLine, totalDrops, type StderrFacts } from './stderr-scan.ts';
+import { StatusLine } from './status.ts';
+import { defaultBackend, isRoot, tracerVersion, type Backend } from './tracer.ts';
+import { FollowDriver, needsFollow, planFollow, type FollowPlan } from './follow.ts';
+import { launchSpec, planLaunch, sudoValidate, tracerArgv, type Launch } from './launch.ts';
+
+export const targetSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('pid'), pid: z.number().int().positive() }),
+  z.object({ kind: z.literal('command'), command: z.array(z.string()).min(1) }),
+  z.object({ kind: z.literal('name'), name: z.string().min(1) }),
+  z.object({ kind: z.literal('all') }),
+]);
+
+export const captureOptionsSchema = z.object({
+  /** Tool to run; default an0840 (every probe of the analytic). */
+  tool: z.string().min(1).default('an0840'),
+  /** Tracer; default dtrace on macOS, bpftrace elsewhere. */
+  backend: z.enum(['dtrace', 'bpftrace']).optional(),
+  /** What to trace; default the whole system. */
+  target: targetSchema.default({ kind: 'all' }),
+  /** The generator's script options (uid, bufsize, switchrate, strsize, dynvarsize, ustack, temporal…). */
+  toolOptions: z.record(z.string(), z.unknown()).default({}),
+  /** Capture directory; default ./captures/<tool>-<timestamp>. Must not exist or be empty. */
+  out: z.string().optional(),
+  /** Stop after this many seconds (SIGINT to the tracer, so its END output is kept). */
+  durationSec: z.number().positive().optional(),
+  /** What drops over the threshold do: log a warning, or also fail with exit code 5. */
+  onDrops: z.enum(ON_DROPS).default('log'),
+  dropThreshold: z
+    .object({ kind: z.enum(['count', 'fraction']), value: z.number().nonnegative() })
+    .default(DEFAULT_DROP_THRESHOLD),
+  /** How long to wait for the tracer after SIGINT before killing it. */
+  stopTimeoutMs: z.number().int().positive().default(15_000),
+  /** Follow mode: most per-pid tracers at once. */
+  maxTracers: z.number().int().positive().default(16),
+  /** Follow mode: on (per-pid tracers for new processes), off, or auto (dtrace with -n or system-wide). */
+  follow: z.enum(['auto', 'on', 'off']).default('auto'),
+});
+export type CaptureOptions = z.input<typeof captureOptionsSchema>;
+export type ResolvedCaptureOptions = Readonly<z.output<typeof captureOptionsSchema>>;
+
+/** Everything capture touches in the outside world; each is replaceable in tests. */
+export interface CaptureDeps {
+  readonly generate: GenerateFn;
+  /** The follow-mode watcher generator; without it, follow mode is off. */
+  readonly generateFollow: FollowGenerateFn | null;
+  /** The analysis engine; null records raw output and metadata only. */
+  readonly engine: CaptureEngine | null;
+  readonly platform: NodeJS.Platform;
+  readonly isRoot: boolean;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  /** Status line only on a terminal. */
+  readonly stderrIsTTY: boolean;
+  readonly stdinIsTTY: boolean;
+  readonly logger: Logger;
+  readonly run: CommandRunner;
+  readonly openRawFile: RawFileOpener;
+  /** Emits 'SIGINT' and 'SIGTERM' (process by default). */
+  readonly signals: EventEmitter;
+  /** Asks for the sudo password on the terminal (`sudo -v`); resolves whether it worked. */
+  readonly sudoAuthenticate: () => Promise<boolean>;
+  readonly now: () => Date;
+}
+
+export interface CaptureResult {
+  readonly dir: string;
+  readonly ending: Ending;
+  readonly exitCode: number;
+  readonly meta: CaptureMeta;
+  /** The engine's report, when there is an engine and the tracer ran. */
+  readonly report: unknown;
+}
+
+/** The exit code for an ending, before findings and drops are taken into account. */
+export function exitCodeForEnding(ending: Ending, detail: { spawnFailed?: boolean } = {}): number | null {
+  switch (ending) {
+    case 'killed':
+      return EXIT.killed;
+    case 'disk-full':
+      return EXIT.io;
+    case 'error':
+      return detail.spawnFailed ? EXIT.tracerRefused : EXIT.io;
+    case 'tracer-refused':
+    case 'attach-failed':
+      return EXIT.tracerRefused;
+    case 'tracer-crashed':
+      return EXIT.tracerCrashed;
+    default:
+      return null;
+  }
+}
+
+export interface EndingInput {
+  readonly exit: TracerExit;
+  readonly facts: StderrFacts;
+  readonly target: Target;
+  readonly ioFailure: RawWriteFailure | null;
+  readonly killed: boolean;
+  readonly stopReason: 'interrupted' | 'terminated' | 'duration' | null;
+}
+
+/**
+ * Decides how a capture ended. Order: what loadtrace itself did or suffered
+ * (spawn failure, full disk, kill) first, then what the tracer said on stderr
+ * (refusal, attach failure), then how it exited.
+ */
+export function classifyEnding(input: EndingInput): { ending: Ending; detail: string | null } {
+  const { exit, facts, target } = input;
+  if (exit.spawnError) return { ending: 'error', detail: `could not start the tracer: ${exit.spawnError.message}` };
+  if (input.ioFailure) {
+    const f = input.ioFailure;
+    return f.diskFull
+      ? { ending: 'disk-full', detail: `disk full writing ${f.path} (${f.code}); the tracer was stopped and everything written was kept` }
+      : { ending: 'error', detail: `I/O error writing ${f.path}: ${f.message}` };
+  }
+  if (input.killed) return { ending: 'killed', detail: 'the tracer was killed; its END output is missing' };
+  if (facts.refusal) return { ending: 'tracer-refused', detail: `${facts.refusal.reason}: ${facts.refusal.text}` };
+  if (facts.attachFailure) return { ending: 'attach-failed', detail: facts.attachFailure.text };
+  if (input.stopReason) return { ending: input.stopReason, detail: null };
+  if (exit.signal) return { ending: 'tracer-crashed', detail: `the tracer was killed by ${exit.signal}` };
+  if (exit.code !== 0) return { ending: 'tracer-crashed', detail: `the tracer exited with status ${exit.code}` };
+  if (target.kind === 'pid') {
+    const gone = facts.pidExits.find((e) => e.pid === target.pid);
+    if (gone) return { ending: 'target-exited', detail: gone.text };
+  }
+  return { ending: 'completed', detail: null };
+}
+
+/** `captures/<tool>-<UTC timestamp>` under cwd, e.g. captures/an0840-20260105T101500Z. */
+export function defaultCaptureDir(cwd: string, tool: string, now: Date): string {
+  const ts = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return resolve(cwd, 'captures', `${tool}-${ts}`);
+}
+
+function defaultDeps(partial: Partial<CaptureDeps>): CaptureDeps {
+  const stderrIsTTY = partial.stderrIsTTY ?? Boolean(process.stderr.isTTY);
+  const generate =
+    partial.generate ??
+    (() => {
+      throw new CliError('no script generator is available', EXIT.error);
+    });
+  return {
+    generate,
+    generateFollow: partial.generateFollow ?? null,
+    engine: partial.engine ?? null,
+    platform: partial.platform ?? process.platform,
+    isRoot: partial.isRoot ?? isRoot(),
+    env: partial.env ?? process.env,
+    cwd: partial.cwd ?? process.cwd(),
+    stdout: partial.stdout ?? process.stdout,
+    stderr: partial.stderr ?? process.stderr,
+    stderrIsTTY,
+    stdinIsTTY: partial.stdinIsTTY ?? Boolean(process.stdin.isTTY),
+    logger: partial.logger ?? createLogger('info', { tty: stderrIsTTY }),
+    run: partial.run ?? runCommand,
+    openRawFile: partial.openRawFile ?? openRawFile,
+    signals: partial.signals ?? process,
+    sudoAuthenticate: partial.sudoAuthenticate ?? (() => sudoValidate()),
+    now: partial.now ?? (() => new Date()),
+  };
+}
+
+function ensureEmptyDir(dir: string): void {
+  if (existsSync(dir)) {
+    let entries: string[];
+    try {
+      entries = readdirSync(dir);
+    } catch (err) {
+      throw new CliError(`--out ${dir}: not a readable directory`, EXIT.usage, { cause: err });
+    }
+    if (entries.length > 0) {
+      throw new CliError(`--out ${dir}: directory is not empty; a capture needs a fresh directory`, EXIT.usage);
+    }
+  }
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw new CliError(`--out ${dir}: cannot create directory: ${(err as Error).message}`, EXIT.io, { cause: err });
+  }
+}
+
+/** Handle for a running capture: the single tracer, or the follow-mode group. */
+export interface Driver {
+  readonly pid: number | null;
+  readonly argv: readonly string[];
+  interrupt(): void;
+  kill(): void;
+  readonly done: Promise<TracerExit>;
+}
+
+/** Runs one live capture to its end and writes the capture directory. Never leaves meta.json unfinished unless killed itself. */
+export async function runCapture(options: CaptureOptions, partialDeps: Partial<CaptureDeps> = {}): Promise<CaptureResult> {
+  const parsed = captureOptionsSchema.safeParse(options);
+  if (!parsed.success) {
+    throw new CliError(`invalid capture options: ${z.prettifyError(parsed.error)}`, EXIT.usage);
+  }
+  const opts: ResolvedCaptureOptions = parsed.data;
+  const deps = defaultDeps(partialDeps);
+  const log = deps.logger.child({ module: 'capture' });
+  const backend: Backend = opts.backend ?? defaultBackend(deps.platform);
+  const os: 'darwin' | 'linux' = deps.platform === 'darwin' ? 'darwin' : 'linux';
+  const startedAt = deps.now();
+  const dir = resolve(deps.cwd, opts.out ?? defaultCaptureDir(deps.cwd, opts.tool, startedAt));
+
+  const follow = needsFollow(opts, backend) && deps.generateFollow !== null;
+  let gen: Generated;
+  let followPlan: FollowPlan | null = null;
+  try {
+    if (follow && deps.generateFollow) {
+      followPlan = planFollow(deps.generate, deps.generateFollow, opts);
+      gen = followPlan.main;
+    } else {
+      gen = deps.generate({ tool: opts.tool, backend, target: opts.target, options: opts.toolOptions });
+    }
+  } catch (err) {
+    if (err instanceof CliError) throw err;
+    throw new CliError(`cannot generate the ${opts.tool} script: ${(err as Error).message}`, EXIT.usage, { cause: err });
+  }
+  // In follow mode the main script's note about the pid provider is answered by the per-pid tracers.
+  for (const note of gen.notes) if (!followPlan || !/generateFollow|follow mode/.test(note)) log.info(note);
+  if (followPlan) {
+    log.info(
+      `follow mode: a watcher stops each new ${opts.target.kind === 'name' ? `"${opts.target.name}" ` : ''}process at exec and a per-pid dlsnoop attaches to it (at most ${opts.maxTracers} at once)`,
+    );
+  }
+
+  const launch = await planLaunch(backend, deps, log);
+  if (launch.viaSudo) {
+    deps.stderr.write(`loadtrace: not running as root: starting ${backend} through sudo (${launch.sudoPath} -n ${launch.tracerPath} …)\n`);
+  }
+
+  ensureEmptyDir(dir);
+  const scriptName = backend === 'dtrace' ? 'script.d' : 'script.bt';
+  const scriptPath = join(dir, scriptName);
+  // 0600: the script holds the nonce, and whoever knows it can forge records into a later capture's stream.
+  writeFileSync(scriptPath, gen.script, { mode: 0o600 });
+  const argv = tracerArgv(backend, gen, scriptPath);
+  const stdinMode = opts.target.kind === 'command' ? 'inherit' : 'ignore';
+  const spawnSpec = launchSpec(launch, argv, stdinMode, deps.env, gen.env);
+
+  const [host, sipInfo, version] = await Promise.all([
+    hostInfo(deps.run, deps.platform),
+    sipStatus(deps.run, deps.platform),
+    tracerVersion(deps.run, backend, launch.tracerPath),
+  ]);
+
+  let ioFailure: RawWriteFailure | null = null;
+  const onIoFailure = (f: RawWriteFailure): void => {
+    if (ioFailure) return;
+    ioFailure = f;
+    status?.clear();
+    log.error({ path: f.path, code: f.code }, f.diskFull ? 'disk full: stopping the tracer; everything written so far is kept' : `write failed: ${f.message}; stopping the tracer`);
+    driver?.interrupt();
+    armStopTimer();
+  };
+  const stdoutSink = new RawSink(join(dir, 'stdout.raw'), deps.openRawFile, onIoFailure);
+  const stderrSink = new RawSink(join(dir, 'stderr.raw'), deps.openRawFile, onIoFailure);
+
+  // All stderr counts for drops; the ending is decided by the main tracer's stderr alone (in follow mode
+  // a per-pid tracer that cannot grab its process is a blind spot, not the end of the capture).
+  const facts = emptyStderrFacts();
+  const scanner = new LineScanner((line) => scanStderrLine(facts, line));
+  const endingFacts = follow ? emptyStderrFacts() : facts;
+  const endingScanner = follow ? new LineScanner((line) => scanStderrLine(endingFacts, line)) : null;
+
+  const meta: CaptureMeta = {
+    metaVersion: 1,
+    loadtraceVersion: VERSION,
+    protocolVersion: PROTOCOL_VERSION,
+    host,
+    sip: sipInfo,
+    tracer: { backend, path: launch.tracerPath, version, viaSudo: launch.viaSudo, argv: [spawnSpec.file, ...spawnSpec.args], pid: null },
+    tool: opts.tool,
+    target: opts.target,
+    options: opts.toolOptions,
+    nonce: gen.nonce,
+    script: scriptName,
+    startedAt: startedAt.toISOString(),
+    endedAt: null,
+    durationMs: null,
+    ending: 'running',
+    endingDetail: null,
+    exit: { code: null, signal: null },
+    exitCode: null,
+    raw: { stdoutBytes: 0, stderrBytes: 0, lostBytes: 0, writeError: null },
+    drops: {
+      total: 0,
+      byKind: {},
+      records: 0,
+      fraction: 0,
+      threshold: opts.dropThreshold,
+      exceeded: false,
+      onDrops: opts.onDrops,
+    },
+    notAttached: [],
+    findings: null,
+    follow: null,
+  };
+
+  // Findings stream to stdout while the tracer runs.
+  const engine = deps.engine;
+  let findingsSeen = 0;
+  let status: StatusLine | null = null;
+  const analyzer = engine?.createAnalyzer({
+    nonce: gen.nonce,
+    os,
+    backend,
+    onFinding: (finding) => {
+      findingsSeen++;
+      const text = engine.renderLiveFinding(finding);
+      if (text) {
+        status?.clear();
+        deps.stdout.write(text);
+      }
+    },
+  });
+  const feed = (stream: 'stdout' | 'stderr', chunk: Buffer): void => {
+    const sink = stream === 'stdout' ? stdoutSink : stderrSink;
+    // After a write failure both files and the analysis stop at once, so the directory holds exactly
+    // what was analysed and replaying it gives the same findings.
+    if (ioFailure) {
+      sink.discard(chunk);
+      return;
+    }
+    // The raw file first: nothing reads a byte before it is on disk (DESIGN contract 6).
+    if (!sink.write(chunk)) return;
+    if (stream === 'stderr') scanner.push(chunk);
+    if (analyzer) (stream === 'stdout' ? analyzer.stdout : analyzer.stderr).write(chunk);
+    checkDrops();
+  };
+
+  const progress = () => {
+    const p = analyzer?.progress();
+    return {
+      records: p?.records ?? 0,
+      drops: Math.max(p?.drops ?? 0, totalDrops(facts)),
+      findings: p?.findings ?? findingsSeen,
+    };
+  };
+  let dropWarned = false;
+  const checkDrops = (): void => {
+    if (dropWarned) return;
+    const p = progress();
+    if (p.drops > 0 && dropsExceeded(opts.dropThreshold, p.drops, p.records)) {
+      dropWarned = true;
+      status?.clear();
+      log.warn(
+        { drops: p.drops, records: p.records, threshold: formatThreshold(opts.dropThreshold) },
+        `drops over the threshold (${formatThreshold(opts.dropThreshold)}): the trace is incomplete; raise --bufsize or --switchrate, or narrow the target`,
+      );
+    }
+  };
+
+  // Signals: first Ctrl-C or SIGTERM asks the tracer to stop; a second Ctrl-C kills it.
+  let stopReason: EndingInput['stopReason'] = null;
+  let killed = false;
+  let stopTimer: NodeJS.Timeout | null = null;
+  let driver: Driver | null = null;
+  const killNow = (why: string): void => {
+    if (killed) return;
+    killed = true;
+    status?.clear();
+    log.warn(why);
+    driver?.kill();
+  };
+  function armStopTimer(): void {
+    if (stopTimer) return;
+    stopTimer = setTimeout(
+      () => killNow(`the tracer did not stop within ${opts.stopTimeoutMs / 1000}s of SIGINT: killing it`),
+      opts.stopTimeoutMs,
+    );
+    stopTimer.unref();
+  }
+  const requestStop = (reason: 'interrupted' | 'terminated' | 'duration'): void => {
+    if (stopReason || killed) return;
+    stopReason = reason;
+    status?.clear();
+    log.info(
+      reason === 'duration'
+        ? `duration of ${opts.durationSec}s reached: stopping the tracer`
+        : `stopping: waiting for ${backend} to print its final records (Ctrl-C again to kill it)`,
+    );
+    driver?.interrupt();
+    armStopTimer();
+  };
+  const onSigint = (): void => {
+    if (stopReason && stopReason !== 'duration') killNow('interrupted again: killing the tracer; everything received is kept');
+    else if (stopReason === 'duration') killNow('interrupted while stopping: killing the tracer; everything received is kept');
+    else requestStop('interrupted');
+  };
+  const onSigterm = (): void => {
+    if (stopReason) killNow('terminated again: killing the tracer; everything received is kept');
+    else requestStop('terminated');
+  };
+  deps.signals.on('SIGINT', onSigint);
+  deps.signals.on('SIGTERM', onSigterm);
+
+  const fsyncTimer = setInterval(() => {
+    stdoutSink.sync();
+    stderrSink.sync();
+  }, 1000);
+  fsyncTimer.unref();
+
+  let exit: TracerExit;
+  let durationTimer: NodeJS.Timeout | null = null;
+  try {
+    writeMeta(dir, meta);
+    log.info({ dir, argv: meta.tracer.argv }, `capturing with ${backend} into ${dir}`);
+    const handlers = { onStdout: (c: Buffer) => feed('stdout', c), onStderr: (c: Buffer) => feed('stderr', c) };
+    if (followPlan) {
+      const fd = new FollowDriver({
+        plan: followPlan,
+        launch,
+        dir,
+        env: deps.env,
+        maxTracers: opts.maxTracers,
+        logger: log,
+        handlers,
+        mainArgv: argv,
+        backend,
+        resume: (pid) => resumeProcess(deps, launch, pid),
+        onMainStderr: (c: Buffer) => endingScanner?.push(c),
+      });
+      driver = fd;
+      meta.follow = fd.metaSnapshot();
+    } else {
+      const tp = new TracerProcess(spawnSpec, handlers, (pid) => sudoKill(deps, launch, pid));
+      driver = { pid: tp.pid, argv: meta.tracer.argv, interrupt: () => tp.interrupt(), kill: () => tp.kill(), done: tp.done };
+    }
+    meta.tracer.pid = driver.pid;
+    writeMeta(dir, meta);
+    if (opts.durationSec) {
+      durationTimer = setTimeout(() => requestStop('duration'), opts.durationSec * 1000);
+      durationTimer.unref();
+    }
+    if (deps.stderrIsTTY) {
+      status = new StatusLine(deps.stderr, progress, startedAt.getTime());
+      status.start();
+    }
+    // A signal or write failure that came before the tracer existed applies now.
+    if (killed) driver.kill();
+    else if (stopReason || ioFailure) driver.interrupt();
+    exit = await driver.done;
+  } finally {
+    if (durationTimer) clearTimeout(durationTimer);
+    if (stopTimer) clearTimeout(stopTimer);
+    clearInterval(fsyncTimer);
+    status?.stop();
+    deps.signals.off('SIGINT', onSigint);
+    deps.signals.off('SIGTERM', onSigterm);
+    scanner.end();
+    endingScanner?.end();
+    stdoutSink.close();
+    stderrSink.close();
+  }
+
+  if (driver instanceof FollowDriver) {
+    meta.follow = driver.metaSnapshot();
+    meta.notAttached = notAttachedOf(meta.follow.blindSpots);
+  }
+
+  // The analysis: end both streams, then collect the report.
+  let report: unknown = null;
+  if (analyzer && engine) {
+    analyzer.stdout.end();
+    analyzer.stderr.end();
+    try {
+      report = (await analyzer.finish({ notAttached: meta.notAttached })).report;
+    } catch (err) {
+      log.error({ err }, 'the analysis failed; the raw capture is complete and can be replayed');
+    }
+  }
+
+  const { ending, detail } = classifyEnding({ exit, facts: endingFacts, target: opts.target, ioFailure, killed, stopReason });
+  const p = progress();
+  const exceeded = p.drops > 0 && dropsExceeded(opts.dropThreshold, p.drops, p.records);
+  const byKind = { ...facts.drops };
+  meta.drops = {
+    total: p.drops,
+    byKind,
+    records: p.records,
+    fraction: dropFraction(p.drops, p.records),
+    threshold: opts.dropThreshold,
+    exceeded,
+    onDrops: opts.onDrops,
+  };
+  const endedAt = deps.now();
+  meta.endedAt = endedAt.toISOString();
+  meta.durationMs = endedAt.getTime() - startedAt.getTime();
+  meta.ending = ending;
+  meta.endingDetail = detail;
+  meta.exit = { code: exit.code, signal: exit.signal };
+  const failure = ioFailure as RawWriteFailure | null;
+  meta.raw = {
+    stdoutBytes: stdoutSink.written,
+    stderrBytes: stderrSink.written,
+    lostBytes: stdoutSink.lost + stderrSink.lost,
+    writeError: failure ? `${failure.code}: ${failure.message}` : null,
+  };
+  let findingsFailOn = false;
+  if (report !== null && engine) {
+    meta.findings = engine.findingCounts(report);
+    findingsFailOn = engine.failsOn(report);
+    try {
+      writeFileSync(join(dir, 'findings.jsonl'), engine.findingsJsonl(report), { mode: 0o600 });
+      writeJsonAtomic(join(dir, 'summary.json'), engine.summaryJson(report));
+    } catch (err) {
+      log.error({ err }, 'could not write findings.jsonl / summary.json; replay the capture directory to derive them again');
+    }
+  }
+
+  let exitCode = exitCodeForEnding(ending, { spawnFailed: exit.spawnError !== null });
+  if (exitCode === null) {
+    if (findingsFailOn) exitCode = EXIT.findings;
+    else if (exceeded && opts.onDrops === 'fail') exitCode = EXIT.drops;
+    else exitCode = EXIT.ok;
+  }
+  meta.exitCode = exitCode;
+  try {
+    writeMeta(dir, meta);
+  } catch (err) {
+    log.error({ err }, `could not rewrite meta.json in ${dir}; the one written at start is still there`);
+  }
+
+  if (report !== null && engine) {
+    const text = engine.renderFinal(report, { dir, tool: opts.tool, ending });
+    if (text) deps.stdout.write(text);
+  }
+  const message = endingMessage(ending, detail, dir, backend);
+  if (exitCode === EXIT.ok || ending === 'interrupted' || ending === 'duration' || ending === 'completed' || ending === 'terminated' || ending === 'target-exited') {
+    log.info({ ending, exitCode }, message);
+  } else {
+    log.error({ ending, exitCode }, message);
+  }
+  if (exceeded) {
+    log.warn(
+      { drops: p.drops, records: p.records },
+      `${p.drops} drops (${(meta.drops.fraction * 100).toFixed(2)}% of records), over the threshold of ${formatThreshold(opts.dropThreshold)}${opts.onDrops === 'fail' ? ': failing (--on-drops fail)' : ''}`,
+    );
+  }
+  return { dir, ending, exitCode, meta, report };
+}
+
+/** Follow-mode blind spots in the engine's terms (pid, name, reason with its detail). */
+export function notAttachedOf(blind: readonly BlindSpot[]): CaptureMeta['notAttached'] {
+  return blind.map((b) => ({ pid: b.pid, ...(b.comm !== null ? { name: b.comm } : {}), reason: `${b.reason}: ${b.detail}` }));
+}
+
+/** One line for people: how the capture ended and where it is. */
+export function endingMessage(ending: Ending, detail: string | null, dir: string, backend: Backend): string {
+  const where = `capture kept in ${dir}`;
+  const why = detail ? `: ${detail}` : '';
+  switch (ending) {
+    case 'tracer-refused':
+      return `${backend} refused to start${why}. Run \`loadtrace doctor\` for the fix. ${where}`;
+    case 'attach-failed':
+      return `${backend} could not attach to the target${why}. ${where}`;
+    case 'tracer-crashed':
+      return `${backend} died mid-run${why}; everything it printed is kept. ${where}`;
+    case 'disk-full':
+      return `disk full${why}. ${where}`;
+    case 'killed':
+      return `killed${why}. ${where}`;
+    case 'error':
+      return `capture failed${why}. ${where}`;
+    default:
+      return `capture ${ending}${why}. ${where}`;
+  }
+}
+
+/** Behind sudo a SIGKILL cannot be relayed: ask sudo (ticket still valid, -n) to kill the tracer's process group. */
+function sudoKill(deps: CaptureDeps, launch: Launch, pid: number): void {
+  if (!launch.sudoPath) return;
+  void deps.run(launch.sudoPath, ['-n', 'kill', '-KILL', '--', `-${pid}`], { timeoutMs: 5000, env: deps.env });
+}
+
+/** SIGCONT for a process the watcher stopped at exec; through sudo when not root. */
+function resumeProcess(deps: CaptureDeps, launch: Launch, pid: number): void {
+  if (launch.viaSudo && launch.sudoPath) {
+    void deps.run(launch.sudoPath, ['-n', 'kill', '-CONT', String(pid)], { timeoutMs: 5000, env: deps.env });
+    return;
+  }
+  try {
+    process.kill(pid, 'SIGCONT');
+  } catch {
+    // Already gone.
+  }
+}
+
+export { ENDINGS };

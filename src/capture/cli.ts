@@ -1,0 +1,285 @@
+/**
+ * `loadtrace capture` and `loadtrace doctor`. Options are turned into a
+ * validated capture request here; everything else lives in capture.ts and
+ * doctor.ts. docs/capture.md documents both commands and their exit codes.
+ */
+import { Command, Option } from 'commander';
+import { join } from 'node:path';
+import { CliError, EXIT } from '../cli/exit.ts';
+import { SEVERITIES } from '../rules/types.ts';
+import { PACKAGE_ROOT } from '../version.ts';
+import { runCapture, type CaptureDeps, type CaptureOptions } from './capture.ts';
+import { runDoctor, renderDoctor, systemDoctorDeps } from './doctor.ts';
+import { ON_DROPS, parseDropThreshold } from './drops.ts';
+import type { CaptureEngine, FollowGenerateFn, GenerateFn, Target } from './engine.ts';
+import { createLogger, LOG_LEVELS, type Logger } from './log.ts';
+import { runCommand } from './run-command.ts';
+import { defaultBackend, isRoot, type Backend } from './tracer.ts';
+
+/** Reporting choices shared with replay. */
+export interface ReportChoices {
+  readonly format: 'table' | 'jsonl' | 'json';
+  readonly minSeverity: string;
+  readonly failOn: string | null;
+  /** Baseline file (absolute). */
+  readonly baseline: string;
+}
+
+/** How the CLI gets the generator and the engine; replaceable for tests. */
+export interface CaptureCliDeps {
+  loadGenerate(): Promise<{ generate: GenerateFn; generateFollow: FollowGenerateFn | null }>;
+  loadEngine(choices: ReportChoices, logger: Logger): Promise<CaptureEngine | null>;
+  /** Extra runCapture dependencies (tests: signals, streams). */
+  readonly capture?: Partial<CaptureDeps>;
+}
+
+/** The shipped baseline for a platform, resolved from the package root so any cwd works. */
+export function defaultBaselinePath(platform: NodeJS.Platform): string {
+  return join(PACKAGE_ROOT, 'baselines', platform === 'darwin' ? 'macos-default.json' : 'linux-default.json');
+}
+
+/**
+ * Splits a command line like a POSIX shell does for words: whitespace separates, '…' is literal,
+ * "…" allows \" \\ \$ \`, a backslash outside quotes escapes the next character. No expansion.
+ */
+export function splitCommand(text: string): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let inWord = false;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === "'") {
+      const end = text.indexOf("'", i + 1);
+      if (end < 0) throw new CliError(`-c: unbalanced ' in ${JSON.stringify(text)}`, EXIT.usage);
+      cur += text.slice(i + 1, end);
+      inWord = true;
+      i = end + 1;
+    } else if (c === '"') {
+      i++;
+      for (;;) {
+        if (i >= text.length) throw new CliError(`-c: unbalanced " in ${JSON.stringify(text)}`, EXIT.usage);
+        const d = text[i]!;
+        if (d === '"') break;
+        if (d === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1]!)) {
+          cur += text[i + 1];
+          i += 2;
+        } else {
+          cur += d;
+          i++;
+        }
+      }
+      inWord = true;
+      i++;
+    } else if (c === '\\') {
+      if (i + 1 >= text.length) throw new CliError(`-c: trailing backslash in ${JSON.stringify(text)}`, EXIT.usage);
+      cur += text[i + 1];
+      inWord = true;
+      i += 2;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(cur);
+      cur = '';
+      inWord = false;
+      i++;
+    } else {
+      cur += c;
+      inWord = true;
+      i++;
+    }
+  }
+  if (inWord) words.push(cur);
+  return words;
+}
+
+const positiveInt = (name: string) => (v: string) => {
+  if (!/^\d+$/.test(v) || Number(v) <= 0) throw new CliError(`${name}: expected a positive integer, got "${v}"`, EXIT.usage);
+  return Number(v);
+};
+const nonNegativeInt = (name: string) => (v: string) => {
+  if (!/^\d+$/.test(v)) throw new CliError(`${name}: expected a non-negative integer, got "${v}"`, EXIT.usage);
+  return Number(v);
+};
+const seconds = (name: string) => (v: string) => {
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v) || n <= 0) throw new CliError(`${name}: expected a number of seconds above 0, got "${v}"`, EXIT.usage);
+  return n;
+};
+
+interface RawCaptureFlags {
+  pid?: number;
+  command?: string;
+  name?: string;
+  out?: string;
+  duration?: number;
+  baseline?: string;
+  backend?: Backend;
+  printScript?: boolean;
+  format: 'table' | 'jsonl' | 'json';
+  minSeverity: string;
+  failOn?: string;
+  onDrops: 'log' | 'fail';
+  dropThreshold?: string;
+  logLevel: string;
+  follow: 'auto' | 'on' | 'off';
+  maxTracers: number;
+  stopTimeout: number;
+  uid?: number;
+  bufsize?: string;
+  switchrate?: string;
+  strsize?: number;
+  dynvarsize?: string;
+  ustack?: boolean;
+  temporal?: boolean;
+}
+
+/** The words after `--` on the command line of this invocation, if any. */
+function argsAfterDashDash(cmd: Command): string[] | null {
+  let root: Command = cmd;
+  while (root.parent) root = root.parent;
+  const raw = (root as unknown as { rawArgs?: string[] }).rawArgs ?? [];
+  const at = raw.indexOf('--');
+  return at < 0 ? null : raw.slice(at + 1);
+}
+
+/** Builds the target from -p / -c / -n / `-- cmd…`; at most one may be given. */
+export function targetFromFlags(flags: Pick<RawCaptureFlags, 'pid' | 'command' | 'name'>, argv: string[] | null): Target {
+  const given = [flags.pid !== undefined, flags.command !== undefined, flags.name !== undefined, argv !== null && argv.length > 0].filter(Boolean).length;
+  if (given > 1) throw new CliError('choose one target: -p PID, -c CMD (or -- CMD ARGS…), or -n NAME', EXIT.usage);
+  if (flags.pid !== undefined) return { kind: 'pid', pid: flags.pid };
+  if (flags.name !== undefined) return { kind: 'name', name: flags.name };
+  if (flags.command !== undefined) {
+    const command = splitCommand(flags.command);
+    if (command.length === 0) throw new CliError('-c: empty command', EXIT.usage);
+    return { kind: 'command', command };
+  }
+  if (argv && argv.length > 0) return { kind: 'command', command: argv };
+  return { kind: 'all' };
+}
+
+/** The generator's script options from the flags (only the ones given, so the generator's defaults apply). */
+function toolOptionsFromFlags(f: RawCaptureFlags): Record<string, unknown> {
+  const o: Record<string, unknown> = {};
+  if (f.uid !== undefined) o.uid = f.uid;
+  if (f.bufsize !== undefined) o.bufsize = f.bufsize;
+  if (f.switchrate !== undefined) o.switchrate = f.switchrate;
+  if (f.strsize !== undefined) o.strsize = f.strsize;
+  if (f.dynvarsize !== undefined) o.dynvarsize = f.dynvarsize;
+  if (f.ustack !== undefined) o.ustack = f.ustack;
+  if (f.temporal !== undefined) o.temporal = f.temporal;
+  return o;
+}
+
+const defaultCliDeps: CaptureCliDeps = {
+  async loadGenerate() {
+    const mod = await import('../generate/index.ts');
+    return { generate: mod.generate as GenerateFn, generateFollow: mod.generateFollow as FollowGenerateFn };
+  },
+  async loadEngine(choices, logger) {
+    const { createCaptureEngine } = await import('./default-engine.ts');
+    return createCaptureEngine(choices, logger, { color: process.stdout.isTTY === true });
+  },
+};
+
+/** Adds `capture` and `doctor` to the program. */
+export function registerCaptureCommands(program: Command, deps: CaptureCliDeps = defaultCliDeps): void {
+  const platform = process.platform;
+  const capture = program
+    .command('capture')
+    .description(
+      'Trace live and keep everything in a capture directory: the script, raw stdout/stderr, meta.json, ' +
+        'findings.jsonl and summary.json. Findings print while the tracer runs. Ctrl-C stops cleanly; ' +
+        'a second Ctrl-C kills the tracer. Exit codes: docs/capture.md.',
+    )
+    .argument('[tool]', 'tool to run (an0840, dlsnoop, rwxsnoop, anonexec, procsnoop)', 'an0840')
+    .argument('[command...]', 'command to run and trace, after --')
+    .option('-p, --pid <pid>', 'trace this process', positiveInt('-p'))
+    .option('-c, --command <cmd>', 'run this command and trace it (split like a shell, no expansion)')
+    .option('-n, --name <name>', 'trace processes with this name')
+    .option('--out <dir>', 'capture directory (default ./captures/<tool>-<timestamp>)')
+    .option('-d, --duration <seconds>', 'stop after this many seconds', seconds('--duration'))
+    .option('--baseline <file>', `baseline file (default: the package's baselines/${platform === 'darwin' ? 'macos' : 'linux'}-default.json)`)
+    .addOption(new Option('--backend <backend>', `tracer (default ${defaultBackend(platform)})`).choices(['dtrace', 'bpftrace']))
+    .option('--print-script', 'print the generated script and exit')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'jsonl', 'json']).default('table'))
+    .addOption(new Option('--min-severity <severity>', 'hide findings below this').choices([...SEVERITIES]).default('info'))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this').choices([...SEVERITIES]))
+    .addOption(new Option('--on-drops <action>', 'what drops over the threshold do').choices([...ON_DROPS]).default('log'))
+    .option('--drop-threshold <n>', 'drops allowed: a count (100), a fraction (0.01) or a percentage (1%); default 0')
+    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices([...LOG_LEVELS]).default('info'))
+    .addOption(new Option('--follow <mode>', 'per-pid tracers for new processes (dtrace, -n or system-wide)').choices(['auto', 'on', 'off']).default('auto'))
+    .option('--max-tracers <n>', 'follow mode: most per-pid tracers at once', positiveInt('--max-tracers'), 16)
+    .option('--stop-timeout <seconds>', 'after Ctrl-C, wait this long for the tracer before killing it', seconds('--stop-timeout'), 15)
+    .option('--uid <uid>', 'only processes of this user id', nonNegativeInt('--uid'))
+    .option('--bufsize <size>', 'tracer buffer size per CPU (e.g. 16m)')
+    .option('--switchrate <rate>', 'buffer switch rate (e.g. 10hz)')
+    .option('--strsize <bytes>', 'longest string copied from the process', positiveInt('--strsize'))
+    .option('--dynvarsize <size>', 'dynamic variable space (e.g. 8m)')
+    .option('--ustack', 'print the user stack after each record that findings cite')
+    .option('--temporal', 'ask dtrace to order records by time across CPUs')
+    .action(async (tool: string, command: string[], flags: RawCaptureFlags, cmd: Command) => {
+      const afterDashDash = argsAfterDashDash(cmd);
+      // commander hands words after `--` to the first free operand: the command starts after `--`, not at [tool].
+      let toolName = tool;
+      if (afterDashDash && afterDashDash.length > 0 && command.length + 1 === afterDashDash.length && tool === afterDashDash[0]) {
+        toolName = 'an0840';
+      } else if (!afterDashDash && command.length > 0) {
+        throw new CliError(`unexpected argument "${command[0]}": put the command to trace after -- (or use -c)`, EXIT.usage);
+      }
+      const target = targetFromFlags(flags, afterDashDash);
+      const backend = flags.backend ?? defaultBackend(platform);
+      const toolOptions = toolOptionsFromFlags(flags);
+      const stderrIsTTY = deps.capture?.stderrIsTTY ?? Boolean(process.stderr.isTTY);
+      const logger = deps.capture?.logger ?? createLogger(flags.logLevel, { tty: stderrIsTTY });
+      const { generate, generateFollow } = await deps.loadGenerate();
+
+      if (flags.printScript) {
+        let gen;
+        try {
+          gen = generate({ tool: toolName, backend, target, options: toolOptions });
+        } catch (err) {
+          if (err instanceof CliError) throw err;
+          throw new CliError(`cannot generate the ${toolName} script: ${(err as Error).message}`, EXIT.usage, { cause: err });
+        }
+        (deps.capture?.stdout ?? process.stdout).write(gen.script.endsWith('\n') ? gen.script : `${gen.script}\n`);
+        process.exitCode = EXIT.ok;
+        return;
+      }
+
+      const options: CaptureOptions = {
+        tool: toolName,
+        backend,
+        target: target.kind === 'command' ? { kind: 'command', command: [...target.command] } : target,
+        toolOptions,
+        out: flags.out,
+        durationSec: flags.duration,
+        onDrops: flags.onDrops,
+        dropThreshold: flags.dropThreshold !== undefined ? parseDropThreshold(flags.dropThreshold) : undefined,
+        follow: flags.follow,
+        maxTracers: flags.maxTracers,
+        stopTimeoutMs: Math.round(flags.stopTimeout * 1000),
+      };
+      const choices: ReportChoices = {
+        format: flags.format,
+        minSeverity: flags.minSeverity,
+        failOn: flags.failOn ?? null,
+        baseline: flags.baseline ?? defaultBaselinePath(platform),
+      };
+      const engine = await deps.loadEngine(choices, logger);
+      const result = await runCapture(options, { generate, generateFollow, engine, logger, stderrIsTTY, ...deps.capture });
+      process.exitCode = result.exitCode;
+    });
+  void capture;
+
+  program
+    .command('doctor')
+    .description('Check that this machine can capture: platform, tracer, privileges, SIP, probes, tracefs. Exit 1 if not.')
+    .addOption(new Option('--backend <backend>', 'check this tracer').choices(['dtrace', 'bpftrace']))
+    .option('--json', 'machine-readable output')
+    .action(async (flags: { backend?: Backend; json?: boolean }) => {
+      const report = await runDoctor(systemDoctorDeps(runCommand, isRoot()), flags.backend);
+      const out = deps.capture?.stdout ?? process.stdout;
+      out.write(flags.json ? `${JSON.stringify(report, null, 2)}\n` : renderDoctor(report));
+      // 1: a required check failed (doctor has no findings; 1 is what shell scripts test for).
+      process.exitCode = report.ok ? EXIT.ok : 1;
+    });
+}

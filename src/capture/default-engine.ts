@@ -1,0 +1,95 @@
+/**
+ * The capture engine made of loadtrace's own stages: the pipeline (parse,
+ * reorder, state, rules, baseline) and the reporters, with the same
+ * reporting options as replay, so a live run and a replay of its capture
+ * directory print the same findings.
+ */
+import { BaselineError, loadBaseline } from '../baseline/load.ts';
+import { CliError, EXIT } from '../cli/exit.ts';
+import type { Finding, Report } from '../engine/index.ts';
+import { humanSummary } from '../cli/replay.ts';
+import { createPipeline, type PipelineResult } from '../pipeline/index.ts';
+import { filterFindings, findingToJson, formatJsonLines, formatTable, parseSeverity, summaryObject } from '../report/index.ts';
+import type { CaptureEngine } from './engine.ts';
+import type { ReportChoices } from './cli.ts';
+import type { Logger } from './log.ts';
+
+/** One line for a finding as it arrives (table format): the full table follows at the end. */
+function liveLine(f: Finding): string {
+  return `${f.severity.toUpperCase().padEnd(8)} ${f.rule} ${f.name}: ${f.summary} [${f.process.name} pid ${f.process.pid}]\n`;
+}
+
+/** Builds the engine from reporting choices; a bad baseline is a usage error naming the file. */
+export function createCaptureEngine(choices: ReportChoices, logger: Logger, opts: { color?: boolean } = {}): CaptureEngine {
+  let baseline;
+  try {
+    baseline = loadBaseline(choices.baseline);
+  } catch (err) {
+    if (err instanceof BaselineError) throw new CliError(err.message, EXIT.usage, { cause: err });
+    throw err;
+  }
+  let minSeverity;
+  let failOn;
+  try {
+    minSeverity = parseSeverity(choices.minSeverity);
+    failOn = choices.failOn === null ? null : parseSeverity(choices.failOn);
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.usage, { cause: err });
+  }
+  const min = minSeverity;
+  let result: PipelineResult | null = null;
+  const log = logger.child({ module: 'engine' });
+  return {
+    createAnalyzer(req) {
+      const p = createPipeline({ nonce: req.nonce, os: req.os, backend: req.backend, baseline, onFinding: req.onFinding });
+      return {
+        stdout: p.stdout,
+        stderr: p.stderr,
+        progress: () => p.progress(),
+        async finish(extra) {
+          result = await p.finish(extra);
+          return result;
+        },
+      };
+    },
+    renderLiveFinding(finding) {
+      const f = finding as Finding;
+      if (filterFindings([f], min).length === 0) return '';
+      if (choices.format === 'jsonl') return `${JSON.stringify(findingToJson(f))}\n`;
+      if (choices.format === 'table') return liveLine(f);
+      return '';
+    },
+    // The same documents `loadtrace replay` prints for the capture directory.
+    renderFinal(report, capture) {
+      const r = report as Report;
+      const parse = result?.parse;
+      if (choices.format === 'json') {
+        const summary = summaryObject(r, { minSeverity: min, parse, meta: { capture: { dir: capture.dir, tool: capture.tool, ending: capture.ending } } });
+        return `${JSON.stringify({ ...(parse ?? {}), ...summary }, null, 2)}\n`;
+      }
+      if (choices.format === 'table') {
+        const table = formatTable(r, { minSeverity: min, color: opts.color === true });
+        return `\n${table}\n${result ? humanSummary(result.parse, result) : ''}`;
+      }
+      return '';
+    },
+    findingsJsonl(report) {
+      return formatJsonLines((report as Report).findings);
+    },
+    summaryJson(report) {
+      return summaryObject(report as Report, { parse: result?.parse ?? null });
+    },
+    findingCounts(report) {
+      const r = report as Report;
+      const bySeverity: Record<string, number> = {};
+      for (const f of r.findings) bySeverity[f.severity] = (bySeverity[f.severity] ?? 0) + 1;
+      return { total: r.findings.length, bySeverity };
+    },
+    failsOn(report) {
+      if (failOn === null) return false;
+      const hit = filterFindings((report as Report).findings, failOn).length > 0;
+      if (hit) log.debug({ failOn }, 'findings at or above --fail-on');
+      return hit;
+    },
+  };
+}

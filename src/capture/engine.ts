@@ -1,0 +1,89 @@
+/**
+ * What capture needs from the rest of loadtrace, as narrow interfaces: the
+ * script generator and the analysis engine (pipeline + baseline + reports).
+ * The capture core (process, files, signals, metadata) depends only on these,
+ * so it is tested without the engine and the engine is swapped in whole.
+ */
+import type { Writable } from 'node:stream';
+import type { Backend } from './tracer.ts';
+
+export type Target =
+  | { readonly kind: 'pid'; readonly pid: number }
+  | { readonly kind: 'command'; readonly command: readonly string[] }
+  | { readonly kind: 'name'; readonly name: string }
+  | { readonly kind: 'all' };
+
+export interface GenerateRequest {
+  readonly tool: string;
+  readonly backend: Backend;
+  readonly target: Target;
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly nonce?: string;
+}
+
+export interface Generated {
+  readonly script: string;
+  readonly nonce: string;
+  /** The tracer's arguments, with `{script}` where the script's path goes. */
+  readonly tracerArgs: readonly string[];
+  /** Environment the tracer needs (bpftrace string and map limits). */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly notes: readonly string[];
+}
+
+export type GenerateFn = (req: GenerateRequest) => Generated;
+
+/** The follow-mode watcher script (generate's generateFollow). */
+export type FollowGenerateFn = (req: {
+  readonly target: Extract<Target, { kind: 'name' | 'all' }>;
+  readonly options?: Readonly<Record<string, unknown>>;
+  readonly nonce?: string;
+}) => Generated;
+
+export interface AnalyzerProgress {
+  readonly records: number;
+  readonly drops: number;
+  readonly findings: number;
+  readonly lines: number;
+}
+
+/** The streaming analysis of one capture: raw bytes in, findings out. */
+export interface Analyzer {
+  readonly stdout: Writable;
+  readonly stderr: Writable;
+  progress(): AnalyzerProgress;
+  /** Call after both streams have ended; `notAttached` lists processes follow mode could not trace. */
+  finish(extra?: { notAttached?: readonly NotAttached[] }): Promise<{ report: unknown; parse: unknown }>;
+}
+
+/** A process follow mode could not trace (the engine lists these as blind spots). */
+export interface NotAttached {
+  readonly pid?: number;
+  readonly name?: string;
+  readonly reason: string;
+}
+
+export interface AnalyzerRequest {
+  readonly nonce: string;
+  readonly os: 'darwin' | 'linux';
+  /** String escaping of the records: dtrace's %S or bpftrace's %r. */
+  readonly backend: Backend;
+  readonly onFinding: (finding: unknown) => void;
+}
+
+/** The analysis engine and the reporting choices (--format, --min-severity, --fail-on) it was built with. */
+export interface CaptureEngine {
+  createAnalyzer(req: AnalyzerRequest): Analyzer;
+  /** Text for stdout as a finding arrives ('' to print nothing live, e.g. --format json). */
+  renderLiveFinding(finding: unknown): string;
+  /** Text for stdout once the capture is over (the table's summary, the JSON document…), as replay prints it. */
+  renderFinal(report: unknown, capture: { readonly dir: string; readonly tool: string; readonly ending: string }): string;
+  /** findings.jsonl for the capture directory. */
+  findingsJsonl(report: unknown): string;
+  /** summary.json for the capture directory. */
+  summaryJson(report: unknown): unknown;
+  /** Counts for meta.json. */
+  findingCounts(report: unknown): { total: number; bySeverity: Record<string, number> };
+  /** Whether a finding is at or above --fail-on. */
+  failsOn(report: unknown): boolean;
+}

@@ -1,0 +1,24 @@
+/**
+ * Live capture: run a tracer, keep its raw output in a capture directory, stream it through
+ * the analysis, say how it ended. Public API of the capture stage (docs/capture.md).
+ */
+export {
+  runCapture,
+  captureOptionsSchema,
+  classifyEnding,
+  exitCodeForEnding,
+  defaultCaptureDir,
+  type CaptureOptions,
+  type CaptureDeps,
+  type CaptureResult,
+} from './capture.ts';
+export { ENDINGS, metaSchema, type CaptureMeta, type Ending } from './meta.ts';
+export { registerCaptureCommands, splitCommand, defaultBaselinePath, type CaptureCliDeps, type ReportChoices } from './cli.ts';
+export { runDoctor, renderDoctor, systemDoctorDeps, type DoctorReport, type DoctorCheck, type DoctorDeps } from './doctor.ts';
+export { createCaptureEngine } from './default-engine.ts';
+export { parseDropThreshold, dropsExceeded, type DropThreshold, type OnDrops } from './drops.ts';
+export { parseCsrutilStatus, type SipStatus } from './sip.ts';
+export { createLogger, type Logger } from './log.ts';
+export { runCommand, type CommandRunner, type CommandResult } from './run-command.ts';
+export type { CaptureEngine, Analyzer, GenerateFn, FollowGenerateFn, Generated, Target } from './engine.ts';
+export type { RawFile, RawFileOpener } from './raw.ts';

@@ -1,0 +1,142 @@
+/**
+ * meta.json: what a capture was and how it ended. Written when the tracer
+ * starts (ending "running") and rewritten at the end, each time atomically
+ * (temporary file, fsync, rename), so a crash at any moment leaves a complete,
+ * readable file describing the capture.
+ */
+import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+
+/** How a capture ended. docs/capture.md explains each, with its exit code. */
+export const ENDINGS = [
+  'completed',
+  'duration',
+  'interrupted',
+  'terminated',
+  'killed',
+  'tracer-crashed',
+  'tracer-refused',
+  'target-exited',
+  'attach-failed',
+  'disk-full',
+  'error',
+] as const;
+export type Ending = (typeof ENDINGS)[number];
+
+const sipSchema = z.object({
+  state: z.enum(['enabled', 'disabled', 'custom', 'unknown', 'n/a']),
+  dtraceRestricted: z.boolean().nullable(),
+  raw: z.string(),
+});
+
+const blindSpotSchema = z.object({
+  pid: z.number().int(),
+  comm: z.string().nullable(),
+  reason: z.enum(['grab_failed', 'exited_before_attach', 'tracer_limit', 'not_stopped', 'tracer_failed', 'capture_stopping']),
+  detail: z.string(),
+});
+export type BlindSpot = z.infer<typeof blindSpotSchema>;
+
+export const metaSchema = z.object({
+  metaVersion: z.literal(1),
+  loadtraceVersion: z.string(),
+  protocolVersion: z.number().int(),
+  host: z.object({
+    hostname: z.string(),
+    platform: z.string(),
+    arch: z.string(),
+    osVersion: z.string(),
+    kernelRelease: z.string(),
+  }),
+  sip: sipSchema,
+  tracer: z.object({
+    backend: z.enum(['dtrace', 'bpftrace']),
+    path: z.string(),
+    version: z.string().nullable(),
+    viaSudo: z.boolean(),
+    /** The full argv that was spawned, sudo included. */
+    argv: z.array(z.string()),
+    pid: z.number().int().nullable(),
+  }),
+  tool: z.string(),
+  target: z.unknown(),
+  options: z.unknown(),
+  nonce: z.string(),
+  script: z.string(),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  ending: z.union([z.literal('running'), z.enum(ENDINGS)]),
+  /** One line saying why, e.g. the tracer's refusal message. */
+  endingDetail: z.string().nullable(),
+  exit: z.object({ code: z.number().int().nullable(), signal: z.string().nullable() }),
+  /** loadtrace's own exit code for this capture (null while running). */
+  exitCode: z.number().int().nullable(),
+  raw: z.object({
+    stdoutBytes: z.number().int(),
+    stderrBytes: z.number().int(),
+    /** Bytes received after a write failure and therefore not kept. */
+    lostBytes: z.number().int(),
+    writeError: z.string().nullable(),
+  }),
+  drops: z.object({
+    total: z.number().int(),
+    byKind: z.record(z.string(), z.number()),
+    records: z.number().int(),
+    /** drops / (records + drops); 0 when nothing arrived. */
+    fraction: z.number(),
+    threshold: z.object({ kind: z.enum(['count', 'fraction']), value: z.number() }),
+    exceeded: z.boolean(),
+    onDrops: z.enum(['log', 'fail']),
+  }),
+  /** Processes follow mode could not trace, in the form replay hands to the engine's blind spots. */
+  notAttached: z.array(z.object({ pid: z.number().int().optional(), name: z.string().optional(), reason: z.string() })),
+  findings: z.object({ total: z.number().int(), bySeverity: z.record(z.string(), z.number()) }).nullable(),
+  follow: z
+    .object({
+      maxTracers: z.number().int(),
+      watcher: z.object({
+        argv: z.array(z.string()),
+        exit: z.object({ code: z.number().int().nullable(), signal: z.string().nullable() }).nullable(),
+        /** Why the watcher stopped while the capture went on (then nothing new was followed). */
+        error: z.string().nullable(),
+      }),
+      tracers: z.array(
+        z.object({
+          pid: z.number().int(),
+          comm: z.string().nullable(),
+          script: z.string(),
+          argv: z.array(z.string()),
+          exit: z.object({ code: z.number().int().nullable(), signal: z.string().nullable() }).nullable(),
+        }),
+      ),
+      blindSpots: z.array(blindSpotSchema),
+      unterminatedLines: z.number().int(),
+    })
+    .nullable(),
+});
+export type CaptureMeta = z.infer<typeof metaSchema>;
+
+export const META_FILE = 'meta.json';
+
+/**
+ * Writes a JSON file atomically: temp file in the same folder, fsync, rename over the old one.
+ * Mode 0600 like everything in a capture: meta.json holds the nonce, findings hold traced data.
+ */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+/** Writes meta.json in a capture directory. */
+export function writeMeta(dir: string, meta: CaptureMeta): void {
+  writeJsonAtomic(join(dir, META_FILE), meta);
+}

@@ -1,0 +1,24 @@
+/**
+ * The capture commands as a real process, with the stand-in generator and no
+ * analysis engine, so process-level behaviour (real signals, exit codes,
+ * argument parsing) is tested on its own. The full CLI is bin/loadtrace.js.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerCaptureCommands } from '../../src/capture/cli.ts';
+import { fakeGenerate, fakeGenerateFollow } from './helpers.ts';
+
+const program = new Command('loadtrace').exitOverride();
+registerCaptureCommands(program, {
+  loadGenerate: async () => ({ generate: fakeGenerate, generateFollow: fakeGenerateFollow }),
+  loadEngine: async () => null,
+});
+for (const c of program.commands) c.exitOverride();
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exitCode = err.exitCode === 0 ? 0 : 2;
+  else {
+    process.stderr.write(`loadtrace: ${(err as Error).message}\n`);
+    process.exitCode = (err as { exitCode?: number }).exitCode ?? 70;
+  }
+}
