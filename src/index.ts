@@ -109,6 +109,6 @@ export async function replay(input: string | Buffer, opts: ReplayOptions = {}): 
     baseline,
     reorderWindowMs: opts.reorderWindowMs,
     onEvent: opts.keepEvents ? (e) => void events.push(e) : opts.pipeline?.onEvent,
-  });
+  }, { notAttached: opened.notAttached });
   return { findings: result.report.findings, blindSpots: result.report.blindSpots, report: result.report, parse: result.parse, events };
 }

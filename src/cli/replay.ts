@@ -119,7 +119,7 @@ async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
     baseline,
     reorderWindowMs: windowMs,
     onEvent: flags.events ? (e) => out.write(`${JSON.stringify(e)}\n`) : undefined,
-  });
+  }, { notAttached: opened.notAttached });
   const { report, parse } = result;
   if (!flags.events) {
     if (format === 'json') {

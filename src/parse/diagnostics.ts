@@ -234,6 +234,8 @@ function isHeader(text: string): boolean {
   return text.startsWith('CPU ') && /^CPU +(?:ID +FUNCTION:NAME|FUNCTION) *$/.test(text);
 }
 
+const BPFTRACE_COMPILE = /^(\S*):(\d+):\d+(?:-\d+)?: ERROR: (.*)$/;
+
 /** Classify one line that is not a record; null means it is a foreign line. */
 export function classifyLine(text: string, line: number): Diagnostic | null {
   if (text.startsWith(DTRACE)) return classifyDtrace(text, line);
@@ -248,10 +250,14 @@ export function classifyLine(text: string, line: number): Diagnostic | null {
   } else if (c === 69 /* E */ && text.startsWith('ERROR: ')) {
     // reference linux-bpftrace.md: printed on every run without CAP_SYS_RESOURCE, then bpftrace works normally.
     if (text.includes("couldn't set RLIMIT_MEMLOCK")) return diag('memlock', line, text, {});
+    if (text.includes('only supports running as the root user')) return diag('privileges', line, text, { message: text.slice(7) });
     return diag('tracer_error', line, text, { message: text.slice(7) });
   } else if (c === 87 /* W */ && text.startsWith('WARNING: ')) {
     return diag('tracer_notice', line, text, { message: text.slice(9) });
   }
+  // bpftrace names the script position of a compile error: `script.bt:12:3-10: ERROR: Unknown function: foo`.
+  const bt = BPFTRACE_COMPILE.exec(text);
+  if (bt) return diag('compile_error', line, text, { file: bt[1]!, scriptLine: Number(bt[2]), message: bt[3]! });
   return null;
 }
 

@@ -47,6 +47,8 @@ export interface CaptureDir {
   readonly stdoutPath: string;
   /** null when the capture has no stderr file (e.g. it was cut short before the tracer started). */
   readonly stderrPath: string | null;
+  /** Processes a follow session could not attach, with the reason: blind spots of the replay too. */
+  readonly notAttached: readonly { pid?: number; name?: string; reason: string }[];
   /** The whole meta.json as parsed, for reports. */
   readonly meta: Record<string, unknown>;
 }
@@ -106,6 +108,7 @@ export function openCaptureDir(path: string): CaptureDir {
     ending: m.ending ?? null,
     stdoutPath: join(dir, CAPTURE_FILES.stdout),
     stderrPath: hasStderr ? join(dir, CAPTURE_FILES.stderr) : null,
+    notAttached: m.notAttached ?? [],
     meta: raw as Record<string, unknown>,
   };
 }

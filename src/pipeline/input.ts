@@ -21,6 +21,8 @@ export interface OpenedInput {
   readonly backend: 'dtrace' | 'bpftrace' | undefined;
   /** Set when the input is a capture directory. */
   readonly capture: CaptureDir | null;
+  /** Processes the capture could not attach (follow mode), to be reported as blind spots. */
+  readonly notAttached: CaptureDir['notAttached'];
 }
 
 /** How far into a raw trace to look for the begin record that names its platform. */
@@ -49,10 +51,10 @@ export function peekTraceOs(path: string): Os | null {
  */
 export function openInput(input: string | Buffer, hints: InputHints = {}): OpenedInput {
   if (Buffer.isBuffer(input)) {
-    return { sources: { stdout: Readable.from([input]) }, nonce: hints.nonce ?? null, os: hints.os, backend: hints.backend, capture: null };
+    return { sources: { stdout: Readable.from([input]) }, nonce: hints.nonce ?? null, os: hints.os, backend: hints.backend, capture: null, notAttached: [] };
   }
   if (input === '-') {
-    return { sources: { stdout: process.stdin }, nonce: hints.nonce ?? null, os: hints.os, backend: hints.backend, capture: null };
+    return { sources: { stdout: process.stdin }, nonce: hints.nonce ?? null, os: hints.os, backend: hints.backend, capture: null, notAttached: [] };
   }
   if (isCaptureDir(input)) {
     const cap = openCaptureDir(input);
@@ -62,6 +64,7 @@ export function openInput(input: string | Buffer, hints: InputHints = {}): Opene
       os: hints.os ?? cap.os,
       backend: hints.backend ?? cap.backend,
       capture: cap,
+      notAttached: cap.notAttached,
     };
   }
   return {
@@ -70,5 +73,6 @@ export function openInput(input: string | Buffer, hints: InputHints = {}): Opene
     os: hints.os ?? peekTraceOs(input) ?? undefined,
     backend: hints.backend,
     capture: null,
+    notAttached: [],
   };
 }

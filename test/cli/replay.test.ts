@@ -101,4 +101,16 @@ describe('loadtrace replay', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/stdout\.raw: is a symbolic link/);
   });
+
+  it('reports the processes a follow capture could not attach, from meta.json', () => {
+    const dir = join(tmp, 'follow');
+    cpSync(DEMO_DIR, dir, { recursive: true });
+    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
+    meta.notAttached = [{ pid: 4321, name: 'launchd-helper', reason: 'grab_failed: DTrace cannot control executables signed with restricted entitlements' }];
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
+    const summary = JSON.parse(cli(['replay', dir, '--json']).stdout);
+    const spot = summary.blindSpots.find((b: { kind: string }) => b.kind === 'not_attached');
+    expect(spot, JSON.stringify(summary.blindSpots.map((b: { kind: string }) => b.kind))).toBeDefined();
+    expect(JSON.stringify(spot)).toContain('4321');
+  });
 });

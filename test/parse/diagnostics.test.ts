@@ -91,6 +91,8 @@ const cases: [string, DiagnosticFamily, Record<string, unknown>][] = [
   ['Attaching 3 probes...', 'attaching', { count: 3 }],
   ['Attaching 1 probe...', 'attaching', { count: 1 }],
   ['Lost 42 events', 'drops', { count: 42, dropKind: 'lost_events' }],
+  ['script.bt:12:3-10: ERROR: Unknown function: foo', 'compile_error', { file: 'script.bt', scriptLine: 12, message: 'Unknown function: foo' }],
+  ['ERROR: bpftrace currently only supports running as the root user.', 'privileges', {}],
   [
     'ERROR: Unknown error -1: couldn\'t set RLIMIT_MEMLOCK for bpftrace. If your program is not loading, you can try "ulimit -l 8192" to fix the problem',
     'memlock',
