@@ -143,6 +143,12 @@ inline int LT_VM_PROT_WRITE = 0x2;
 inline int LT_VM_PROT_EXECUTE = 0x4;
 /* mach_trap return probes put the kern_return_t in arg0, 0 = KERN_SUCCESS (reference macos-dtrace.md §2). */
 inline int LT_KERN_SUCCESS = 0;
+/*
+ * Bit 30 of a remembered region's value ((flags << 8) | prot): a record about the region was
+ * printed, so the parser knows it and its unmap matters. macOS MAP_* flags end at MAP_TPRO
+ * 0x80000 (reference macos-dtrace.md §2), so flags << 8 stays below it.
+ */
+inline int LT_RGN_SHOWN = 0x40000000;
 
 /* Announce tool, OS and backend first, so the parser picks the darwin MAP_* and RTLD_* tables. */
 BEGIN
@@ -486,17 +492,17 @@ syscall::mmap:return
 }
 
 /*
- * Print protection changes that include EXEC, or that touch a region this script
- * remembers; prevProt/prevFlags come from that memory, -1 when untracked.
+ * Print protection changes that include EXEC, or that touch a region already printed;
+ * prevProt/prevFlags come from the script's memory of the region, -1 when untracked.
  */
 syscall::mprotect:return
-/self->lt_mp && (LT_UNFILTERED || (self->lt_mp_prot & LT_PROT_EXEC) || lt_rgn[pid, (uint64_t)self->lt_mp_addr])/
+/self->lt_mp && (LT_UNFILTERED || (self->lt_mp_prot & LT_PROT_EXEC) || (lt_rgn[pid, (uint64_t)self->lt_mp_addr] & LT_RGN_SHOWN))/
 {
 	this->prev = lt_rgn[pid, (uint64_t)self->lt_mp_addr];
 	printf("LT1:%s\tmprotect\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\t%d\t%d\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    self->lt_mp_addr, self->lt_mp_len, self->lt_mp_prot, (int)arg1, arg1 == -1 ? errno : 0,
-	    this->prev ? (int)(this->prev & 0xff) : -1, this->prev ? (int)(this->prev >> 8) : -1);
+	    this->prev ? (int)(this->prev & 0xff) : -1, this->prev ? (int)((this->prev & ~LT_RGN_SHOWN) >> 8) : -1);
 	self->lt_pr = 1;
 }
 
@@ -539,15 +545,15 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 	self->lt_pr = 1;
 }
 
-/* Mach protection changes that include VM_PROT_EXECUTE, or touch a remembered region (reference macos-dtrace.md §2). */
+/* Mach protection changes that include VM_PROT_EXECUTE, or touch a region already printed (reference macos-dtrace.md §2). */
 mach_trap::_kernelrpc_mach_vm_protect_trap:return
-/self->lt_vp && (LT_UNFILTERED || (self->lt_vp_prot & LT_VM_PROT_EXECUTE) || lt_rgn[pid, (uint64_t)self->lt_vp_addr])/
+/self->lt_vp && (LT_UNFILTERED || (self->lt_vp_prot & LT_VM_PROT_EXECUTE) || (lt_rgn[pid, (uint64_t)self->lt_vp_addr] & LT_RGN_SHOWN))/
 {
 	this->prev = lt_rgn[pid, (uint64_t)self->lt_vp_addr];
 	printf("LT1:%s\tvm_protect\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\t%d\t%d\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    self->lt_vp_addr, self->lt_vp_size, self->lt_vp_setmax, self->lt_vp_prot, (int)arg0,
-	    this->prev ? (int)(this->prev & 0xff) : -1, this->prev ? (int)(this->prev >> 8) : -1);
+	    this->prev ? (int)(this->prev & 0xff) : -1, this->prev ? (int)((this->prev & ~LT_RGN_SHOWN) >> 8) : -1);
 	self->lt_pr = 1;
 }
 
@@ -583,23 +589,26 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:return
 
 /*
  * Remember anonymous mappings that are writable or executable, keyed by [pid, address],
- * as (flags << 8) | prot: a later mprotect adding EXEC can then say what the region was.
+ * as (flags << 8) | prot, plus LT_RGN_SHOWN once a record about the region was printed:
+ * a later mprotect adding EXEC can then say what the region was.
  * MAP_ANON is 0x1000 on macOS (reference macos-dtrace.md §2). Each entry costs dynamic
  * variable space until munmap; see dynvarsize in the tool's CAVEATS.
  */
 syscall::mmap:return
 /self->lt_mmap && arg1 != -1 && (self->lt_mmap_flags & LT_MAP_ANON) && (self->lt_mmap_prot & (LT_PROT_WRITE | LT_PROT_EXEC))/
 {
-	lt_rgn[pid, (uint64_t)arg1] = ((int64_t)self->lt_mmap_flags << 8) | (self->lt_mmap_prot & 0xff);
+	lt_rgn[pid, (uint64_t)arg1] = ((int64_t)self->lt_mmap_flags << 8) | (self->lt_mmap_prot & 0xff) |
+	    (self->lt_pr ? LT_RGN_SHOWN : 0);
 	lt_tracked++;
 }
 
-/* A successful mprotect of a remembered region updates its protection, keeping its flags. */
+/* A successful mprotect of a remembered region updates its protection, keeping its flags; a printed change shows it. */
 syscall::mprotect:return
 /self->lt_mp && arg1 == 0 && lt_rgn[pid, (uint64_t)self->lt_mp_addr]/
 {
 	this->key = (uint64_t)self->lt_mp_addr;
-	lt_rgn[pid, this->key] = (lt_rgn[pid, this->key] & ~0xff) | (self->lt_mp_prot & 0xff);
+	lt_rgn[pid, this->key] = (lt_rgn[pid, this->key] & ~0xff) | (self->lt_mp_prot & 0xff) |
+	    (self->lt_pr ? LT_RGN_SHOWN : 0);
 }
 
 /*
@@ -609,7 +618,8 @@ syscall::mprotect:return
 mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 /self->lt_va && arg0 == LT_KERN_SUCCESS && self->lt_va_addr/
 {
-	lt_rgn[pid, (uint64_t)self->lt_va_addr] = ((int64_t)(LT_MAP_ANON | LT_MAP_PRIVATE) << 8) | LT_VM_PROT_DEFAULT;
+	lt_rgn[pid, (uint64_t)self->lt_va_addr] = ((int64_t)(LT_MAP_ANON | LT_MAP_PRIVATE) << 8) | LT_VM_PROT_DEFAULT |
+	    (self->lt_pr ? LT_RGN_SHOWN : 0);
 	lt_tracked++;
 }
 
@@ -617,7 +627,8 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 mach_trap::_kernelrpc_mach_vm_map_trap:return
 /self->lt_vm && arg0 == LT_KERN_SUCCESS && self->lt_vm_addr && (self->lt_vm_prot & (LT_VM_PROT_WRITE | LT_VM_PROT_EXECUTE))/
 {
-	lt_rgn[pid, (uint64_t)self->lt_vm_addr] = ((int64_t)(LT_MAP_ANON | LT_MAP_PRIVATE) << 8) | (self->lt_vm_prot & 0xff);
+	lt_rgn[pid, (uint64_t)self->lt_vm_addr] = ((int64_t)(LT_MAP_ANON | LT_MAP_PRIVATE) << 8) | (self->lt_vm_prot & 0xff) |
+	    (self->lt_pr ? LT_RGN_SHOWN : 0);
 	lt_tracked++;
 }
 
@@ -626,25 +637,37 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:return
 /self->lt_vp && arg0 == LT_KERN_SUCCESS && !self->lt_vp_setmax && lt_rgn[pid, (uint64_t)self->lt_vp_addr]/
 {
 	this->key = (uint64_t)self->lt_vp_addr;
-	lt_rgn[pid, this->key] = (lt_rgn[pid, this->key] & ~0xff) | (self->lt_vp_prot & 0xff);
+	lt_rgn[pid, this->key] = (lt_rgn[pid, this->key] & ~0xff) | (self->lt_vp_prot & 0xff) |
+	    (self->lt_pr ? LT_RGN_SHOWN : 0);
 }
 
-/* munmap(addr, len) of a remembered region (reference macos-dtrace.md §2): others are not printed. */
+/*
+ * munmap(addr, len) of a remembered region (reference macos-dtrace.md §2): printed only when
+ * the region was shown (the parser knows nothing of the others), but forgotten either way.
+ */
 syscall::munmap:entry
 /lt_rgn[pid, (uint64_t)arg0]/
 {
 	self->lt_mu = 1;
 	self->lt_mu_addr = arg0;
 	self->lt_mu_len = arg1;
+	self->lt_mu_shown = (lt_rgn[pid, (uint64_t)arg0] & LT_RGN_SHOWN) ? 1 : 0;
 }
 
-/* The remembered region is gone: print it and forget it. */
+/* A shown region is gone: print it. */
 syscall::munmap:return
-/self->lt_mu/
+/self->lt_mu && self->lt_mu_shown/
 {
 	printf("LT1:%s\tmunmap\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    self->lt_mu_addr, self->lt_mu_len, (int)arg1);
+}
+
+/* Count unmaps of remembered regions the parser never saw. */
+syscall::munmap:return
+/self->lt_mu && !self->lt_mu_shown/
+{
+	lt_munmap_filtered++;
 }
 
 /* Forget the region only when the unmap succeeded. */
@@ -662,11 +685,12 @@ mach_trap::_kernelrpc_mach_vm_deallocate_trap:entry
 	self->lt_vd = 1;
 	self->lt_vd_addr = arg1;
 	self->lt_vd_size = arg2;
+	self->lt_vd_shown = (lt_rgn[pid, (uint64_t)arg1] & LT_RGN_SHOWN) ? 1 : 0;
 }
 
-/* The remembered Mach region is gone: print it. */
+/* A shown Mach region is gone: print it. */
 mach_trap::_kernelrpc_mach_vm_deallocate_trap:return
-/self->lt_vd/
+/self->lt_vd && self->lt_vd_shown/
 {
 	printf("LT1:%s\tvm_deallocate\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
@@ -689,9 +713,11 @@ mach_trap::_kernelrpc_mach_vm_deallocate_trap:return
 	self->lt_mu = 0;
 	self->lt_mu_addr = 0;
 	self->lt_mu_len = 0;
+	self->lt_mu_shown = 0;
 	self->lt_vd = 0;
 	self->lt_vd_addr = 0;
 	self->lt_vd_size = 0;
+	self->lt_vd_shown = 0;
 }
 
 /*
@@ -939,6 +965,8 @@ END
 	    walltimestamp, pid, ppid, tid, uid, execname, "mmap_filtered", lt_mmap_filtered);
 	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "mprotect_filtered", lt_mprotect_filtered);
+	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, "munmap_filtered", lt_munmap_filtered);
 }
 
 /* anonexec's own counters: processes watched, samples printed and samples over budget. */

@@ -9,3 +9,9 @@ inline int LT_VM_PROT_WRITE = 0x2;
 inline int LT_VM_PROT_EXECUTE = 0x4;
 /* mach_trap return probes put the kern_return_t in arg0, 0 = KERN_SUCCESS (reference macos-dtrace.md §2). */
 inline int LT_KERN_SUCCESS = 0;
+/*
+ * Bit 30 of a remembered region's value ((flags << 8) | prot): a record about the region was
+ * printed, so the parser knows it and its unmap matters. macOS MAP_* flags end at MAP_TPRO
+ * 0x80000 (reference macos-dtrace.md §2), so flags << 8 stays below it.
+ */
+inline int LT_RGN_SHOWN = 0x40000000;

@@ -20,17 +20,17 @@ syscall::mmap:return
 }
 
 /*
- * Print protection changes that include EXEC, or that touch a region this script
- * remembers; prevProt/prevFlags come from that memory, -1 when untracked.
+ * Print protection changes that include EXEC, or that touch a region already printed;
+ * prevProt/prevFlags come from the script's memory of the region, -1 when untracked.
  */
 syscall::mprotect:return
-/self->lt_mp && (LT_UNFILTERED || (self->lt_mp_prot & LT_PROT_EXEC) || lt_rgn[pid, (uint64_t)self->lt_mp_addr])/
+/self->lt_mp && (LT_UNFILTERED || (self->lt_mp_prot & LT_PROT_EXEC) || (lt_rgn[pid, (uint64_t)self->lt_mp_addr] & LT_RGN_SHOWN))/
 {
 	this->prev = lt_rgn[pid, (uint64_t)self->lt_mp_addr];
 	printf("LT1:%s\tmprotect\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\t%d\t%d\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    self->lt_mp_addr, self->lt_mp_len, self->lt_mp_prot, (int)arg1, arg1 == -1 ? errno : 0,
-	    this->prev ? (int)(this->prev & 0xff) : -1, this->prev ? (int)(this->prev >> 8) : -1);
+	    this->prev ? (int)(this->prev & 0xff) : -1, this->prev ? (int)((this->prev & ~LT_RGN_SHOWN) >> 8) : -1);
 	self->lt_pr = 1;
 }
 
@@ -73,15 +73,15 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 	self->lt_pr = 1;
 }
 
-/* Mach protection changes that include VM_PROT_EXECUTE, or touch a remembered region (reference macos-dtrace.md §2). */
+/* Mach protection changes that include VM_PROT_EXECUTE, or touch a region already printed (reference macos-dtrace.md §2). */
 mach_trap::_kernelrpc_mach_vm_protect_trap:return
-/self->lt_vp && (LT_UNFILTERED || (self->lt_vp_prot & LT_VM_PROT_EXECUTE) || lt_rgn[pid, (uint64_t)self->lt_vp_addr])/
+/self->lt_vp && (LT_UNFILTERED || (self->lt_vp_prot & LT_VM_PROT_EXECUTE) || (lt_rgn[pid, (uint64_t)self->lt_vp_addr] & LT_RGN_SHOWN))/
 {
 	this->prev = lt_rgn[pid, (uint64_t)self->lt_vp_addr];
 	printf("LT1:%s\tvm_protect\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\t%d\t%d\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    self->lt_vp_addr, self->lt_vp_size, self->lt_vp_setmax, self->lt_vp_prot, (int)arg0,
-	    this->prev ? (int)(this->prev & 0xff) : -1, this->prev ? (int)(this->prev >> 8) : -1);
+	    this->prev ? (int)(this->prev & 0xff) : -1, this->prev ? (int)((this->prev & ~LT_RGN_SHOWN) >> 8) : -1);
 	self->lt_pr = 1;
 }
 
