@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventSchema } from '../../src/protocol/schema.ts';
 import { makeDemo, splitStreams } from '../fixtures/demo/make-demo.ts';
+import { formatRecord } from '../../src/parse/format.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const DEMO_DIR = join(ROOT, 'test/fixtures/demo/capture');
@@ -112,5 +113,20 @@ describe('loadtrace replay', () => {
     const spot = summary.blindSpots.find((b: { kind: string }) => b.kind === 'not_attached');
     expect(spot, JSON.stringify(summary.blindSpots.map((b: { kind: string }) => b.kind))).toBeDefined();
     expect(JSON.stringify(spot)).toContain('4321');
+  });
+
+  it('stops quietly when the reader goes away (| head)', () => {
+    // Far more output than a pipe buffer holds, so the writer meets the closed pipe.
+    const big = join(tmp, 'big.trace');
+    const nonce = 'a1b2c3d4e5f60718';
+    const lines: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      lines.push(formatRecord(nonce, 'sample', { ts: 1767225600000000000n + BigInt(i) * 1000n, pid: 7, ppid: 1, tid: 7, uid: 0, comm: 'spin', pc: 0x1000 + i }));
+    }
+    writeFileSync(big, lines.join(''));
+    const cmd = `"${process.execPath}" "${join(ROOT, 'bin/loadtrace.js')}" replay "${big}" --events | head -n 1 >/dev/null; echo "status=\${PIPESTATUS[0]}"`;
+    const r = spawnSync('bash', ['-c', cmd], { encoding: 'utf8' });
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled|Error/);
+    expect(r.stdout.trim()).toBe('status=0');
   });
 });
