@@ -2,9 +2,19 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    // Live tracing tests start real tracers; they must not share the two cores with a parallel flood.
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.live.test.ts'] },
+      },
+      {
+        // Live tests start real tracers against real programs: one file at a time, so that
+        // two bpftrace sessions never compete for the two cores and lose events to each other.
+        extends: true,
+        test: { name: 'live', include: ['test/**/*.live.test.ts'], fileParallelism: false },
+      },
+    ],
   },
 });
