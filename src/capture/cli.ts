@@ -4,7 +4,8 @@
  * doctor.ts. docs/capture.md documents both commands and their exit codes.
  */
 import { Command, Option } from 'commander';
-import { join } from 'node:path';
+import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { CliError, EXIT } from '../cli/exit.ts';
 import { SEVERITIES } from '../rules/types.ts';
 import { PACKAGE_ROOT } from '../version.ts';
@@ -156,6 +157,49 @@ export function targetFromFlags(flags: Pick<RawCaptureFlags, 'pid' | 'command' |
   return { kind: 'all' };
 }
 
+/** The file a command word runs: itself when it holds a slash, else the first match on PATH. */
+function resolveCommand(word: string): string | null {
+  if (word.includes('/')) return word;
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '') continue;
+    const candidate = join(dir, word);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here; keep looking
+    }
+  }
+  return null;
+}
+
+/**
+ * bpftrace -c execs the file directly and fails on an interpreter script with a misleading
+ * "does not exist or is not executable", ending the capture as a crash: say so up front.
+ */
+export function refuseScriptCommand(word: string): void {
+  const file = resolveCommand(word);
+  if (file === null) return;
+  let head = '';
+  try {
+    const fd = openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(2);
+      head = buf.subarray(0, readSync(fd, buf, 0, 2, 0)).toString('latin1');
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return; // unreadable here: let the tracer report it
+  }
+  if (head === '#!') {
+    throw new CliError(
+      `-c ${word}: ${file} is an interpreter script, and bpftrace -c starts only binaries; name the interpreter: -c "/bin/sh ${file}"`,
+      EXIT.usage,
+    );
+  }
+}
+
 /** The generator's script options from the flags (only the ones given, so the generator's defaults apply). */
 function toolOptionsFromFlags(f: RawCaptureFlags): Record<string, unknown> {
   const o: Record<string, unknown> = {};
@@ -227,6 +271,7 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
       }
       const target = targetFromFlags(flags, afterDashDash);
       const backend = flags.backend ?? defaultBackend(platform);
+      if (target.kind === 'command' && backend === 'bpftrace') refuseScriptCommand(target.command[0]!);
       const toolOptions = toolOptionsFromFlags(flags);
       const stderrIsTTY = deps.capture?.stderrIsTTY ?? Boolean(process.stderr.isTTY);
       const logger = deps.capture?.logger ?? createLogger(flags.logLevel, { tty: stderrIsTTY });

@@ -152,3 +152,19 @@ describe('small pieces', () => {
     expect([spec.file, ...spec.args]).toEqual(['/usr/bin/sudo', '-n', '--', '/usr/sbin/dtrace', '-s', 'x']);
   });
 });
+
+describe('bpftrace -c target', () => {
+  it('refuses an interpreter script up front, naming the interpreter to use', async () => {
+    const { refuseScriptCommand } = await import('../../src/capture/cli.ts');
+    const { mkdtempSync, writeFileSync, chmodSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'loadtrace-script-'));
+    const script = join(dir, 'run.sh');
+    writeFileSync(script, '#!/bin/sh\necho hi\n');
+    chmodSync(script, 0o755);
+    expect(() => refuseScriptCommand(script)).toThrow(/interpreter script.*-c "\/bin\/sh /);
+    expect(() => refuseScriptCommand(process.execPath)).not.toThrow();
+    expect(() => refuseScriptCommand('no-such-command-here')).not.toThrow();
+  });
+});
