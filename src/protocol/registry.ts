@@ -25,7 +25,7 @@ export const NONCE_PATTERN = /^[0-9a-f]{16}$/;
  *   -1 (MAP_FAILED, RTLD_NEXT) and every address stay exact.
  * - `ts`: wall-clock nanoseconds since the epoch, unsigned decimal (`%llu`); kept as a string
  *   because 19-digit nanosecond times exceed 2^53.
- * - `str`: an escaped string (`%S` in D, `%r` of `buf()` in bpftrace); decoded losslessly.
+ * - `str`: an escaped string (`%S` in D, `%rx` of `buf()` in bpftrace); decoded losslessly.
  * - `str?`: as `str`, but an empty field means the pointer was NULL (an empty string is printed
  *   as its terminator, `\0` or `\x00`, so it is never an empty field).
  * - `trunc`: `1` if the preceding string filled the tracer's buffer and may have been cut short,
