@@ -69,7 +69,7 @@ export const TOOLS: readonly ToolInfo[] = [
     records: [...common, 'mmap', 'mprotect', 'munmap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'bytes', 'memfd'],
     backends: ['dtrace', 'bpftrace'],
     overhead:
-      'Every mmap/mprotect (and Mach VM trap) of the traced processes fires a probe; only executable or remembered regions are printed. Region memory: one dynamic variable per live anonymous writable mapping.',
+      'Every mmap/mprotect/munmap (and Mach VM trap) of the traced processes fires a probe; only what touches executable memory is printed: mappings and protection changes with EXEC, and later changes and unmaps of regions already printed. Region memory: one dynamic variable per live anonymous writable mapping.',
     caveats: [
       'Anonymous writable mappings are remembered, not printed; regions mapped before tracing began are untracked (prevProt -1).',
       'An mprotect or munmap that does not start at a remembered mapping\'s first address is not matched to it.',

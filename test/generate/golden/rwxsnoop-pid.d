@@ -72,9 +72,11 @@
  *       value       counter value
  *
  * OVERHEAD
- *   Every mmap/mprotect (and Mach VM trap) of the traced processes fires a
- *   probe; only executable or remembered regions are printed. Region memory: one
- *   dynamic variable per live anonymous writable mapping.
+ *   Every mmap/mprotect/munmap (and Mach VM trap) of the traced processes fires
+ *   a probe; only what touches executable memory is printed: mappings and
+ *   protection changes with EXEC, and later changes and unmaps of regions
+ *   already printed. Region memory: one dynamic variable per live anonymous
+ *   writable mapping.
  *
  * CAVEATS
  *   - Anonymous writable mappings are remembered, not printed; regions mapped
