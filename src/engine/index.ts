@@ -8,7 +8,7 @@ import { compileBaseline, type CompiledBaseline, type CompiledEntry } from '../b
 import type { Baseline } from '../baseline/schema.ts';
 import type { Diagnostic } from '../protocol/diagnostics.ts';
 import { MAP_FAILED, mmapTraits, PROT_EXEC, type Os } from '../protocol/flags.ts';
-import type { RecordKind, TraceEvent } from '../protocol/registry.ts';
+import type { EventOf, RecordKind, TraceEvent } from '../protocol/registry.ts';
 import { RECORD_KINDS } from '../protocol/registry.ts';
 import { CORRELATION_RULE, RULES } from '../rules/index.ts';
 import { combinedSeverity } from '../rules/correlation.ts';
@@ -29,6 +29,7 @@ import {
 import { ProcessTable, type ProcessInfo } from '../state/process-table.ts';
 import { snapshot, type GapFill, type ProtectPiece, type Region } from '../state/region-map.ts';
 import { PLATFORM_BLIND_SPOTS, type BlindSpot } from './blind-spots.ts';
+import { detach, detachString } from './detach.ts';
 import { evidenceOf, regionEvidence, type Finding } from './finding.ts';
 
 export type { BlindSpot, BlindSpotKind } from './blind-spots.ts';
@@ -128,6 +129,8 @@ interface ProcCache {
 }
 
 const NO_PIECES: readonly ProtectPiece[] = [];
+/** Distinct trailer counter names kept: a script prints about ten; a hostile capture could print millions. */
+const MAX_TRAILER_NAMES = 256;
 const RWX_BITS = 0x7;
 const VM_PROT_DEFAULT = 0x3;
 
@@ -180,7 +183,11 @@ export function createEngine(opts: EngineOptions): Engine {
   let unattributed = 0;
   const unattributedExamples: string[] = [];
   let invalidAddresses = 0;
-  const trailers: Record<string, number> = {};
+  // No prototype: counter names come from the trace, and `__proto__` or `constructor` is a valid word.
+  const trailers: Record<string, number> = Object.create(null) as Record<string, number>;
+  let trailerNames = 0;
+  let trailersIgnored = 0;
+  let memfdsForgotten = 0;
 
   let diagnostics = 0;
   const byFamily: Record<string, number> = {};
@@ -188,9 +195,15 @@ export function createEngine(opts: EngineOptions): Engine {
   const dropExamples: string[] = [];
   let probeErrors = 0;
   const probeErrorExamples: string[] = [];
-  const notAttached: string[] = [];
-  const sip: string[] = [];
-  const tracerErrors: string[] = [];
+  // Counted, with only the first texts kept: millions of such lines in a hostile stderr must not grow memory.
+  const counted = () => ({ n: 0, examples: [] as string[] });
+  const notAttached = counted();
+  const sip = counted();
+  const tracerErrors = counted();
+  const tally = (c: { n: number; examples: string[] }, text: string) => {
+    c.n++;
+    pushExample(c.examples, text);
+  };
   let malformed = 0;
   const malformedExamples: string[] = [];
 
@@ -350,11 +363,11 @@ export function createEngine(opts: EngineOptions): Engine {
     if (f !== undefined) {
       f.count++;
       f.lastSeen = e.t;
-      f.lastTs = e.ts;
-      if (f.evidence.length < limits.maxEvidence) f.evidence.push(evidenceOf(e, os));
+      f.lastTs = detachString(e.ts);
+      if (f.evidence.length < limits.maxEvidence) f.evidence.push(detach(evidenceOf(e, os)));
       if (severityRank(c.severity) > severityRank(f.severity)) {
         f.severity = c.severity;
-        f.summary = c.summary;
+        f.summary = detachString(c.summary);
       }
       if (f.ustack === null && e.ustack !== undefined && e.ustack.length > 0) f.ustack = [...e.ustack];
     } else {
@@ -372,20 +385,21 @@ export function createEngine(opts: EngineOptions): Engine {
         severity: c.severity,
         attack: rule.attack,
         maturity: rule.maturity,
-        summary: c.summary,
+        // What a finding keeps is detached from the input chunks (detach.ts): findings outlive them.
+        summary: detachString(c.summary),
         process: { pid: p.pid, ppid: p.ppid, uid: p.uid, name: p.name, path: p.path, key: p.key },
-        key: c.key,
-        evidence: [evidenceOf(e, os)],
+        key: detachString(c.key),
+        evidence: [detach(evidenceOf(e, os))],
         region: region !== null ? regionEvidence(region) : null,
-        bytes: region?.bytes ?? (e.kind === 'bytes' ? e.data : null),
+        bytes: region?.bytes ?? (e.kind === 'bytes' ? detachString(e.data) : null),
         ustack: e.ustack !== undefined && e.ustack.length > 0 ? [...e.ustack] : null,
-        detail: c.detail ?? {},
+        detail: detach(c.detail ?? {}),
         baseline: c.verdict,
         count: 1,
         firstSeen: e.t,
         lastSeen: e.t,
-        firstTs: e.ts,
-        lastTs: e.ts,
+        firstTs: detachString(e.ts),
+        lastTs: detachString(e.ts),
       };
       findings.set(key, f);
       order.push(f);
@@ -428,7 +442,7 @@ export function createEngine(opts: EngineOptions): Engine {
         summary: `${names.length} distinct rules within ${windowMs / 1000} s: ${names.join(', ')}`,
         process: { pid: p.pid, ppid: p.ppid, uid: p.uid, name: p.name, path: p.path, key: p.key },
         key: 'process',
-        evidence: [evidenceOf(e, os)],
+        evidence: [detach(evidenceOf(e, os))],
         region: null,
         bytes: null,
         ustack: null,
@@ -438,7 +452,7 @@ export function createEngine(opts: EngineOptions): Engine {
         firstSeen: Math.min(...members.map((m) => m.firstSeen)),
         lastSeen: e.t,
         firstTs: members.reduce((a, m) => (m.firstSeen < a.t ? { t: m.firstSeen, ts: m.firstTs } : a), { t: Infinity, ts: e.ts }).ts,
-        lastTs: e.ts,
+        lastTs: detachString(e.ts),
         related: members.map((m) => m.id),
       };
       findings.set(key, combined);
@@ -448,8 +462,8 @@ export function createEngine(opts: EngineOptions): Engine {
     }
     combined.count++;
     combined.lastSeen = e.t;
-    combined.lastTs = e.ts;
-    if (combined.evidence.length < limits.maxEvidence) combined.evidence.push(evidenceOf(e, os));
+    combined.lastTs = detachString(e.ts);
+    if (combined.evidence.length < limits.maxEvidence) combined.evidence.push(detach(evidenceOf(e, os)));
     if (severityRank(severity) > severityRank(combined.severity)) combined.severity = severity;
     const related = combined.related!;
     let grew = false;
@@ -467,7 +481,60 @@ export function createEngine(opts: EngineOptions): Engine {
     }
   }
 
+  /**
+   * A sample: what `event` does for one, on its own path. Samples are most of
+   * a trace, and here every property read sees the one event shape of a
+   * sample instead of going through a lookup shared by all kinds.
+   */
+  function sample(e: EventOf<'sample'>): void {
+    events++;
+    const t = e.t;
+    if (t < maxT) {
+      lateEvents++;
+      if (lateExamples.length < limits.maxExamples) lateExamples.push(`line ${e.line}: ${e.kind} at ${e.ts}`);
+    } else {
+      maxT = t;
+    }
+    if (firstT === null) firstT = t;
+    const p = table.ensure(e.pid, e.ppid, e.uid, e.comm, t, e.ts);
+    if (p.name !== e.comm && (os === 'darwin' || e.tid === e.pid)) {
+      p.name = e.comm;
+      const c = p.cache as ProcCache | null;
+      if (c !== null) {
+        c.matched = null;
+        c.verdicts.clear();
+      }
+    }
+    bump(I_SAMPLE);
+    const pc = u64(e.pc);
+    if (pc > 0) {
+      const r = p.regions.find(pc);
+      lastAddr = pc;
+      lastRegion = r;
+      if (r === null || r.anon === null) {
+        unattributed++;
+        if (unattributedExamples.length < limits.maxExamples) unattributedExamples.push(`pid ${p.pid} (${p.name}) pc ${e.pc}`);
+      }
+    }
+    const rules = R_SAMPLE;
+    if (rules.length === 0) return;
+    cur = p;
+    ctx.proc = p;
+    ctx.change = null;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = rules[i]!;
+      const cands = rule.match(e, ctx);
+      if (cands === null) continue;
+      for (const c of cands) record(rule, e, p, c, null);
+    }
+    lastAddr = -1;
+  }
+
   function event(e: TraceEvent): void {
+    if (e.kind === 'sample') {
+      sample(e);
+      return;
+    }
     events++;
     if (e.t < maxT) {
       lateEvents++;
@@ -487,7 +554,10 @@ export function createEngine(opts: EngineOptions): Engine {
     }
     if (e.kind === 'trailer') {
       bump(KIND_INDEX.get('trailer')!);
-      trailers[e.counter] = (trailers[e.counter] ?? 0) + e.value;
+      if (e.counter in trailers || trailerNames < MAX_TRAILER_NAMES) {
+        if (!(e.counter in trailers)) trailerNames++;
+        trailers[e.counter] = (trailers[e.counter] ?? 0) + e.value;
+      } else trailersIgnored++;
       return;
     }
     let p = table.ensure(e.pid, e.ppid, e.uid, e.comm, e.t, e.ts);
@@ -518,7 +588,11 @@ export function createEngine(opts: EngineOptions): Engine {
         return;
       case 'memfd':
         bump(KIND_INDEX.get('memfd')!);
-        if (e.fd >= 0) (p.memfds ??= new Map()).set(e.fd, e.name);
+        if (e.fd >= 0) {
+          const m = (p.memfds ??= new Map());
+          if (m.size < limits.maxRegionsPerProcess || m.has(e.fd)) m.set(e.fd, e.name);
+          else memfdsForgotten++;
+        }
         return;
       case 'bytes': {
         bump(KIND_INDEX.get('bytes')!);
@@ -532,23 +606,8 @@ export function createEngine(opts: EngineOptions): Engine {
         if (r !== null) {
           const list = regionFindings.get(regionKey(p, r.start));
           if (list !== undefined) {
-            for (const f of list) if (f.bytes === null) f.bytes = e.data;
+            for (const f of list) if (f.bytes === null) f.bytes = r.bytes;
             regionFindings.delete(regionKey(p, r.start));
-          }
-        }
-        break;
-      }
-      case 'sample': {
-        bump(I_SAMPLE);
-        rules = R_SAMPLE;
-        const pc = u64(e.pc);
-        if (pc > 0) {
-          const r = p.regions.find(pc);
-          lastAddr = pc;
-          lastRegion = r;
-          if (r === null || r.anon === null) {
-            unattributed++;
-            if (unattributedExamples.length < limits.maxExamples) unattributedExamples.push(`pid ${p.pid} (${p.name}) pc ${e.pc}`);
           }
         }
         break;
@@ -572,7 +631,7 @@ export function createEngine(opts: EngineOptions): Engine {
     cur = p;
     ctx.proc = p;
     ctx.change = change;
-    if (e.kind !== 'sample') lastAddr = -1;
+    lastAddr = -1;
     for (const rule of rules) {
       const cands = rule.match(e, ctx);
       if (cands === null) continue;
@@ -600,14 +659,14 @@ export function createEngine(opts: EngineOptions): Engine {
       case 'grab_failed':
       case 'exec_failed':
       case 'invalid_pid':
-        notAttached.push(d.text);
+        tally(notAttached, d.text);
         break;
       case 'pid_notice':
-        if (/unobservable|set-id/.test(d.text)) notAttached.push(d.text);
+        if (/unobservable|set-id/.test(d.text)) tally(notAttached, d.text);
         break;
       case 'sip_notice':
       case 'sip_restricted':
-        sip.push(d.text);
+        tally(sip, d.text);
         break;
       case 'privileges':
       case 'compile_error':
@@ -617,7 +676,7 @@ export function createEngine(opts: EngineOptions): Engine {
       case 'option_failed':
       case 'output_failed':
       case 'tracer_error':
-        tracerErrors.push(d.text);
+        tally(tracerErrors, d.text);
         break;
       case 'parse_error':
         malformed++;
@@ -655,27 +714,29 @@ export function createEngine(opts: EngineOptions): Engine {
         examples: ex(probeErrorExamples),
       });
     }
-    const na = [...notAttached, ...(extra?.notAttached ?? []).map((n) => `${n.pid !== undefined ? `pid ${n.pid}` : ''}${n.name !== undefined ? ` ${n.name}` : ''}: ${n.reason}`.trim())];
-    if (na.length > 0) {
+    const extraNa = (extra?.notAttached ?? []).map((n) => `${n.pid !== undefined ? `pid ${n.pid}` : ''}${n.name !== undefined ? ` ${n.name}` : ''}: ${n.reason}`.trim());
+    const na = [...notAttached.examples, ...extraNa.slice(0, limits.maxExamples)];
+    const naCount = notAttached.n + extraNa.length;
+    if (naCount > 0) {
       blind.push({
         kind: 'not_attached',
         title: 'processes that could not be traced',
         detail: 'The tracer could not attach to or start these processes (restricted entitlements, translated or SIP-protected binaries): nothing they did is in the trace.',
-        count: na.length,
+        count: naCount,
         examples: ex(na),
       });
     }
-    if (sip.length > 0) {
+    if (sip.n > 0) {
       blind.push({
         kind: 'sip',
         title: 'System Integrity Protection restricts DTrace',
         detail: 'With SIP on, kernel reads fault, fbt probes are absent and restricted processes cannot be instrumented (reference macos-dtrace.md §6).',
-        count: sip.length,
-        examples: ex(sip),
+        count: sip.n,
+        examples: ex(sip.examples),
       });
     }
-    if (tracerErrors.length > 0) {
-      blind.push({ kind: 'tracer_errors', title: 'tracer errors', detail: 'The tracer reported errors: parts of the script may not have run.', count: tracerErrors.length, examples: ex(tracerErrors) });
+    if (tracerErrors.n > 0) {
+      blind.push({ kind: 'tracer_errors', title: 'tracer errors', detail: 'The tracer reported errors: parts of the script may not have run.', count: tracerErrors.n, examples: ex(tracerErrors.examples) });
     }
     if (malformed > 0) {
       blind.push({ kind: 'malformed_records', title: 'malformed records', detail: 'Record lines that could not be decoded were skipped.', count: malformed, examples: ex(malformedExamples) });
@@ -683,8 +744,9 @@ export function createEngine(opts: EngineOptions): Engine {
     if (preexisting > 0) {
       blind.push({
         kind: 'preexisting_regions',
-        title: 'regions mapped before tracing began',
-        detail: 'Protection changes touched memory the trace never saw mapped and the script did not track: its origin (anonymous or file) and previous protection are unknown, so W→X cannot be judged there.',
+        title: 'regions of unknown origin (mapped before tracing began, or never tracked)',
+        detail:
+          'Protection changes touched memory the trace never saw mapped and the script did not track: memory mapped before tracing began, a sub-range of a larger mapping, or a PROT_NONE reservation (JITs such as V8 reserve address space that way). Its origin (anonymous or file) and previous protection are unknown, so W→X cannot be judged there.',
         count: preexisting,
         examples: ex(preexistingExamples),
       });
@@ -715,8 +777,10 @@ export function createEngine(opts: EngineOptions): Engine {
     if (table.regionCounter.evicted > 0) limitParts.push(`${table.regionCounter.evicted} regions forgotten (maxRegionsPerProcess ${limits.maxRegionsPerProcess})`);
     if (findingsDropped > 0) limitParts.push(`${findingsDropped} new findings not kept (maxFindings ${limits.maxFindings})`);
     if (invalidAddresses > 0) limitParts.push(`${invalidAddresses} events with addresses beyond 2^53 ignored for region tracking`);
+    if (memfdsForgotten > 0) limitParts.push(`${memfdsForgotten} memfd names not kept (maxRegionsPerProcess ${limits.maxRegionsPerProcess} per process)`);
+    if (trailersIgnored > 0) limitParts.push(`${trailersIgnored} trailer records beyond ${MAX_TRAILER_NAMES} distinct counter names ignored`);
     if (limitParts.length > 0) {
-      blind.push({ kind: 'limits', title: 'engine limits reached', detail: limitParts.join('; '), count: table.evictedLive + table.regionCounter.evicted + findingsDropped + invalidAddresses, examples: [] });
+      blind.push({ kind: 'limits', title: 'engine limits reached', detail: limitParts.join('; '), count: table.evictedLive + table.regionCounter.evicted + findingsDropped + invalidAddresses + memfdsForgotten + trailersIgnored, examples: [] });
     }
     const counters = Object.entries(trailers).filter(([k, v]) => v > 0 && /drop|lost|full|overflow|miss/i.test(k));
     if (counters.length > 0) {

@@ -20,6 +20,8 @@ export interface DecodedField {
 
 // Results of the allocation-free decoder used on the parser's hot path.
 let lastTerminated = false;
+// bpftrace: the NUL was the buffer's last byte, so the string may have been cut there.
+let lastFilled = false;
 let lastError: string | null = null;
 
 let scratch = new Uint8Array(256);
@@ -121,6 +123,9 @@ function unescapeInto(text: string, style: EscapeStyle): number {
           i += 3;
           if (b === 0) {
             lastTerminated = true;
+            // str() ends its copy with a NUL even when it cut the string: only padding after the NUL
+            // shows the string was shorter than its buffer (seen with a 905-byte dlopen path, bpftrace 0.17).
+            lastFilled = i + 1 >= len;
             return n;
           }
           scratch[n++] = b;
@@ -296,6 +301,7 @@ function putAll(s: string): number {
  */
 export function decodeFieldFast(text: string, style: EscapeStyle): string | null {
   lastTerminated = false;
+  lastFilled = false;
   lastError = null;
   const bs = text.indexOf('\\');
   if (bs === -1) return text;
@@ -313,6 +319,7 @@ export function decodeFieldFast(text: string, style: EscapeStyle): string | null
 /** decodeFieldFast of text[a..b), slicing only what the value needs. */
 export function decodeFieldRange(text: string, a: number, b: number, style: EscapeStyle): string | null {
   lastTerminated = false;
+  lastFilled = false;
   lastError = null;
   const bs = text.indexOf('\\', a);
   if (bs === -1 || bs >= b) return text.slice(a, b);
@@ -323,9 +330,13 @@ export function decodeFieldRange(text: string, a: number, b: number, style: Esca
   return decodeFieldFast(text.slice(a, b), style);
 }
 
-/** Whether the last decodeFieldFast call saw a NUL terminator or padding. */
+/**
+ * Whether the last decodeFieldFast call saw the string end inside its buffer: a NUL
+ * terminator, or bpftrace padding. A bpftrace NUL in the buffer's last byte does not
+ * count, as str() puts one there when it cuts; `-` trunc fields are inferred from this.
+ */
 export function fieldTerminated(): boolean {
-  return lastTerminated;
+  return lastTerminated && !lastFilled;
 }
 
 /** Why the last decodeFieldFast call returned null. */

@@ -1,11 +1,13 @@
 /**
  * The streaming parser: bytes in, one ParseItem per input line out (a record
  * with its ustack frames, or a multi-line diagnostic, covers several lines).
- * Built on split2, whose StringDecoder keeps multi-byte UTF-8 intact across
- * chunks; a custom splitter handles CRLF and bounds line length.
+ * A StringDecoder keeps multi-byte UTF-8 intact across chunks; lines are found
+ * in the decoded chunk with indexOf and records decoded in place (a line of
+ * the common kind never becomes a string of its own), CRLF is handled and line
+ * length bounded as they are found.
  */
-import type { Transform } from 'node:stream';
-import split2 from 'split2';
+import { Transform } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import type { Diagnostic } from '../protocol/diagnostics.ts';
 import type { Os } from '../protocol/flags.ts';
 import { MARKER_PREFIX } from '../protocol/registry.ts';
@@ -21,7 +23,7 @@ import {
 } from './diagnostics.ts';
 import type { EscapeStyle } from './escape.ts';
 import { checkParserOptions, DEFAULT_MAX_LINE_LENGTH, type ParserOptions } from './options.ts';
-import { decodeRecord, recordError, type DecodeContext } from './records.ts';
+import { decodeRecord, lastKindIndex, recordError, type DecodeContext } from './records.ts';
 import { SummaryAccumulator, type ParseSummary } from './summary.ts';
 import type { ParseItem, RecordItem } from './types.ts';
 
@@ -34,6 +36,12 @@ class TooLong {
 const TOO_LONG_HEAD = 200;
 /** Longest `invalid probe specifier` block; an echoed program longer than this is cut into several. */
 const MAX_SPECIFIER_LINES = 1000;
+/**
+ * Most ustack frames attached to one record: tracers print at most a few hundred
+ * (DTrace's ustackframes, bpftrace's perf stack limit), and a traced program that
+ * prints indented lines after a record must not grow one record without bound.
+ */
+const MAX_FRAMES = 1024;
 
 const enum Pending {
   None,
@@ -101,6 +109,8 @@ function frameStart(text: string): number {
 export class ParserCore {
   readonly summary: SummaryAccumulator;
   private readonly emit: (item: ParseItem) => void;
+  /** The caller's callback, for records (counted in the summary by kind index, not by name). */
+  private readonly out: (item: ParseItem) => void;
   private readonly maxLen: number;
   private readonly headLen: number;
   private nonce: string | null;
@@ -114,10 +124,13 @@ export class ParserCore {
   // pending multi-line item
   private pending = Pending.None;
   private pendingRecord: RecordItem | null = null;
+  private pendingKind = -1;
   private pendingFrames: string[] | null = null;
   private pendingBlankLine = 0;
   private pendingText: string[] = [];
   private pendingLine = 0;
+  /** Characters held in a pending specifier block: bounded by maxLineLength like a single line. */
+  private pendingChars = 0;
 
   constructor(opts: ParserOptions | undefined, emit: (item: ParseItem) => void) {
     const o = checkParserOptions(opts);
@@ -125,6 +138,7 @@ export class ParserCore {
       this.summary.add(item);
       emit(item);
     };
+    this.out = emit;
     this.maxLen = o.maxLineLength ?? DEFAULT_MAX_LINE_LENGTH;
     this.headLen = Math.min(TOO_LONG_HEAD, this.maxLen);
     this.nonce = o.nonce ?? null;
@@ -171,12 +185,81 @@ export class ParserCore {
   }
 
   private tail = '';
+  // Where the trace's marker was last searched for in the current text, and where it was found (-1: nowhere after).
+  private markerFrom = Infinity;
+  private markerPos = -1;
 
   /** Feed decoded text directly (no stream): lines are classified as they complete. */
   write(text: string): void {
-    const list = this.split(this.tail + text);
-    this.tail = list.pop() as string;
-    for (let i = 0; i < list.length; i++) this.line(list[i]!);
+    const s = this.tail.length === 0 ? text : this.tail + text;
+    this.tail = '';
+    this.scan(s);
+  }
+
+  /**
+   * Classify the complete lines of s and keep the unterminated tail: what
+   * split() and line() do, without making a string of every line. Over-long
+   * lines become TooLong; a tail that is already too long is dropped as it
+   * arrives so memory stays bounded.
+   */
+  private scan(s: string): void {
+    let p = 0;
+    let nl = s.indexOf('\n');
+    if (this.discarding) {
+      if (nl < 0) return;
+      this.discarding = false;
+      this.line(new TooLong(this.discardHead));
+      p = nl + 1;
+      nl = s.indexOf('\n', p);
+    }
+    this.markerFrom = Infinity;
+    const max = this.maxLen;
+    while (nl >= 0) {
+      let e = nl;
+      if (e > p && s.charCodeAt(e - 1) === 13) e--;
+      if (e - p > max) this.line(new TooLong(s.slice(p, p + this.headLen)));
+      else this.lineAt(s, p, e);
+      p = nl + 1;
+      nl = s.indexOf('\n', p);
+    }
+    // +1: the tail may end in the CR of a CRLF whose LF is still to come.
+    if (s.length - p > max + 1) {
+      this.discarding = true;
+      this.discardHead = s.slice(p, p + this.headLen);
+    } else this.tail = p === 0 ? s : s.slice(p);
+  }
+
+  /** line() for the line s[a..b): the common lines are handled in place, the rest as a string. */
+  private lineAt(s: string, a: number, b: number): void {
+    const n = ++this.lineNo;
+    this.summary.lines = n;
+    if (this.pending !== Pending.None) {
+      const c = a < b ? s.charCodeAt(a) : -1;
+      if (this.pending === Pending.Record && c !== 32 && c !== 9 && c !== -1) {
+        // Neither a stack frame nor the blank line before one: the record is complete.
+        this.settle(null);
+      } else if (this.continues(s.slice(a, b), n)) return;
+    }
+    const m = this.marker;
+    if (m === null || a === b) {
+      this.classify(s.slice(a, b), n);
+      return;
+    }
+    const c = s.charCodeAt(a);
+    if (c === 32 || c === 9) {
+      this.classify(s.slice(a, b), n);
+      return;
+    }
+    // One search finds the next marker in the text; lines before it need no search of their own.
+    let at: number;
+    if (this.markerFrom <= a && (this.markerPos >= a || this.markerPos === -1)) at = this.markerPos;
+    else {
+      at = s.indexOf(m, a);
+      this.markerFrom = a;
+      this.markerPos = at;
+    }
+    if (at >= 0 && at < b) this.recordAt(s, a, at, b, n);
+    else this.classify(s.slice(a, b), n);
   }
 
   /** End of text fed with write(). */
@@ -227,7 +310,7 @@ export class ParserCore {
     switch (this.pending) {
       case Pending.Record: {
         const fs = frameStart(l);
-        if (fs >= 0) {
+        if (fs >= 0 && (this.pendingFrames === null || this.pendingFrames.length < MAX_FRAMES)) {
           const rec = this.pendingRecord!;
           if (this.pendingBlankLine !== 0) {
             rec.lines++;
@@ -262,8 +345,9 @@ export class ParserCore {
           return false;
         }
         this.pendingText.push(l);
+        this.pendingChars += l.length;
         if (closesProbeSpecifier(l, false)) this.settle(true);
-        else if (this.pendingText.length >= MAX_SPECIFIER_LINES) this.settle(false);
+        else if (this.pendingText.length >= MAX_SPECIFIER_LINES || this.pendingChars > this.maxLen) this.settle(false);
         return true;
       }
       default:
@@ -284,7 +368,8 @@ export class ParserCore {
         this.pendingRecord = null;
         this.pendingFrames = null;
         this.pendingBlankLine = 0;
-        this.emit(rec);
+        this.summary.addRecord(this.pendingKind, rec.lines, rec.prefix !== undefined);
+        this.out(rec);
         if (blank !== 0) this.emit({ type: 'blank', line: blank });
         return;
       }
@@ -318,6 +403,7 @@ export class ParserCore {
       this.nonce = l.slice(i + MARKER_PREFIX.length, i + MARKER_PREFIX.length + 16);
       this.marker = MARKER_PREFIX + this.nonce + '\t';
       this.summary.nonce = this.nonce;
+      this.markerFrom = Infinity;
     }
     return i;
   }
@@ -337,6 +423,7 @@ export class ParserCore {
       else {
         this.pending = Pending.Specifier;
         this.pendingText = [l];
+        this.pendingChars = l.length;
         this.pendingLine = n;
       }
       return;
@@ -357,10 +444,15 @@ export class ParserCore {
   }
 
   private record(l: string, at: number, n: number): void {
-    const ev = decodeRecord(l, at + MARKER_LEN, this.ctx, n, this.seq);
+    this.recordAt(l, 0, at, l.length, n);
+  }
+
+  /** The record whose marker is at s[at], on the line s[a..b). */
+  private recordAt(s: string, a: number, at: number, b: number, n: number): void {
+    const ev = decodeRecord(s, at + MARKER_LEN, this.ctx, n, this.seq, b);
     if (ev === null) {
       const e = recordError;
-      this.emit(diag('parse_error', n, l, { reason: e.reason, kind: e.kind, field: e.field }));
+      this.emit(diag('parse_error', n, s.slice(a, b), { reason: e.reason, kind: e.kind, field: e.field }));
       return;
     }
     this.seq++;
@@ -370,7 +462,8 @@ export class ParserCore {
       this.summary.os = this.ctx.os;
     }
     this.pending = Pending.Record;
-    this.pendingRecord = at === 0 ? { type: 'record', event: ev, lines: 1 } : { type: 'record', event: ev, lines: 1, prefix: l.slice(0, at) };
+    this.pendingKind = lastKindIndex;
+    this.pendingRecord = at === a ? { type: 'record', event: ev, lines: 1 } : { type: 'record', event: ev, lines: 1, prefix: s.slice(a, at) };
   }
 }
 
@@ -383,23 +476,36 @@ export type ParserStream = Transform & {
 /** Create the streaming parser. */
 export function createParser(opts?: ParserOptions): ParserStream {
   let stream: Transform;
-  let ending = false;
   const core = new ParserCore(opts, (item) => stream.push(item));
-  const splitter = { [Symbol.split]: (s: string) => core.split(s) };
-  const mapper = (l: string | TooLong): undefined => {
-    if (ending && typeof l === 'string') core.finalLine(l);
-    else core.line(l);
-    return undefined;
-  };
-  // split2's types want a RegExp/string matcher; an object with Symbol.split is what it calls.
-  stream = split2(splitter as unknown as RegExp, mapper as unknown as (l: string) => unknown, {});
-  const flush = (stream as unknown as { _flush: (cb: (err?: Error | null) => void) => void })._flush;
-  (stream as unknown as { _flush: (cb: (err?: Error | null) => void) => void })._flush = function (cb) {
-    ending = true;
-    flush.call(this, (err?: Error | null) => {
-      core.end();
-      cb(err);
-    });
-  };
+  stream = coreStream(core);
   return Object.assign(stream, { summary: () => core.result() });
+}
+
+/**
+ * The parser as a byte sink that hands every item to `onItem` as it is parsed
+ * instead of pushing it: the pipeline's input, which spares one stream object
+ * per line. Its readable side carries no items and ends when the input does.
+ */
+export function createParserSink(opts: ParserOptions | undefined, onItem: (item: ParseItem) => void): ParserStream {
+  const core = new ParserCore(opts, onItem);
+  const stream = coreStream(core);
+  stream.resume();
+  return Object.assign(stream, { summary: () => core.result() });
+}
+
+/** Bytes (or strings) in, decoded as UTF-8 across chunk boundaries, fed to the core. */
+function coreStream(core: ParserCore): Transform {
+  const decoder = new StringDecoder('utf8');
+  return new Transform({
+    readableObjectMode: true,
+    transform(chunk: Buffer, _enc, cb) {
+      core.write(decoder.write(chunk));
+      cb();
+    },
+    flush(cb) {
+      core.write(decoder.end());
+      core.finish();
+      cb();
+    },
+  });
 }

@@ -1,6 +1,14 @@
 /**
  * Record field decoding, compiled once from the registry. This is the parser's
  * hot path: no regexes, no zod, one object per record (the event itself).
+ *
+ * Every record kind gets a decoder generated from its registry fields: one
+ * straight-line function that scans the fields of a line in place (a range of
+ * the chunk the line came in, so lines never become strings of their own),
+ * with numbers decoded while their digits are checked and the event built as
+ * one object literal. The table-driven `decodeRecordGeneric` is the reference
+ * the generated decoders must agree with (and decodes `begin`, whose own
+ * backend field changes how its strings are read).
  */
 import { MAP_BITS, mmapTraits, type Os } from '../protocol/flags.ts';
 import { RECORD_KINDS, wireFields, type RecordKind, type TraceEvent, type WireType } from '../protocol/registry.ts';
@@ -136,7 +144,7 @@ export function decodeInt(s: string, a = 0, b = s.length): number {
 /** Where the last scanInt stopped: the field's TAB, the end of the line, or a bad character. */
 let scanEnd = 0;
 
-/** Decode a decimal int from s[a] up to the next TAB or the end; NaN if it is not one. Sets scanEnd. */
+/** Decode a decimal int from s[a] up to the next TAB or `len`; NaN if it is not one. Sets scanEnd. */
 function scanInt(s: string, a: number, len: number): number {
   let i = a;
   let neg = false;
@@ -161,9 +169,10 @@ function scanInt(s: string, a: number, len: number): number {
   return neg ? (v === 0 ? 0 : -v) : v;
 }
 
-function fieldEnd(s: string, a: number): number {
+/** End of the field starting at a: its TAB, or the end of the line. */
+function fieldEnd(s: string, a: number, len: number): number {
   const e = s.indexOf('\t', a);
-  return e < 0 ? s.length : e;
+  return e < 0 || e > len ? len : e;
 }
 
 const U64_MAX_DEC = '18446744073709551615';
@@ -238,9 +247,9 @@ export function isKnownKind(kind: string): kind is RecordKind {
   return DECODERS.has(kind);
 }
 
-function miscount(s: string, from: number, kind: string, want: number): null {
+function miscount(s: string, from: number, end: number, kind: string, want: number): null {
   let got = 0;
-  for (let i = s.indexOf('\t', from); i >= 0; i = s.indexOf('\t', i + 1)) got++;
+  for (let i = s.indexOf('\t', from); i >= 0 && i < end; i = s.indexOf('\t', i + 1)) got++;
   return fail(`expected ${want} fields after the kind, got ${got}`, kind, null);
 }
 
@@ -250,31 +259,31 @@ function rawAt(s: string, a: number, b: number): string {
 }
 
 /**
- * Decode the record whose kind starts at s[pos] (after the marker and its TAB),
- * scanning fields in place so that numbers never become substrings. Returns the
- * event, or null with `recordError` saying which field failed and why.
+ * Table-driven decoding of the record whose kind starts at s[pos] (after the
+ * marker and its TAB) and whose line ends at s[len]: the reference for the
+ * generated decoders, and the decoder of `begin`.
  */
-export function decodeRecord(s: string, pos: number, ctx: DecodeContext, line: number, seq: number): TraceEvent | null {
+export function decodeRecordGeneric(s: string, pos: number, ctx: DecodeContext, line: number, seq: number, len = s.length): TraceEvent | null {
   let end = s.indexOf('\t', pos);
-  const kind = end < 0 ? s.slice(pos) : s.slice(pos, end);
+  if (end >= len) end = -1;
+  const kind = end < 0 ? s.slice(pos, len) : s.slice(pos, end);
   const dec = DECODERS.get(kind);
   if (dec === undefined) return fail(kind === '' ? 'missing record kind' : `unknown record kind '${kind.slice(0, 64)}'`, null, null);
   const names = dec.names;
   const types = dec.types;
   const n = names.length;
-  if (end < 0) return miscount(s, pos, kind, n);
+  if (end < 0) return miscount(s, pos, len, kind, n);
   let style = ctx.style;
   let os = ctx.os;
   if (kind === 'begin') {
     // The begin record names its own backend, and with it the escaping of its own strings.
-    const last = s.lastIndexOf('\t');
-    const b = s.slice(last + 1);
+    const last = s.lastIndexOf('\t', len - 1);
+    const b = s.slice(last + 1, len);
     if (b === 'dtrace' || b === 'bpftrace') style = b;
   }
   const v = vals;
   let terminated = true;
   let t = 0;
-  const len = s.length;
   for (let i = 0; i < n; i++) {
     const a = end + 1;
     const ty = types[i];
@@ -283,18 +292,18 @@ export function decodeRecord(s: string, pos: number, ctx: DecodeContext, line: n
       const x = scanInt(s, a, len);
       end = scanEnd;
       if (x !== x) {
-        end = fieldEnd(s, a);
+        end = fieldEnd(s, a, len);
         return fail(`field ${names[i]}: '${rawAt(s, a, end)}' is not a safe decimal integer`, kind, names[i]!);
       }
-      if (end === len ? i !== n - 1 : i === n - 1) return miscount(s, pos, kind, n);
+      if (end === len ? i !== n - 1 : i === n - 1) return miscount(s, pos, len, kind, n);
       v[i] = x;
       continue;
     }
     end = s.indexOf('\t', a);
-    if (end < 0) {
-      if (i !== n - 1) return miscount(s, pos, kind, n);
+    if (end < 0 || end > len) {
+      if (i !== n - 1) return miscount(s, pos, len, kind, n);
       end = len;
-    } else if (i === n - 1) return miscount(s, pos, kind, n);
+    } else if (i === n - 1) return miscount(s, pos, len, kind, n);
     switch (ty) {
       case T.U64: {
         const x = decodeU64(s, a, end);
@@ -351,3 +360,268 @@ export function decodeRecord(s: string, pos: number, ctx: DecodeContext, line: n
   }
   return dec.build(v, line, seq, t, os);
 }
+
+// ---------------------------------------------------------------------------
+// Generated decoders.
+
+/** Process names seen recently, each held once. */
+let names = new Map<string, string>();
+const MAX_NAMES = 4096;
+
+/**
+ * The one copy of a process name: every event of a process then carries the
+ * same string, which the engine compares by identity, and an event held in
+ * the reorder window does not keep the chunk its name was cut from alive.
+ */
+function intern(s: string): string {
+  const known = names.get(s);
+  if (known !== undefined) return known;
+  if (names.size >= MAX_NAMES) names = new Map();
+  // A property key is a flat copy of the text, detached from the chunk.
+  const own = Object.keys({ [s]: 0 })[0]!;
+  names.set(own, own);
+  return own;
+}
+
+/** What generated decoders call: failures and the rare, long paths stay out of line. */
+const H = {
+  intern,
+  mmapTraits,
+  MAP_BITS,
+  decodeFieldRange,
+  fieldTerminated,
+  fieldError,
+  lower: (s: string) => s.toLowerCase(),
+  U64_MAX_DEC,
+  MAX_SAFE: Number.MAX_SAFE_INTEGER,
+  badInt(s: string, a: number, end: number, kind: string, name: string): null {
+    return fail(`field ${name}: '${rawAt(s, a, fieldEnd(s, a, end))}' is not a safe decimal integer`, kind, name);
+  },
+  badU64(s: string, a: number, e: number, kind: string, name: string): null {
+    return fail(`field ${name}: '${rawAt(s, a, e)}' is not 1 to 16 hex digits`, kind, name);
+  },
+  badTs(s: string, a: number, e: number, kind: string, name: string): null {
+    return fail(`field ${name}: '${rawAt(s, a, e)}' is not an unsigned 64-bit decimal`, kind, name);
+  },
+  badStr(kind: string, name: string): null {
+    return fail(`field ${name}: ${fieldError()}`, kind, name);
+  },
+  badTrunc(s: string, a: number, e: number, kind: string, name: string): null {
+    return fail(`field ${name}: '${rawAt(s, a, e)}' is not 0, 1 or -`, kind, name);
+  },
+  badWord(s: string, a: number, e: number, kind: string, name: string): null {
+    return fail(`field ${name}: '${rawAt(s, a, e)}' is not a word [A-Za-z0-9_.-]+`, kind, name);
+  },
+  badBytes(kind: string, name: string): null {
+    return fail(`field ${name}: not an even number of lowercase hex digits`, kind, name);
+  },
+  miscount,
+  /** A last field that failed its check: a TAB inside it makes it a field-count error instead. */
+  tabIn(s: string, a: number, end: number): boolean {
+    const t = s.indexOf('\t', a);
+    return t >= 0 && t < end;
+  },
+  isWord,
+  isHexBytes,
+};
+
+/** (line text, first field, line end, kind start, escaping, OS, line number, arrival) -> event or null. */
+type Decoder = (s: string, a: number, end: number, pos: number, style: EscapeStyle, os: Os, line: number, seq: number) => TraceEvent | null;
+
+/**
+ * Generate a kind's decoder: its fields in registry order, each scanned in
+ * place with code for its wire type, in the same order of checks (and with the
+ * same error messages) as decodeRecordGeneric.
+ */
+function makeDecoder(kind: RecordKind, derive: Derive): Decoder {
+  const fields = wireFields(kind);
+  const n = fields.length;
+  const K = JSON.stringify(kind);
+  const lines: string[] = ['let e = 0; let terminated = true; let t = 0;'];
+  const props = [`kind: ${K}`];
+  fields.forEach((f, i) => {
+    if (!IDENT.test(f.name)) throw new Error(`registry name ${f.name} is not an identifier`);
+    const N = JSON.stringify(f.name);
+    const last = i === n - 1;
+    const v = `f${i}`;
+    props.push(`${f.name}: ${v}`);
+    // Where a field that is not an int ends: its TAB (none allowed in the last one), or the line end.
+    const findEnd = last
+      ? `e = end;`
+      : `e = s.indexOf('\\t', a); if (e < 0 || e >= end) return h.miscount(s, pos, end, ${K}, ${n});`;
+    // The last field's TAB is only looked for when its check fails: none of these types can hold one.
+    const failLast = (call: string) => (last ? `{ if (h.tabIn(s, a, end)) return h.miscount(s, pos, end, ${K}, ${n}); return ${call}; }` : `return ${call};`);
+    const next = last ? '' : 'a = e + 1;';
+    switch (TYPE_CODE[f.type]) {
+      case T.Int:
+        lines.push(`let ${v};`, `{
+  let i = a; let neg = false; let x = 0;
+  if (i < end && s.charCodeAt(i) === 45) { neg = true; i++; }
+  const d0 = i;
+  for (; i < end; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 9) break;
+    const d = c - 48;
+    if (d < 0 || d > 9) return h.badInt(s, a, end, ${K}, ${N});
+    x = x * 10 + d;
+  }
+  if (i === d0 || i - d0 > 16 || x > h.MAX_SAFE) return h.badInt(s, a, end, ${K}, ${N});
+  ${v} = neg ? (x === 0 ? 0 : -x) : x;
+  ${last ? `if (i !== end) return h.miscount(s, pos, end, ${K}, ${n});` : `if (i === end) return h.miscount(s, pos, end, ${K}, ${n}); a = i + 1;`}
+}`);
+        return;
+      case T.U64:
+        lines.push(`let ${v};`, `{
+  ${findEnd}
+  const len = e - a;
+  if (len === 0 || len > 16) ${failLast(`h.badU64(s, a, e, ${K}, ${N})`)}
+  let lead = a; let lower = true;
+  for (let i = a; i < e; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) { if (c === 48 && lead === i) lead++; }
+    else if (c >= 97 && c <= 102) {}
+    else if (c >= 65 && c <= 70) lower = false;
+    else ${failLast(`h.badU64(s, a, e, ${K}, ${N})`)}
+  }
+  ${v} = lead === e ? '0x0' : '0x' + (lower ? s.slice(lead, e) : h.lower(s.slice(lead, e)));
+  ${next}
+}`);
+        return;
+      case T.Ts:
+        lines.push(`let ${v};`, `{
+  ${findEnd}
+  const len = e - a;
+  if (len === 0 || len > 20) ${failLast(`h.badTs(s, a, e, ${K}, ${N})`)}
+  let lead = a; let ms = 0; let ns = 0;
+  const split = e - 6;
+  for (let i = a; i < e; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) ${failLast(`h.badTs(s, a, e, ${K}, ${N})`)}
+    if (d === 0 && lead === i) lead++;
+    if (i < split) ms = ms * 10 + d;
+    else ns = ns * 10 + d;
+  }
+  ${v} = lead === e ? '0' : s.slice(lead, e);
+  if (${v}.length === 20 && ${v} > h.U64_MAX_DEC) ${failLast(`h.badTs(s, a, e, ${K}, ${N})`)}
+  t = ms + ns / 1e6;
+  ${next}
+}`);
+        return;
+      case T.Str:
+      case T.StrOpt: {
+        const opt = f.type === 'str?';
+        // A TAB cannot be found inside a field by its own end, so the last string field looks for one up front.
+        const strEnd = last ? `e = s.indexOf('\\t', a); if (e >= 0 && e < end) return h.miscount(s, pos, end, ${K}, ${n}); e = end;` : findEnd;
+        lines.push(`let ${v};`, `{
+  ${strEnd}
+  ${opt ? `if (a === e) { ${v} = null; terminated = true; } else {` : '{'}
+    // The common cases inline: no escape at all, or a DTrace string followed by its \\0 terminator.
+    const bs = s.indexOf('\\\\', a);
+    if (bs === -1 || bs >= e) { ${v} = s.slice(a, e); terminated = false; }
+    else if (style === 'dtrace' && bs === e - 2 && s.charCodeAt(e - 1) === 48) { ${v} = s.slice(a, bs); terminated = true; }
+    else {
+      ${v} = h.decodeFieldRange(s, a, e, style);
+      if (${v} === null) return h.badStr(${K}, ${N});
+      terminated = h.fieldTerminated();
+    }
+    ${f.name === 'comm' ? `${v} = h.intern(${v});` : ''}
+  }
+  ${next}
+}`);
+        return;
+      }
+      case T.Trunc:
+        lines.push(`let ${v};`, `{
+  ${findEnd}
+  const c = e - a === 1 ? s.charCodeAt(a) : 0;
+  if (c === 48) ${v} = false;
+  else if (c === 49) ${v} = true;
+  else if (c === 45) ${v} = !terminated;
+  else ${failLast(`h.badTrunc(s, a, e, ${K}, ${N})`)}
+  ${next}
+}`);
+        return;
+      case T.Word:
+        lines.push(`let ${v};`, `{
+  ${findEnd}
+  if (!h.isWord(s, a, e)) ${failLast(`h.badWord(s, a, e, ${K}, ${N})`)}
+  ${v} = s.slice(a, e);
+  ${next}
+}`);
+        return;
+      case T.Bytes:
+        lines.push(`let ${v};`, `{
+  ${findEnd}
+  if (!h.isHexBytes(s, a, e)) ${failLast(`h.badBytes(${K}, ${N})`)}
+  ${v} = s.slice(a, e);
+  ${next}
+}`);
+        return;
+    }
+  });
+  const names = fields.map((f) => f.name);
+  if (derive === Derive.Mmap) {
+    lines.push(`const tr = h.mmapTraits(f${names.indexOf('flags')}, os);`);
+    props.push('anon: tr.anon', 'jit: tr.jit', 'shared: tr.shared', 'fixed: tr.fixed');
+  } else if (derive === Derive.PrevAnon) {
+    lines.push(`const pf = f${names.indexOf('prevFlags')};`);
+    props.push('prevAnon: pf < 0 ? null : (pf & h.MAP_BITS[os].anon) !== 0');
+  }
+  props.push('line: line', 'seq: seq', 't: t');
+  lines.push(`return { ${props.join(', ')} };`);
+  const body = `return function decode_${kind}(s, a, end, pos, style, os, line, seq) {\n${lines.join('\n')}\n};`;
+  return new Function('h', body)(H) as Decoder;
+}
+
+interface Compiled {
+  readonly kind: RecordKind;
+  readonly index: number;
+  readonly decode: Decoder | null;
+}
+
+/** Per kind length, the kinds of that length: dispatch compares characters, never slices the kind. */
+const BY_LENGTH: Compiled[][] = [];
+RECORD_KINDS.forEach((kind, index) => {
+  const derive = kind === 'mmap' ? Derive.Mmap : kind === 'mprotect' || kind === 'vm_protect' ? Derive.PrevAnon : Derive.None;
+  // begin names its own backend, which changes how its own strings read: the table-driven path handles it.
+  const c: Compiled = { kind, index, decode: kind === 'begin' ? null : makeDecoder(kind, derive) };
+  (BY_LENGTH[kind.length] ??= []).push(c);
+});
+// The hot kinds first within their length.
+for (const list of BY_LENGTH) list?.sort((x, y) => (y.kind === 'sample' ? 1 : 0) - (x.kind === 'sample' ? 1 : 0));
+
+function kindAt(s: string, pos: number, ke: number): Compiled | null {
+  const list = BY_LENGTH[ke - pos];
+  if (list === undefined) return null;
+  for (let k = 0; k < list.length; k++) {
+    const c = list[k]!;
+    const name = c.kind;
+    let i = 0;
+    while (i < name.length && s.charCodeAt(pos + i) === name.charCodeAt(i)) i++;
+    if (i === name.length) return c;
+  }
+  return null;
+}
+
+/** Registry index of the kind of the last record decodeRecord returned. */
+export let lastKindIndex = -1;
+
+/**
+ * Decode the record whose kind starts at s[pos] (after the marker and its TAB)
+ * and whose line ends at s[end] (default: the end of s), scanning fields in
+ * place so that numbers never become substrings. Returns the event, or null
+ * with `recordError` saying which field failed and why.
+ */
+export function decodeRecord(s: string, pos: number, ctx: DecodeContext, line: number, seq: number, end = s.length): TraceEvent | null {
+  const ke = s.indexOf('\t', pos);
+  const c = ke >= 0 && ke < end ? kindAt(s, pos, ke) : null;
+  if (c === null || c.decode === null) {
+    const ev = decodeRecordGeneric(s, pos, ctx, line, seq, end);
+    if (ev !== null) lastKindIndex = (DECODER_INDEX.get(ev.kind) ?? -1);
+    return ev;
+  }
+  lastKindIndex = c.index;
+  return c.decode(s, ke + 1, end, pos, ctx.style, ctx.os, line, seq);
+}
+
+const DECODER_INDEX = new Map<string, number>(RECORD_KINDS.map((k, i) => [k, i]));

@@ -27,95 +27,33 @@ export function compareEvents(a: TraceEvent, b: TraceEvent): number {
   return a.seq - b.seq;
 }
 
-/**
- * The window itself, synchronous. `T` is what is held (events, or parser items
- * wrapping them); `eventOf` finds the event.
- */
-export class ReorderWindow<T = TraceEvent> {
-  private heap: T[] = [];
+/** A binary heap keyed by t (then compareEvents): where events go that fit no sorted run. */
+class SpillHeap<T> {
+  readonly items: T[] = [];
   // Each held item's t, beside the heap, so most comparisons never touch the events.
-  private keys = new Float64Array(1024);
-  private readonly windowMs: number;
-  private readonly maxEvents: number;
-  private readonly eventOf: (x: T) => TraceEvent;
-  private maxT = -Infinity;
-  private lastOut: TraceEvent | null = null;
-  /** Events delivered late: older than one already released. */
-  late = 0;
+  private keys = new Float64Array(64);
 
-  constructor(opts: ReorderOptions = {}, eventOf?: (x: T) => TraceEvent) {
-    this.windowMs = opts.windowMs ?? DEFAULT_REORDER_WINDOW_MS;
-    this.maxEvents = opts.maxEvents ?? DEFAULT_REORDER_MAX_EVENTS;
-    this.eventOf = eventOf ?? ((x: T) => x as unknown as TraceEvent);
-  }
+  constructor(private readonly eventOf: (x: T) => TraceEvent) {}
 
   get size(): number {
-    return this.heap.length;
+    return this.items.length;
   }
 
-  /** Add one; releases (through out) whatever the window no longer needs to hold. */
-  push(x: T, out: (x: T) => void): void {
-    const ev = this.eventOf(x);
-    if (this.lastOut !== null && compareEvents(ev, this.lastOut) < 0) {
-      // Too late to be put in order: deliver now rather than lose it, and count it.
-      this.late++;
-      out(x);
-      return;
-    }
-    const heap = this.heap;
+  topKey(): number {
+    return this.keys[0]!;
+  }
+
+  push(x: T, k: number): void {
+    const heap = this.items;
     const n = heap.length;
     if (n === this.keys.length) {
-      const k = new Float64Array(n * 2);
-      k.set(this.keys);
-      this.keys = k;
+      const grown = new Float64Array(n * 2);
+      grown.set(this.keys);
+      this.keys = grown;
     }
     heap.push(x);
-    this.keys[n] = ev.t;
-    this.siftUp(n);
-    if (ev.t > this.maxT) this.maxT = ev.t;
-    const limit = this.maxT - this.windowMs;
-    while (heap.length > 0 && (heap.length > this.maxEvents || this.keys[0]! < limit)) out(this.pop());
-  }
-
-  /** Release everything held, in order. */
-  flush(out: (x: T) => void): void {
-    while (this.heap.length > 0) out(this.pop());
-  }
-
-  private pop(): T {
-    const heap = this.heap;
-    const keys = this.keys;
-    const top = heap[0]!;
-    const last = heap.pop()!;
-    const n = heap.length;
-    if (n > 0) {
-      heap[0] = last;
-      keys[0] = keys[n]!;
-      this.siftDown(0);
-    }
-    this.lastOut = this.eventOf(top);
-    return top;
-  }
-
-  private less(i: number, j: number): boolean {
-    const a = this.keys[i]!;
-    const b = this.keys[j]!;
-    if (a !== b) return a < b;
-    return compareEvents(this.eventOf(this.heap[i]!), this.eventOf(this.heap[j]!)) < 0;
-  }
-
-  private swap(i: number, j: number): void {
-    const heap = this.heap;
-    const keys = this.keys;
-    const x = heap[i]!;
-    heap[i] = heap[j]!;
-    heap[j] = x;
-    const k = keys[i]!;
-    keys[i] = keys[j]!;
-    keys[j] = k;
-  }
-
-  private siftUp(i: number): void {
+    this.keys[n] = k;
+    let i = n;
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!this.less(i, p)) break;
@@ -124,17 +62,235 @@ export class ReorderWindow<T = TraceEvent> {
     }
   }
 
-  private siftDown(i: number): void {
-    const n = this.heap.length;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const m = r < n && this.less(r, l) ? r : l;
-      if (!this.less(m, i)) break;
-      this.swap(i, m);
-      i = m;
+  pop(): T {
+    const heap = this.items;
+    const keys = this.keys;
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    const n = heap.length;
+    if (n > 0) {
+      heap[0] = last;
+      keys[0] = keys[n]!;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        if (l >= n) break;
+        const r = l + 1;
+        const m = r < n && this.less(r, l) ? r : l;
+        if (!this.less(m, i)) break;
+        this.swap(i, m);
+        i = m;
+      }
     }
+    return top;
+  }
+
+  private less(i: number, j: number): boolean {
+    const a = this.keys[i]!;
+    const b = this.keys[j]!;
+    if (a !== b) return a < b;
+    return compareEvents(this.eventOf(this.items[i]!), this.eventOf(this.items[j]!)) < 0;
+  }
+
+  private swap(i: number, j: number): void {
+    const heap = this.items;
+    const keys = this.keys;
+    const x = heap[i]!;
+    heap[i] = heap[j]!;
+    heap[j] = x;
+    const k = keys[i]!;
+    keys[i] = keys[j]!;
+    keys[j] = k;
+  }
+}
+
+/** A queue of items already in release order: appended at the tail, released from the head. */
+class Run<T> {
+  items: T[] = [];
+  keys = new Float64Array(256);
+  head = 0;
+  end = 0;
+
+  append(x: T, k: number): void {
+    if (this.end === this.keys.length) {
+      const live = this.end - this.head;
+      if (this.head >= live) {
+        // Mostly released: slide the live part to the front instead of growing.
+        this.keys.copyWithin(0, this.head, this.end);
+        this.items.copyWithin(0, this.head, this.end);
+        this.items.length = live;
+      } else {
+        const grown = new Float64Array(this.keys.length * 2);
+        grown.set(this.keys.subarray(this.head, this.end));
+        this.keys = grown;
+        this.items = this.items.slice(this.head, this.end);
+      }
+      this.head = 0;
+      this.end = live;
+    }
+    this.items[this.end] = x;
+    this.keys[this.end++] = k;
+  }
+
+  shift(): T {
+    const x = this.items[this.head]!;
+    // Drop the reference so that released events can be collected.
+    (this.items as (T | undefined)[])[this.head++] = undefined;
+    return x;
+  }
+
+  reset(): void {
+    this.items.length = 0;
+    this.head = 0;
+    this.end = 0;
+  }
+}
+
+/** Sorted runs kept at once before events go to the spill heap (bounds the cost of a push). */
+const MAX_RUNS = 32;
+
+/**
+ * The window itself, synchronous. `T` is what is held (events, or parser items
+ * wrapping them); `eventOf` finds the event.
+ *
+ * Tracers interleave a few per-CPU streams that are each in time order, so
+ * events are kept as sorted runs (each new event joins the run whose last
+ * event is the latest one not after it), and the next event to release is the
+ * least of the runs' heads: a few comparisons per event where a heap of the
+ * whole window needed two per level. Events that fit no run once MAX_RUNS exist
+ * go to a heap. The release order is the same total order (compareEvents).
+ */
+export class ReorderWindow<T = TraceEvent> {
+  private runs: Run<T>[] = [];
+  private readonly spare: Run<T>[] = [];
+  private readonly spill: SpillHeap<T>;
+  private held = 0;
+  private readonly windowMs: number;
+  private readonly maxEvents: number;
+  private readonly eventOf: (x: T) => TraceEvent;
+  private maxT = -Infinity;
+  private lastOut: TraceEvent | null = null;
+  private lastOutKey = -Infinity;
+  // The next event to release: its run (-1: the spill heap) and its t, kept up to date on every change.
+  private nextAt = -1;
+  private nextKey = Infinity;
+  /** Events delivered late: older than one already released. */
+  late = 0;
+
+  constructor(opts: ReorderOptions = {}, eventOf?: (x: T) => TraceEvent) {
+    this.windowMs = opts.windowMs ?? DEFAULT_REORDER_WINDOW_MS;
+    this.maxEvents = opts.maxEvents ?? DEFAULT_REORDER_MAX_EVENTS;
+    this.eventOf = eventOf ?? ((x: T) => x as unknown as TraceEvent);
+    this.spill = new SpillHeap(this.eventOf);
+  }
+
+  get size(): number {
+    return this.held;
+  }
+
+  /** Add one; releases (through out) whatever the window no longer needs to hold. */
+  push(x: T, out: (x: T) => void): void {
+    const ev = this.eventOf(x);
+    const k = ev.t;
+    if (this.lastOut !== null && (k < this.lastOutKey || (k === this.lastOutKey && compareEvents(ev, this.lastOut) < 0))) {
+      // Too late to be put in order: deliver now rather than lose it, and count it.
+      this.late++;
+      out(x);
+      return;
+    }
+    const runs = this.runs;
+    let best: Run<T> | null = null;
+    let bestKey = -Infinity;
+    for (let i = 0; i < runs.length; i++) {
+      const r = runs[i]!;
+      const tk = r.keys[r.end - 1]!;
+      if (tk < k ? tk >= bestKey : tk === k && tk >= bestKey && compareEvents(this.eventOf(r.items[r.end - 1]!), ev) <= 0) {
+        best = r;
+        bestKey = tk;
+      }
+    }
+    // Appending to a run never changes its head; a new run or the heap may hold the new next event.
+    if (best !== null) best.append(x, k);
+    else if (runs.length < MAX_RUNS) {
+      const r = this.spare.pop() ?? new Run<T>();
+      r.append(x, k);
+      runs.push(r);
+      if (this.held === 0 || k < this.nextKey || (k === this.nextKey && compareEvents(ev, this.eventOf(this.peek())) < 0)) {
+        this.nextAt = runs.length - 1;
+        this.nextKey = k;
+      }
+    } else {
+      this.spill.push(x, k);
+      if (this.spill.items[0] === x && (k < this.nextKey || (k === this.nextKey && compareEvents(ev, this.eventOf(this.peek())) < 0))) {
+        this.nextAt = -1;
+        this.nextKey = k;
+      }
+    }
+    this.held++;
+    if (k > this.maxT) this.maxT = k;
+    const limit = this.maxT - this.windowMs;
+    while (this.held > 0 && (this.held > this.maxEvents || this.nextKey < limit)) out(this.pop());
+  }
+
+  /** The next event to release (held > 0). */
+  private peek(): T {
+    if (this.nextAt < 0) return this.spill.items[0]!;
+    const r = this.runs[this.nextAt]!;
+    return r.items[r.head]!;
+  }
+
+  /** Release everything held, in order. */
+  flush(out: (x: T) => void): void {
+    while (this.held > 0) out(this.pop());
+  }
+
+  /** Index of the run holding the next event to release, or -1 for the spill heap. */
+  private next(): number {
+    const runs = this.runs;
+    let m = -1;
+    let mk = this.spill.size > 0 ? this.spill.topKey() : Infinity;
+    for (let i = 0; i < runs.length; i++) {
+      const r = runs[i]!;
+      const hk = r.keys[r.head]!;
+      if (hk < mk) {
+        m = i;
+        mk = hk;
+      } else if (hk === mk) {
+        const cur = m < 0 ? this.spill.items[0]! : runs[m]!.items[runs[m]!.head]!;
+        if (compareEvents(this.eventOf(r.items[r.head]!), this.eventOf(cur)) < 0) m = i;
+      }
+    }
+    return m;
+  }
+
+  private pop(): T {
+    const m = this.nextAt;
+    let x: T;
+    let k: number;
+    if (m < 0) {
+      k = this.spill.topKey();
+      x = this.spill.pop();
+    } else {
+      const r = this.runs[m]!;
+      k = r.keys[r.head]!;
+      x = r.shift();
+      if (r.head === r.end) {
+        this.runs.splice(m, 1);
+        r.reset();
+        if (this.spare.length < 4) this.spare.push(r);
+      }
+    }
+    this.held--;
+    this.lastOut = this.eventOf(x);
+    this.lastOutKey = k;
+    if (this.held > 0) {
+      this.nextAt = this.next();
+      this.nextKey = this.nextAt < 0 ? this.spill.topKey() : this.runs[this.nextAt]!.keys[this.runs[this.nextAt]!.head]!;
+    } else {
+      this.nextAt = -1;
+      this.nextKey = Infinity;
+    }
+    return x;
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { DiagnosticFamily, DropKind } from '../protocol/diagnostics.ts';
 import type { Os } from '../protocol/flags.ts';
-import type { RecordKind } from '../protocol/registry.ts';
+import { RECORD_KINDS, type RecordKind } from '../protocol/registry.ts';
 import type { ParseItem } from './types.ts';
 
 export interface ParseSummary {
@@ -40,10 +40,13 @@ export interface ParseSummary {
 }
 
 /** Accumulates a ParseSummary from the items a parser emits. */
+const KIND_INDEX = new Map<RecordKind, number>(RECORD_KINDS.map((k, i) => [k, i]));
+
 export class SummaryAccumulator {
   records = 0;
-  // A Map: counting into an object by a changing key is a slow keyed store on the hot path.
-  private readonly byKind = new Map<RecordKind, number>();
+  // Counts by registry index (no keyed store on the hot path), and the kinds in the order first seen.
+  private readonly byKind = new Float64Array(RECORD_KINDS.length);
+  private readonly kindOrder: number[] = [];
   readonly diagnostics: Partial<Record<DiagnosticFamily, number>> = {};
   dropsTotal = 0;
   readonly dropsByKind: Partial<Record<DropKind, number>> = {};
@@ -71,14 +74,9 @@ export class SummaryAccumulator {
   /** Count one emitted item. */
   add(item: ParseItem): void {
     switch (item.type) {
-      case 'record': {
-        this.records++;
-        const k = item.event.kind;
-        this.byKind.set(k, (this.byKind.get(k) ?? 0) + 1);
-        this.recordLines += item.lines;
-        if (item.prefix !== undefined) this.spliced++;
+      case 'record':
+        this.addRecord(KIND_INDEX.get(item.event.kind) ?? -1, item.lines, item.prefix !== undefined);
         break;
-      }
       case 'diagnostic': {
         const f = item.family;
         this.diagnostics[f] = (this.diagnostics[f] ?? 0) + 1;
@@ -102,13 +100,23 @@ export class SummaryAccumulator {
     }
   }
 
+  /** Count one record by its kind's registry index (what add does for a record item). */
+  addRecord(kindIndex: number, lines: number, spliced: boolean): void {
+    this.records++;
+    const c = this.byKind[kindIndex];
+    if (c === 0) this.kindOrder.push(kindIndex);
+    if (c !== undefined) this.byKind[kindIndex] = c + 1;
+    this.recordLines += lines;
+    if (spliced) this.spliced++;
+  }
+
   /** A snapshot; the accumulator keeps counting. */
   result(): ParseSummary {
     const lines = this.lines;
     return {
       lines,
       records: this.records,
-      recordsByKind: Object.fromEntries(this.byKind) as Partial<Record<RecordKind, number>>,
+      recordsByKind: Object.fromEntries(this.kindOrder.map((i) => [RECORD_KINDS[i]!, this.byKind[i]!])) as Partial<Record<RecordKind, number>>,
       diagnostics: { ...this.diagnostics },
       drops: { total: this.dropsTotal, byKind: { ...this.dropsByKind } },
       probeErrors: this.probeErrors,

@@ -8,7 +8,7 @@ import { Writable, type Readable } from 'node:stream';
 import { pipeline as pipe } from 'node:stream/promises';
 import type { Baseline } from '../baseline/index.ts';
 import { createEngine, type EngineLimits, type Finding, type NotAttached, type Report } from '../engine/index.ts';
-import { createParser, ReorderWindow, type ParseItem, type ParseSummary, type ParserStream } from '../parse/index.ts';
+import { createParserSink, ReorderWindow, type ParseItem, type ParseSummary, type ParserStream } from '../parse/index.ts';
 import type { Diagnostic } from '../protocol/diagnostics.ts';
 import type { Os } from '../protocol/flags.ts';
 import type { TraceEvent } from '../protocol/registry.ts';
@@ -54,9 +54,9 @@ export interface PipelineResult {
 }
 
 export interface Pipeline {
-  /** Raw tracer stdout bytes. */
+  /** Raw tracer stdout bytes (a byte sink: parsed items go straight to the engine, none are readable). */
   readonly stdout: ParserStream;
-  /** Raw tracer stderr bytes. */
+  /** Raw tracer stderr bytes (likewise). */
   readonly stderr: ParserStream;
   progress(): PipelineProgress;
   /** Resolves once both streams have ended; `notAttached` lists processes a follow session could not attach. */
@@ -97,12 +97,12 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       engine.diagnostic(item);
     }
   };
-  const stdout = createParser(parserOpts);
-  const stderr = createParser(parserOpts);
+  // Items are handed over as they are parsed: no stream object per line.
+  const stdout = createParserSink(parserOpts, onItem);
+  const stderr = createParserSink(parserOpts, onItem);
   const drained = [stdout, stderr].map(
     (s) =>
       new Promise<void>((resolve, reject) => {
-        s.on('data', onItem);
         s.on('end', resolve);
         s.on('error', reject);
       }),

@@ -3,6 +3,7 @@
  * again after its exit is a new process with a new key; an exec starts a new
  * image, which also gets a new key, because a baseline judges images.
  */
+import { detachString } from '../engine/detach.ts';
 import { RegionMap } from './region-map.ts';
 
 export interface ProcessInfo {
@@ -38,7 +39,7 @@ export interface ProcessTableLimits {
 
 export class ProcessTable {
   private readonly byPid = new Map<number, ProcessInfo>();
-  private readonly exited: ProcessInfo[] = [];
+  private exited: ProcessInfo[] = [];
   private exitedHead = 0;
   private nextKey = 1;
   /** Live processes evicted because the table was full (a blind spot). */
@@ -93,9 +94,10 @@ export class ProcessTable {
       ppid,
       uid,
       name,
-      path,
+      // Kept for the whole run: copies that do not hold the parser's input chunk in memory.
+      path: path === null ? null : detachString(path),
       start: t,
-      startTs: ts,
+      startTs: detachString(ts),
       seenStart,
       exit: null,
       exitStatus: null,
@@ -156,5 +158,18 @@ export class ProcessTable {
     p.exitStatus = status;
     p.regions.clear();
     this.exited.push(p);
+    // A pid reused after its exit replaces its entry in byPid without an eviction, so stale entries
+    // would pile up here forever; pruning them keeps the list no longer than the table.
+    if (this.exited.length - this.exitedHead > 2 * this.byPid.size + 1024) this.pruneExited();
+  }
+
+  private pruneExited(): void {
+    const keep: ProcessInfo[] = [];
+    for (let i = this.exitedHead; i < this.exited.length; i++) {
+      const q = this.exited[i]!;
+      if (this.byPid.get(q.pid) === q) keep.push(q);
+    }
+    this.exited = keep;
+    this.exitedHead = 0;
   }
 }

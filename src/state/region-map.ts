@@ -4,6 +4,7 @@
  * provider nor bpftrace gives a region's previous protection, so we keep it
  * ourselves (reference peers.md, "What this implies" 1).
  */
+import { detachString } from '../engine/detach.ts';
 import { PROT_EXEC, PROT_WRITE } from '../protocol/flags.ts';
 
 /** How a region came to be known. `unknown`: it existed before tracing began. */
@@ -72,8 +73,33 @@ function sameAttrs(a: Region, b: Region): boolean {
   );
 }
 
+/**
+ * Every region is built here, with the same properties in the same order, so
+ * that all regions share one hidden class: the binary search reads `end` on
+ * every step, and a spread of differently-shaped attribute objects made that
+ * a slow dictionary lookup.
+ */
+function makeRegion(a: Readonly<RegionAttrs>, start: number, end: number): Region {
+  return {
+    prot: a.prot,
+    origin: a.origin,
+    anon: a.anon,
+    memfd: a.memfd,
+    jit: a.jit,
+    shared: a.shared,
+    fd: a.fd,
+    everWritable: a.everWritable,
+    wasWX: a.wasWX,
+    preexisting: a.preexisting,
+    bytes: a.bytes,
+    since: a.since,
+    start,
+    end,
+  };
+}
+
 function copy(r: Region): Region {
-  return { ...r };
+  return makeRegion(r, r.start, r.end);
 }
 
 /** Eviction order when a map is full: the regions least useful to the rules go first. */
@@ -86,6 +112,10 @@ function evictionRank(r: Region): number {
 
 export class RegionMap {
   private regions: Region[] = [];
+  // Region ends in a flat array for find(), rebuilt after a change: execution samples look regions up far
+  // more often than memory calls change them, and a search here touches no region object.
+  private ends = new Float64Array(8);
+  private endsValid = false;
   /**
    * @param maxRegions regions kept before the least useful are forgotten
    * @param counter shared tally of forgotten regions (one per engine), so the report can say so
@@ -119,13 +149,28 @@ export class RegionMap {
 
   /** The region holding addr, or null. */
   find(addr: number): Region | null {
-    const i = this.firstEndAbove(addr);
-    const r = this.regions[i];
+    const rs = this.regions;
+    const n = rs.length;
+    if (!this.endsValid) {
+      if (this.ends.length < n) this.ends = new Float64Array(Math.max(n, this.ends.length * 2));
+      for (let k = 0; k < n; k++) this.ends[k] = rs[k]!.end;
+      this.endsValid = true;
+    }
+    const ends = this.ends;
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ends[mid]! > addr) hi = mid;
+      else lo = mid + 1;
+    }
+    const r = rs[lo];
     return r !== undefined && r.start <= addr ? r : null;
   }
 
   /** Ensure a region boundary at addr, splitting the region that straddles it. */
   private splitAt(addr: number): void {
+    this.endsValid = false;
     const i = this.firstEndAbove(addr);
     const r = this.regions[i];
     if (r === undefined || r.start >= addr) return;
@@ -138,6 +183,7 @@ export class RegionMap {
 
   /** Merge equal neighbours among indices lo..hi (inclusive, clamped). */
   private mergeRange(lo: number, hi: number): void {
+    this.endsValid = false;
     const rs = this.regions;
     let i = Math.max(0, lo);
     let last = Math.min(hi, rs.length - 1);
@@ -158,6 +204,7 @@ export class RegionMap {
   /** A new mapping over [start, end): replaces whatever was there (as mmap and MAP_FIXED do). */
   map(start: number, end: number, attrs: Omit<RegionAttrs, 'everWritable' | 'wasWX'> & Partial<RegionAttrs>): Region | null {
     if (!(end > start)) return null;
+    this.endsValid = false;
     this.splitAt(start);
     this.splitAt(end);
     const i = this.firstEndAbove(start);
@@ -165,13 +212,24 @@ export class RegionMap {
     while (j < this.regions.length && this.regions[j]!.start < end) j++;
     const w = (attrs.prot & PROT_WRITE) !== 0;
     const x = (attrs.prot & PROT_EXEC) !== 0;
-    const region: Region = {
-      ...attrs,
-      everWritable: (attrs.everWritable ?? false) || w,
-      wasWX: (attrs.wasWX ?? false) || (w && x),
+    const region: Region = makeRegion(
+      {
+        prot: attrs.prot,
+        origin: attrs.origin,
+        anon: attrs.anon,
+        memfd: attrs.memfd,
+        jit: attrs.jit,
+        shared: attrs.shared,
+        fd: attrs.fd,
+        everWritable: (attrs.everWritable ?? false) || w,
+        wasWX: (attrs.wasWX ?? false) || (w && x),
+        preexisting: attrs.preexisting,
+        bytes: attrs.bytes,
+        since: attrs.since,
+      },
       start,
       end,
-    };
+    );
     this.regions.splice(i, j - i, region);
     this.mergeRange(i - 1, i + 1);
     this.enforceLimit();
@@ -181,6 +239,7 @@ export class RegionMap {
   /** Remove [start, end). Returns the number of bytes that were tracked there. */
   unmap(start: number, end: number): number {
     if (!(end > start)) return 0;
+    this.endsValid = false;
     this.splitAt(start);
     this.splitAt(end);
     const i = this.firstEndAbove(start);
@@ -202,6 +261,7 @@ export class RegionMap {
   protect(start: number, end: number, prot: number, fill: GapFill | null, t: number): ProtectPiece[] {
     const pieces: ProtectPiece[] = [];
     if (!(end > start)) return pieces;
+    this.endsValid = false;
     this.splitAt(start);
     this.splitAt(end);
     const rs = this.regions;
@@ -216,33 +276,30 @@ export class RegionMap {
         // A gap from cursor to the next region (or to end).
         const gapEnd = r === undefined ? end : Math.min(r.start, end);
         const gap: Region = fill
-          ? {
-              ...fill,
-              preexisting: false,
-              everWritable: (fill.prot & PROT_WRITE) !== 0,
-              wasWX: (fill.prot & (PROT_WRITE | PROT_EXEC)) === (PROT_WRITE | PROT_EXEC),
-              bytes: null,
-              since: t,
-              start: cursor,
-              end: gapEnd,
-            }
-          : {
-              prot,
-              origin: 'unknown',
-              anon: null,
-              memfd: false,
-              jit: false,
-              shared: false,
-              fd: -1,
-              everWritable: false,
-              wasWX: false,
-              preexisting: true,
-              bytes: null,
-              since: t,
-              start: cursor,
-              end: gapEnd,
-            };
-        pieces.push({ start: cursor, end: gapEnd, before: fill ? { ...gap } : null, fromScript: fill !== null });
+          ? makeRegion(
+              {
+                prot: fill.prot,
+                origin: fill.origin,
+                anon: fill.anon,
+                memfd: fill.memfd,
+                jit: fill.jit,
+                shared: fill.shared,
+                fd: fill.fd,
+                everWritable: (fill.prot & PROT_WRITE) !== 0,
+                wasWX: (fill.prot & (PROT_WRITE | PROT_EXEC)) === (PROT_WRITE | PROT_EXEC),
+                preexisting: false,
+                bytes: null,
+                since: t,
+              },
+              cursor,
+              gapEnd,
+            )
+          : makeRegion(
+              { prot, origin: 'unknown', anon: null, memfd: false, jit: false, shared: false, fd: -1, everWritable: false, wasWX: false, preexisting: true, bytes: null, since: t },
+              cursor,
+              gapEnd,
+            );
+        pieces.push({ start: cursor, end: gapEnd, before: fill ? copy(gap) : null, fromScript: fill !== null });
         gap.prot = prot;
         gap.everWritable ||= w;
         gap.wasWX ||= wx;
@@ -251,7 +308,7 @@ export class RegionMap {
         cursor = gapEnd;
         continue;
       }
-      pieces.push({ start: r.start, end: r.end, before: { ...r }, fromScript: false });
+      pieces.push({ start: r.start, end: r.end, before: copy(r), fromScript: false });
       r.prot = prot;
       r.everWritable ||= w;
       r.wasWX ||= wx;
@@ -268,12 +325,14 @@ export class RegionMap {
     if (this.find(addr) === null) return null;
     this.splitAt(addr);
     const r = this.find(addr)!;
-    r.bytes = data;
+    // Kept as long as the region lives: a copy that does not hold the parser's input chunk.
+    r.bytes = detachString(data);
     return r;
   }
 
   clear(): void {
     this.regions = [];
+    this.endsValid = false;
   }
 
   /** A copy of this map, as fork gives the child. */
@@ -286,6 +345,7 @@ export class RegionMap {
   /** Drop regions down to 90% of the limit, least useful first, so the cost is paid rarely. */
   private enforceLimit(): void {
     if (this.regions.length <= this.maxRegions) return;
+    this.endsValid = false;
     const target = Math.max(0, Math.floor(this.maxRegions * 0.9));
     let excess = this.regions.length - target;
     this.counter.overflows++;
@@ -303,5 +363,5 @@ export class RegionMap {
 
 /** A frozen copy for evidence. */
 export function snapshot(r: Region): RegionSnapshot {
-  return { ...r };
+  return copy(r);
 }

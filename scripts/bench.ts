@@ -1,0 +1,267 @@
+/**
+ * Replay benchmark: generates seeded traces of 100k, 1M and 10M records and
+ * measures, per size, a bare split2 line count (the reference), the parser
+ * alone, and the whole replay pipeline (parse, reorder, state, rules, JSON
+ * Lines findings to /dev/null). Each (stage, size) runs in its own child
+ * process so that its peak RSS is its own.
+ *
+ *   npm run bench                       all sizes
+ *   npm run bench -- --sizes 100k,1m    chosen sizes
+ *   npm run bench -- --quick            100k and 1M, one run each
+ *   npm run bench -- --live             live tracing overhead (Linux, root, bpftrace)
+ *
+ * Results: a table on stdout and bench-results/bench-<date>.json.
+ */
+import { fork } from 'node:child_process';
+import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, freemem, tmpdir, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import split2 from 'split2';
+import { generateTrace, type GenStats } from './bench/gen.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const NONCE = '5eedbe7c4a11ab1e';
+const SEED = 20250601;
+
+type Stage = 'reference' | 'parse' | 'replay';
+const STAGES: readonly Stage[] = ['reference', 'parse', 'replay'];
+
+interface ChildResult {
+  stage: Stage;
+  /** Wall time of each run, ms. */
+  runs: number[];
+  /** What the stage counted, to check it read the whole trace. */
+  lines: number;
+  records: number;
+  findings: number | null;
+  late: number | null;
+  /** process.resourceUsage().maxRSS, bytes. */
+  maxRss: number;
+  /** RSS before the first run (node + tsx + modules), bytes. */
+  startRss: number;
+}
+
+// ---------------------------------------------------------------- child side
+
+async function runStage(stage: Stage, file: string): Promise<Omit<ChildResult, 'runs' | 'maxRss' | 'startRss' | 'stage'>> {
+  if (stage === 'reference') {
+    let lines = 0;
+    await new Promise<void>((resolve, reject) => {
+      createReadStream(file)
+        .on('error', reject)
+        .pipe(split2())
+        .on('data', () => {
+          lines++;
+        })
+        .on('end', resolve)
+        .on('error', reject);
+    });
+    return { lines, records: 0, findings: null, late: null };
+  }
+  if (stage === 'parse') {
+    const { createParser } = await import('../src/parse/index.ts');
+    const parser = createParser({ nonce: NONCE });
+    let items = 0;
+    await new Promise<void>((resolve, reject) => {
+      createReadStream(file).on('error', reject).pipe(parser);
+      parser
+        .on('data', () => {
+          items++;
+        })
+        .on('end', resolve)
+        .on('error', reject);
+    });
+    const s = parser.summary();
+    if (s.accounting.record + s.accounting.diagnostic + s.accounting.foreign + s.accounting.blank !== s.lines) throw new Error('parse accounting does not add up');
+    return { lines: s.lines, records: s.records, findings: null, late: null };
+  }
+  const { replayStreams } = await import('../src/pipeline/index.ts');
+  const { loadBaseline, defaultBaselinePath } = await import('../src/baseline/index.ts');
+  const { formatJsonLines } = await import('../src/report/index.ts');
+  const baseline = loadBaseline(defaultBaselinePath('darwin'));
+  const result = await replayStreams({ stdout: createReadStream(file) }, { nonce: NONCE, os: 'darwin', backend: 'dtrace', baseline });
+  writeFileSync('/dev/null', formatJsonLines(result.report.findings));
+  return { lines: result.parse.lines, records: result.report.stats.events, findings: result.report.findings.length, late: result.parse.late };
+}
+
+async function child(stage: Stage, file: string, repeats: number): Promise<void> {
+  // Load (and transpile) the modules before the clock starts.
+  await Promise.all([import('../src/parse/index.ts'), import('../src/pipeline/index.ts'), import('../src/baseline/index.ts'), import('../src/report/index.ts')]);
+  const startRss = process.memoryUsage.rss();
+  const runs: number[] = [];
+  let last: Awaited<ReturnType<typeof runStage>> | null = null;
+  for (let i = 0; i < repeats; i++) {
+    const t0 = performance.now();
+    last = await runStage(stage, file);
+    runs.push(performance.now() - t0);
+  }
+  const res: ChildResult = { stage, runs, ...last!, maxRss: process.resourceUsage().maxRSS * 1024, startRss };
+  process.send!(res);
+}
+
+// --------------------------------------------------------------- parent side
+
+function runChild(stage: Stage, file: string, repeats: number): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const c = fork(fileURLToPath(import.meta.url), ['--child', stage, file, String(repeats)], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      cwd: ROOT,
+    });
+    let got: ChildResult | null = null;
+    c.on('message', (m) => {
+      got = m as ChildResult;
+    });
+    c.on('error', reject);
+    c.on('exit', (code) => {
+      if (code === 0 && got !== null) resolve(got);
+      else reject(new Error(`${stage} child for ${file} exited with ${code}`));
+    });
+  });
+}
+
+function parseSize(s: string): number {
+  const m = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(s.trim());
+  if (!m) throw new Error(`--sizes: '${s}' is not a count like 100k, 1m or 250000`);
+  const mult = m[2]!.toLowerCase() === 'k' ? 1e3 : m[2]!.toLowerCase() === 'm' ? 1e6 : 1;
+  return Math.round(Number(m[1]) * mult);
+}
+
+function sizeLabel(n: number): string {
+  return n >= 1e6 && n % 1e6 === 0 ? `${n / 1e6}M` : n >= 1e3 && n % 1e3 === 0 ? `${n / 1e3}k` : String(n);
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[(s.length - 1) >> 1]!;
+}
+
+/** Machine facts for the result file and docs. */
+export function machine(): Record<string, string | number> {
+  let model = cpus()[0]?.model ?? 'unknown';
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) model = m[1]!.trim();
+  } catch {
+    // not Linux: os.cpus() model stands
+  }
+  return {
+    nproc: cpus().length,
+    cpu: model,
+    memTotalMB: Math.round(totalmem() / 2 ** 20),
+    memFreeMB: Math.round(freemem() / 2 ** 20),
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+  };
+}
+
+interface Row {
+  size: number;
+  stage: Stage;
+  runs: number[];
+  ms: number;
+  recordsPerSec: number;
+  mbPerSec: number;
+  ratio: number;
+  maxRssMB: number;
+  startRssMB: number;
+  lines: number;
+  records: number;
+  findings: number | null;
+  late: number | null;
+}
+
+async function main(argv: string[]): Promise<void> {
+  if (argv[0] === '--child') {
+    await child(argv[1] as Stage, argv[2]!, Number(argv[3]));
+    return;
+  }
+  if (argv.includes('--live')) {
+    const { runLive } = await import('./bench/live.ts');
+    await runLive({ out: join(ROOT, 'bench-results'), machine: machine() });
+    return;
+  }
+  const quick = argv.includes('--quick');
+  const si = argv.indexOf('--sizes');
+  const sizes = si >= 0 ? argv[si + 1]!.split(',').map(parseSize) : quick ? [100_000, 1_000_000] : [100_000, 1_000_000, 10_000_000];
+  const repeatsFor = (n: number) => (quick ? 1 : n <= 200_000 ? 5 : n <= 2_000_000 ? 3 : 1);
+
+  const dir = mkdtempSync(join(tmpdir(), 'loadtrace-bench-'));
+  const cleanup = () => rmSync(dir, { recursive: true, force: true });
+  process.on('SIGINT', () => {
+    cleanup();
+    process.exit(130);
+  });
+  const rows: Row[] = [];
+  const gens: (GenStats & { size: number; ms: number })[] = [];
+  const t0 = performance.now();
+  try {
+    for (const size of sizes) {
+      const file = join(dir, `trace-${size}.txt`);
+      const g0 = performance.now();
+      const gen = generateTrace(file, { records: size, seed: SEED, nonce: NONCE });
+      const gms = performance.now() - g0;
+      gens.push({ ...gen, size, ms: gms });
+      const bytes = statSync(file).size;
+      process.stderr.write(`${sizeLabel(size)}: generated ${gen.lines} lines, ${(bytes / 1e6).toFixed(1)} MB in ${(gms / 1000).toFixed(1)} s (${gen.verified} lines checked against formatRecord)\n`);
+      let refMs = 0;
+      for (const stage of STAGES) {
+        const r = await runChild(stage, file, repeatsFor(size));
+        const ms = median(r.runs);
+        if (stage === 'reference') refMs = ms;
+        if (r.lines !== gen.lines) throw new Error(`${stage} at ${sizeLabel(size)} counted ${r.lines} lines, the generator wrote ${gen.lines}`);
+        if (stage !== 'reference' && r.records !== gen.records) throw new Error(`${stage} at ${sizeLabel(size)} saw ${r.records} records, the generator wrote ${gen.records}`);
+        const row: Row = {
+          size,
+          stage,
+          runs: r.runs.map((x) => Math.round(x * 10) / 10),
+          ms: Math.round(ms * 10) / 10,
+          recordsPerSec: Math.round(gen.records / (ms / 1000)),
+          mbPerSec: Math.round((bytes / 1e6 / (ms / 1000)) * 10) / 10,
+          ratio: Math.round((refMs / ms) * 1000) / 1000,
+          maxRssMB: Math.round((r.maxRss / 2 ** 20) * 10) / 10,
+          startRssMB: Math.round((r.startRss / 2 ** 20) * 10) / 10,
+          lines: r.lines,
+          records: r.records,
+          findings: r.findings,
+          late: r.late,
+        };
+        rows.push(row);
+        process.stderr.write(`  ${stage.padEnd(9)} ${(ms / 1000).toFixed(2)} s  ${(row.recordsPerSec / 1e6).toFixed(2)} M rec/s  ${row.mbPerSec} MB/s  x${row.ratio}  RSS ${row.maxRssMB} MB\n`);
+      }
+      rmSync(file, { force: true });
+    }
+  } finally {
+    cleanup();
+  }
+  const total = (performance.now() - t0) / 1000;
+
+  const head = ['size', 'stage', 'time s', 'M records/s', 'MB/s', 'vs split2', 'peak RSS MB', 'runs'];
+  const body = rows.map((r) => [
+    sizeLabel(r.size),
+    r.stage === 'reference' ? 'split2 (reference)' : r.stage === 'parse' ? 'parse only' : 'full replay',
+    (r.ms / 1000).toFixed(2),
+    (r.recordsPerSec / 1e6).toFixed(2),
+    r.mbPerSec.toFixed(1),
+    r.ratio.toFixed(2),
+    r.maxRssMB.toFixed(1),
+    String(r.runs.length),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
+  const table = [line(head), `|${widths.map((w, i) => (i < 2 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|')}|`, ...body.map(line)].join('\n');
+  process.stdout.write(`${table}\n\ntotal ${total.toFixed(0)} s\n`);
+
+  const outDir = join(ROOT, 'bench-results');
+  mkdirSync(outDir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:]/g, '-').replace(/\..+/, '');
+  const outFile = join(outDir, `bench-${stamp}.json`);
+  writeFileSync(
+    outFile,
+    `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), seed: SEED, quick, totalSeconds: Math.round(total), generated: gens, results: rows }, null, 2)}\n`,
+  );
+  process.stdout.write(`results: ${outFile}\n`);
+}
+
+await main(process.argv.slice(2));
