@@ -40,16 +40,35 @@ export function formatJsonPath(path: readonly PropertyKey[]): string {
 
 // JSON.parse makes `__proto__` an own key rather than polluting, but code that
 // later copies entries with spread or Object.assign would not be so careful.
-function findForbiddenKeys(value: unknown, path: PropertyKey[], out: BaselineIssue[]): void {
-  if (Array.isArray(value)) {
-    value.forEach((v, i) => findForbiddenKeys(v, [...path, i], out));
-  } else if (value !== null && typeof value === 'object') {
-    for (const key of Object.keys(value)) {
-      if (FORBIDDEN_KEYS.has(key)) {
-        out.push({ path: formatJsonPath([...path, key]), message: `forbidden key '${key}'` });
-        continue;
+// An explicit stack, not recursion: a hostile file nested 100000 deep must end in
+// a BaselineError, not a RangeError; paths are rebuilt only for the keys reported.
+function findForbiddenKeys(root: unknown, out: BaselineIssue[]): void {
+  interface Node {
+    readonly value: unknown;
+    readonly parent: Node | null;
+    readonly key: PropertyKey;
+  }
+  const pathOf = (n: Node | null, last: PropertyKey): PropertyKey[] => {
+    const path: PropertyKey[] = [last];
+    for (let x = n; x !== null && x.parent !== null; x = x.parent) path.push(x.key);
+    return path.reverse();
+  };
+  const stack: Node[] = [{ value: root, parent: null, key: '' }];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    const value = node.value;
+    if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], parent: node, key: i });
+    } else if (value !== null && typeof value === 'object') {
+      const keys = Object.keys(value);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i]!;
+        if (FORBIDDEN_KEYS.has(key)) {
+          if (out.length < 100) out.push({ path: formatJsonPath(pathOf(node, key)), message: `forbidden key '${key}'` });
+          continue;
+        }
+        stack.push({ value: (value as Record<string, unknown>)[key], parent: node, key });
       }
-      findForbiddenKeys((value as Record<string, unknown>)[key], [...path, key], out);
     }
   }
 }
@@ -57,7 +76,7 @@ function findForbiddenKeys(value: unknown, path: PropertyKey[], out: BaselineIss
 /** Validate parsed JSON as a baseline; throws BaselineError naming `source` and each bad path. */
 export function validateBaseline(data: unknown, source: string): Baseline {
   const forbidden: BaselineIssue[] = [];
-  findForbiddenKeys(data, [], forbidden);
+  findForbiddenKeys(data, forbidden);
   if (forbidden.length > 0) throw new BaselineError(source, forbidden);
   const r = BaselineSchema.safeParse(data);
   if (!r.success) {

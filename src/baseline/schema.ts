@@ -13,7 +13,38 @@ export type ExceptionField = (typeof EXCEPTION_FIELDS)[number];
 export const EXCEPTION_COMPS = ['=', '!=', 'in', 'glob', 'startswith', 'endswith', 'contains'] as const;
 export type ExceptionComp = (typeof EXCEPTION_COMPS)[number];
 
-const Glob = z.string().min(1, 'expected a non-empty glob');
+/** Most wildcards (`*` runs, extglobs) in one path segment of a glob. */
+export const MAX_SEGMENT_WILDCARDS = 2;
+/** Most `**` segments in one glob. */
+export const MAX_GLOBSTARS = 2;
+
+/**
+ * Why a glob is too costly to match, or null. Globs become backtracking regexes:
+ * `*a*a*b` takes seconds on a 4096-byte path of `a`s, and a traced program picks
+ * its own paths, symbols and name. Two wildcards per segment and two globstars
+ * keep the worst case near quadratic (docs/security.md).
+ */
+export function globTooComplex(glob: string): string | null {
+  let globstars = 0;
+  for (const seg of glob.replace(/\\./g, 'x').split('/')) {
+    if (seg === '**') {
+      globstars++;
+      continue;
+    }
+    const wild = seg.match(/[@?+!*]\(|\*+/g)?.length ?? 0;
+    if (wild > MAX_SEGMENT_WILDCARDS) return `more than ${MAX_SEGMENT_WILDCARDS} wildcards in the path segment '${seg}'`;
+  }
+  if (globstars > MAX_GLOBSTARS) return `more than ${MAX_GLOBSTARS} '**' segments`;
+  return null;
+}
+
+const Glob = z
+  .string()
+  .min(1, 'expected a non-empty glob')
+  .superRefine((g, ctx) => {
+    const why = globTooComplex(g);
+    if (why !== null) ctx.addIssue({ code: 'custom', message: `glob too complex to match safely: ${why}` });
+  });
 
 export const ExceptionSchema = z
   .strictObject({
@@ -35,6 +66,10 @@ export const ExceptionSchema = z
       }
       row.forEach((v, k) => {
         const comp = ex.comps?.[k] ?? '=';
+        if (comp === 'glob' && typeof v === 'string') {
+          const why = globTooComplex(v);
+          if (why !== null) ctx.addIssue({ code: 'custom', path: ['values', i, k], message: `glob too complex to match safely: ${why}` });
+        }
         if ((comp === 'in') !== Array.isArray(v)) {
           ctx.addIssue({
             code: 'custom',

@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { CliError, EXIT } from '../cli/exit.ts';
+import { addLimitOptions, limitsFromFlags, type LimitFlags, type ResourceLimits } from '../cli/limits.ts';
 import { SEVERITIES } from '../rules/types.ts';
 import { PACKAGE_ROOT } from '../version.ts';
 import { runCapture, type CaptureDeps, type CaptureOptions } from './capture.ts';
@@ -24,6 +25,8 @@ export interface ReportChoices {
   readonly failOn: string | null;
   /** Baseline file (absolute). */
   readonly baseline: string;
+  /** Resource limits of the analysis (--max-line-length, --max-processes…); defaults when absent. */
+  readonly resources?: ResourceLimits;
 }
 
 /** How the CLI gets the generator and the engine; replaceable for tests. */
@@ -106,7 +109,7 @@ const seconds = (name: string) => (v: string) => {
   return n;
 };
 
-interface RawCaptureFlags {
+interface RawCaptureFlags extends LimitFlags {
   pid?: number;
   command?: string;
   name?: string;
@@ -308,12 +311,13 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
         minSeverity: flags.minSeverity,
         failOn: flags.failOn ?? null,
         baseline: flags.baseline ?? defaultBaselinePath(platform),
+        resources: limitsFromFlags(flags),
       };
       const engine = await deps.loadEngine(choices, logger);
       const result = await runCapture(options, { generate, generateFollow, engine, logger, stderrIsTTY, ...deps.capture });
       process.exitCode = result.exitCode;
     });
-  void capture;
+  addLimitOptions(capture);
 
   program
     .command('doctor')

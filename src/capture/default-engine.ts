@@ -41,7 +41,17 @@ export function createCaptureEngine(choices: ReportChoices, logger: Logger, opts
   const log = logger.child({ module: 'engine' });
   return {
     createAnalyzer(req) {
-      const p = createPipeline({ nonce: req.nonce, os: req.os, backend: req.backend, baseline, onFinding: req.onFinding });
+      const r = choices.resources;
+      const p = createPipeline({
+        nonce: req.nonce,
+        os: req.os,
+        backend: req.backend,
+        baseline,
+        onFinding: req.onFinding,
+        maxLineLength: r?.maxLineLength,
+        reorderMaxEvents: r?.reorderMaxEvents,
+        limits: r?.limits,
+      });
       return {
         stdout: p.stdout,
         stderr: p.stderr,

@@ -12,8 +12,9 @@ import { openInput, type OpenedInput } from '../pipeline/input.ts';
 import { replayStreams, type PipelineResult } from '../pipeline/index.ts';
 import type { ParseSummary } from '../parse/index.ts';
 import { CliError, EXIT } from './exit.ts';
+import { addLimitOptions, limitsFromFlags, type LimitFlags } from './limits.ts';
 
-interface ReplayFlags {
+interface ReplayFlags extends LimitFlags {
   baseline?: string;
   os?: Os;
   nonce?: string;
@@ -59,7 +60,7 @@ export function humanSummary(parse: ParseSummary, result: PipelineResult): strin
 
 /** Register `loadtrace replay`. */
 export function registerReplayCommand(program: Command): void {
-  program
+  const cmd = program
     .command('replay')
     .description(
       'Replay a recorded trace through the whole pipeline and report findings.\n' +
@@ -75,8 +76,8 @@ export function registerReplayCommand(program: Command): void {
     .option('--min-severity <severity>', 'hide findings below this severity (info, low, medium, high, critical)', 'info')
     .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity is reported')
     .option('--reorder-window <ms>', 'reorder window in ms of trace time', '1000')
-    .option('--no-color', 'no ANSI colours in the table')
-    .action(async (input: string, flags: ReplayFlags) => {
+    .option('--no-color', 'no ANSI colours in the table');
+  addLimitOptions(cmd).action(async (input: string, flags: ReplayFlags) => {
       process.exitCode = await runReplay(input, flags);
     });
 }
@@ -92,6 +93,7 @@ async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
   }
   const windowMs = Number(flags.reorderWindow);
   if (!Number.isFinite(windowMs) || windowMs < 0) throw new CliError(`--reorder-window: '${flags.reorderWindow}' is not a number of milliseconds`);
+  const bounds = limitsFromFlags(flags);
   if (flags.nonce !== undefined && !NONCE_PATTERN.test(flags.nonce)) {
     throw new CliError(`--nonce: '${flags.nonce}' is not 16 lowercase hex digits (the ${MARKER_PREFIX}<nonce> marker of the trace)`);
   }
@@ -118,6 +120,9 @@ async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
     backend,
     baseline,
     reorderWindowMs: windowMs,
+    maxLineLength: bounds.maxLineLength,
+    reorderMaxEvents: bounds.reorderMaxEvents,
+    limits: bounds.limits,
     onEvent: flags.events ? (e) => out.write(`${JSON.stringify(e)}\n`) : undefined,
   }, { notAttached: opened.notAttached });
   const { report, parse } = result;

@@ -3,7 +3,7 @@
  * machine, so only the fixed file names inside the folder are opened, links
  * are refused, and meta.json is validated before anything in it is used.
  */
-import { constants, createReadStream, lstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, lstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { NONCE_PATTERN } from '../protocol/registry.ts';
@@ -82,10 +82,23 @@ export function openCaptureDir(path: string): CaptureDir {
   const metaStat = statInside(dir, CAPTURE_FILES.meta, true)!;
   const metaPath = join(dir, CAPTURE_FILES.meta);
   if (metaStat.size > MAX_META_BYTES) throw new CaptureDirError(`${metaPath}: ${metaStat.size} bytes, larger than the ${MAX_META_BYTES} a meta.json can be`);
+  let text: string;
+  let fd: number | undefined;
+  try {
+    // O_NOFOLLOW and fstat: the file checked above is the file read, even if it is swapped for a link meanwhile.
+    fd = openSync(metaPath, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > MAX_META_BYTES) throw new Error(`not a regular file of at most ${MAX_META_BYTES} bytes`);
+    text = readFileSync(fd, 'utf8');
+  } catch (err) {
+    throw new CaptureDirError(`${metaPath}: cannot read: ${(err as Error).message}`, { cause: err });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
   let raw: unknown;
   try {
     // JSON.parse creates own properties only, so a "__proto__" key cannot reach Object.prototype.
-    raw = JSON.parse(readFileSync(metaPath, 'utf8'));
+    raw = JSON.parse(text);
   } catch (err) {
     throw new CaptureDirError(`${metaPath}: not valid JSON: ${(err as Error).message}`, { cause: err });
   }
