@@ -4,7 +4,7 @@
  * say how it ended. docs/capture.md is the user-facing description.
  */
 import type { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
@@ -194,6 +194,16 @@ function ensureEmptyDir(dir: string): void {
     }
     if (entries.length > 0) {
       throw new CliError(`--out ${dir}: directory is not empty; a capture needs a fresh directory`, EXIT.usage);
+    }
+    // The tracer runs the script from here as root: another user who can write the folder
+    // could swap the script between its writing and its reading.
+    const st = lstatSync(dir);
+    const uid = process.getuid?.();
+    if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) {
+      throw new CliError(
+        `--out ${dir}: must be a directory owned by this user and writable by no one else (the root tracer runs the script kept there)`,
+        EXIT.usage,
+      );
     }
   }
   try {

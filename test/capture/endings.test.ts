@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXIT } from '../../src/cli/exit.ts';
@@ -283,6 +283,15 @@ describe('privileges, drops', () => {
     const h = harness([{ exit: 0 }]);
     await h.run({ tool: 'an0840' });
     await expect(h.run({ tool: 'an0840' })).rejects.toMatchObject({ exitCode: EXIT.usage, message: expect.stringContaining('not empty') });
+  });
+
+  it('refuses an empty --out folder that others can write to (usage, exit 2)', async () => {
+    const h = harness([{ exit: 0 }]);
+    mkdirSync(h.dir, { mode: 0o700 });
+    chmodSync(h.dir, 0o777);
+    await expect(h.run({ tool: 'an0840' })).rejects.toMatchObject({ exitCode: EXIT.usage, message: expect.stringContaining('writable by no one else') });
+    chmodSync(h.dir, 0o700);
+    expect((await h.run({ tool: 'an0840' })).exitCode).toBe(0);
   });
 });
 
