@@ -174,7 +174,13 @@ export function createEngine(opts: EngineOptions): Engine {
   let findingsDropped = 0;
 
   let events = 0;
-  let maxT = -Infinity;
+  // Numbers written for every event live in a typed array: a number held in a closure variable is boxed, so each
+  // new value of one was an allocation, and samples are most events.
+  const hot = new Float64Array(2);
+  const MAX_T = 0;
+  const LAST_ADDR = 1;
+  hot[MAX_T] = -Infinity;
+  hot[LAST_ADDR] = -1;
   let firstT: number | null = null;
   let lateEvents = 0;
   const lateExamples: string[] = [];
@@ -213,15 +219,14 @@ export function createEngine(opts: EngineOptions): Engine {
 
   // The context object is reused for every event: rules must not keep it.
   let cur: ProcessInfo = null as unknown as ProcessInfo;
-  let lastAddr = -1;
   let lastRegion: Region | null = null;
   const ctx: { -readonly [K in keyof RuleContext]: RuleContext[K] } & { proc: ProcessInfo } = {
     os,
     proc: cur,
     change: null,
     region(addr) {
-      if (addr !== lastAddr) {
-        lastAddr = addr;
+      if (addr !== hot[LAST_ADDR]) {
+        hot[LAST_ADDR] = addr;
         lastRegion = cur.regions.find(addr);
       }
       return lastRegion;
@@ -378,7 +383,7 @@ export function createEngine(opts: EngineOptions): Engine {
       let region: Region | null = (c.region as Region | null | undefined) ?? null;
       if (region === null && change !== null && change.ok) region = change.region ?? p.regions.find(change.start);
       f = {
-        id: `${rule.id}:${p.pid}:${p.key}:${c.key}`,
+        id: detachString(`${rule.id}:${p.pid}:${p.key}:${c.key}`),
         rule: rule.id,
         name: rule.name,
         title: rule.title,
@@ -394,14 +399,15 @@ export function createEngine(opts: EngineOptions): Engine {
         bytes: region?.bytes ?? (e.kind === 'bytes' ? detachString(e.data) : null),
         ustack: e.ustack !== undefined && e.ustack.length > 0 ? [...e.ustack] : null,
         detail: detach(c.detail ?? {}),
-        baseline: c.verdict,
+        baseline: detach(c.verdict),
         count: 1,
         firstSeen: e.t,
         lastSeen: e.t,
         firstTs: detachString(e.ts),
         lastTs: detachString(e.ts),
       };
-      findings.set(key, f);
+      // The lookup key holds c.key, often a slice of the input: the map keeps a copy (detach.ts).
+      findings.set(detachString(key), f);
       order.push(f);
       if (region !== null && f.bytes === null) {
         const rk = regionKey(p, region.start);
@@ -489,11 +495,11 @@ export function createEngine(opts: EngineOptions): Engine {
   function sample(e: EventOf<'sample'>): void {
     events++;
     const t = e.t;
-    if (t < maxT) {
+    if (t < hot[MAX_T]!) {
       lateEvents++;
       if (lateExamples.length < limits.maxExamples) lateExamples.push(`line ${e.line}: ${e.kind} at ${e.ts}`);
     } else {
-      maxT = t;
+      hot[MAX_T] = t;
     }
     if (firstT === null) firstT = t;
     const p = table.ensure(e.pid, e.ppid, e.uid, e.comm, t, e.ts);
@@ -509,7 +515,7 @@ export function createEngine(opts: EngineOptions): Engine {
     const pc = u64(e.pc);
     if (pc > 0) {
       const r = p.regions.find(pc);
-      lastAddr = pc;
+      hot[LAST_ADDR] = pc;
       lastRegion = r;
       if (r === null || r.anon === null) {
         unattributed++;
@@ -527,7 +533,7 @@ export function createEngine(opts: EngineOptions): Engine {
       if (cands === null) continue;
       for (const c of cands) record(rule, e, p, c, null);
     }
-    lastAddr = -1;
+    hot[LAST_ADDR] = -1;
   }
 
   function event(e: TraceEvent): void {
@@ -536,11 +542,11 @@ export function createEngine(opts: EngineOptions): Engine {
       return;
     }
     events++;
-    if (e.t < maxT) {
+    if (e.t < hot[MAX_T]!) {
       lateEvents++;
       if (lateExamples.length < limits.maxExamples) lateExamples.push(`line ${e.line}: ${e.kind} at ${e.ts}`);
     } else {
-      maxT = e.t;
+      hot[MAX_T] = e.t;
     }
     if (firstT === null) firstT = e.t;
     if (e.kind === 'begin') {
@@ -631,13 +637,13 @@ export function createEngine(opts: EngineOptions): Engine {
     cur = p;
     ctx.proc = p;
     ctx.change = change;
-    lastAddr = -1;
+    hot[LAST_ADDR] = -1;
     for (const rule of rules) {
       const cands = rule.match(e, ctx);
       if (cands === null) continue;
       for (const c of cands) record(rule, e, p, c, change);
     }
-    lastAddr = -1;
+    hot[LAST_ADDR] = -1;
   }
 
   function diagnostic(d: Diagnostic): void {
@@ -819,7 +825,7 @@ export function createEngine(opts: EngineOptions): Engine {
         windowMs,
         limits,
         firstEvent: firstT,
-        lastEvent: Number.isFinite(maxT) ? maxT : null,
+        lastEvent: Number.isFinite(hot[MAX_T]!) ? hot[MAX_T]! : null,
       },
     };
   }

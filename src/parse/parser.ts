@@ -191,9 +191,22 @@ export class ParserCore {
 
   /** Feed decoded text directly (no stream): lines are classified as they complete. */
   write(text: string): void {
-    const s = this.tail.length === 0 ? text : this.tail + text;
+    if (this.tail.length === 0) {
+      this.scan(text, 0);
+      return;
+    }
+    // tail + text would be a cons string, and reading characters of one is markedly slower than of the flat
+    // chunk: only the line the tail starts is joined, the rest of the chunk is scanned as it came.
+    const nl = text.indexOf('\n');
+    const tail = this.tail;
     this.tail = '';
-    this.scan(s);
+    if (nl < 0) {
+      this.scan(tail + text, 0);
+      return;
+    }
+    this.scan(tail + text.slice(0, nl + 1), 0);
+    // Nothing is left over from a complete line; a discarded over-long tail ended at that newline too.
+    this.scan(text, nl + 1);
   }
 
   /**
@@ -202,9 +215,9 @@ export class ParserCore {
    * lines become TooLong; a tail that is already too long is dropped as it
    * arrives so memory stays bounded.
    */
-  private scan(s: string): void {
-    let p = 0;
-    let nl = s.indexOf('\n');
+  private scan(s: string, from: number): void {
+    let p = from;
+    let nl = s.indexOf('\n', from);
     if (this.discarding) {
       if (nl < 0) return;
       this.discarding = false;
@@ -226,7 +239,7 @@ export class ParserCore {
     if (s.length - p > max + 1) {
       this.discarding = true;
       this.discardHead = s.slice(p, p + this.headLen);
-    } else this.tail = p === 0 ? s : s.slice(p);
+    } else this.tail = p === 0 ? s : p === s.length ? '' : s.slice(p);
   }
 
   /** line() for the line s[a..b): the common lines are handled in place, the rest as a string. */

@@ -383,9 +383,25 @@ function intern(s: string): string {
   return own;
 }
 
+// Names last interned, by a hash of length and end characters: a hit is checked in place, with no slice and no Map lookup.
+const recent: string[] = new Array<string>(256).fill('');
+
+/** intern(s.slice(a, b)), without the slice when the name was seen recently. */
+function internAt(s: string, a: number, b: number): string {
+  const len = b - a;
+  if (len === 0) return '';
+  const h = (len * 31 + s.charCodeAt(a) * 7 + s.charCodeAt(b - 1)) & 255;
+  const c = recent[h]!;
+  if (c.length === len && s.startsWith(c, a)) return c;
+  const own = intern(s.slice(a, b));
+  recent[h] = own;
+  return own;
+}
+
 /** What generated decoders call: failures and the rare, long paths stay out of line. */
 const H = {
   intern,
+  internAt,
   mmapTraits,
   MAP_BITS,
   decodeFieldRange,
@@ -476,9 +492,10 @@ function makeDecoder(kind: RecordKind, derive: Derive): Decoder {
   const len = e - a;
   if (len === 0 || len > 16) ${failLast(`h.badU64(s, a, e, ${K}, ${N})`)}
   let lead = a; let lower = true;
-  for (let i = a; i < e; i++) {
+  while (lead < e && s.charCodeAt(lead) === 48) lead++;
+  for (let i = lead; i < e; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 48 && c <= 57) { if (c === 48 && lead === i) lead++; }
+    if (c >= 48 && c <= 57) {}
     else if (c >= 97 && c <= 102) {}
     else if (c >= 65 && c <= 70) lower = false;
     else ${failLast(`h.badU64(s, a, e, ${K}, ${N})`)}
@@ -492,14 +509,21 @@ function makeDecoder(kind: RecordKind, derive: Derive): Decoder {
   ${findEnd}
   const len = e - a;
   if (len === 0 || len > 20) ${failLast(`h.badTs(s, a, e, ${K}, ${N})`)}
-  let lead = a; let ms = 0; let ns = 0;
+  // Leading zeros first, then the ms digits and the last six (ns) digits each in a loop of their own: no per-digit test of where it goes.
+  let i = a;
+  while (i < e && s.charCodeAt(i) === 48) i++;
+  const lead = i;
   const split = e - 6;
-  for (let i = a; i < e; i++) {
+  let ms = 0; let ns = 0;
+  for (; i < split; i++) {
     const d = s.charCodeAt(i) - 48;
     if (d < 0 || d > 9) ${failLast(`h.badTs(s, a, e, ${K}, ${N})`)}
-    if (d === 0 && lead === i) lead++;
-    if (i < split) ms = ms * 10 + d;
-    else ns = ns * 10 + d;
+    ms = ms * 10 + d;
+  }
+  for (; i < e; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) ${failLast(`h.badTs(s, a, e, ${K}, ${N})`)}
+    ns = ns * 10 + d;
   }
   ${v} = lead === e ? '0' : s.slice(lead, e);
   if (${v}.length === 20 && ${v} > h.U64_MAX_DEC) ${failLast(`h.badTs(s, a, e, ${K}, ${N})`)}
@@ -510,6 +534,7 @@ function makeDecoder(kind: RecordKind, derive: Derive): Decoder {
       case T.Str:
       case T.StrOpt: {
         const opt = f.type === 'str?';
+        const comm = f.name === 'comm';
         // A TAB cannot be found inside a field by its own end, so the last string field looks for one up front.
         const strEnd = last ? `e = s.indexOf('\\t', a); if (e >= 0 && e < end) return h.miscount(s, pos, end, ${K}, ${n}); e = end;` : findEnd;
         lines.push(`let ${v};`, `{
@@ -517,14 +542,14 @@ function makeDecoder(kind: RecordKind, derive: Derive): Decoder {
   ${opt ? `if (a === e) { ${v} = null; terminated = true; } else {` : '{'}
     // The common cases inline: no escape at all, or a DTrace string followed by its \\0 terminator.
     const bs = s.indexOf('\\\\', a);
-    if (bs === -1 || bs >= e) { ${v} = s.slice(a, e); terminated = false; }
-    else if (style === 'dtrace' && bs === e - 2 && s.charCodeAt(e - 1) === 48) { ${v} = s.slice(a, bs); terminated = true; }
+    if (bs === -1 || bs >= e) { ${v} = ${comm ? 'h.internAt(s, a, e)' : 's.slice(a, e)'}; terminated = false; }
+    else if (style === 'dtrace' && bs === e - 2 && s.charCodeAt(e - 1) === 48) { ${v} = ${comm ? 'h.internAt(s, a, bs)' : 's.slice(a, bs)'}; terminated = true; }
     else {
       ${v} = h.decodeFieldRange(s, a, e, style);
       if (${v} === null) return h.badStr(${K}, ${N});
       terminated = h.fieldTerminated();
+      ${comm ? `${v} = h.intern(${v});` : ''}
     }
-    ${f.name === 'comm' ? `${v} = h.intern(${v});` : ''}
   }
   ${next}
 }`);

@@ -137,12 +137,13 @@ export function hex(n: number): string {
 }
 
 let lastU64 = '';
-let lastU64Value = NaN;
+// In a typed array: a module variable holding a number is boxed, and every new value would be an allocation.
+const lastU64Value = new Float64Array([NaN]);
 
 /** A u64 field (`0x…`) as a number when it is exact (< 2^53), else NaN. */
 export function u64(s: string): number {
   // The engine and a rule often ask about the same field in a row: a one-entry cache.
-  if (s === lastU64) return lastU64Value;
+  if (s === lastU64) return lastU64Value[0]!;
   const n = s.length;
   let v: number;
   if (n > 15) {
@@ -163,6 +164,6 @@ export function u64(s: string): number {
     }
   }
   lastU64 = s;
-  lastU64Value = v;
+  lastU64Value[0] = v;
   return v;
 }
