@@ -250,6 +250,18 @@ export function createEngine(opts: EngineOptions): Engine {
     },
   };
 
+  // On Linux comm is per thread; only the main thread's comm names the process. macOS execname is per process.
+  // A new name can change which baseline entries match, so the cached verdicts go.
+  function rename(p: ProcessInfo, e: TraceEvent): void {
+    if (os !== 'darwin' && e.tid !== e.pid) return;
+    p.name = e.comm;
+    const c = p.cache as ProcCache | null;
+    if (c !== null) {
+      c.matched = null;
+      c.verdicts.clear();
+    }
+  }
+
   function identity(p: ProcessInfo) {
     const parent = table.get(p.ppid);
     return { name: p.name, path: p.path, pname: parent !== undefined && parent !== p ? parent.name : null };
@@ -503,14 +515,7 @@ export function createEngine(opts: EngineOptions): Engine {
     }
     if (firstT === null) firstT = t;
     const p = table.ensure(e.pid, e.ppid, e.uid, e.comm, t, e.ts);
-    if (p.name !== e.comm && (os === 'darwin' || e.tid === e.pid)) {
-      p.name = e.comm;
-      const c = p.cache as ProcCache | null;
-      if (c !== null) {
-        c.matched = null;
-        c.verdicts.clear();
-      }
-    }
+    if (p.name !== e.comm) rename(p, e);
     bump(I_SAMPLE);
     const pc = u64(e.pc);
     if (pc > 0) {
@@ -567,15 +572,7 @@ export function createEngine(opts: EngineOptions): Engine {
       return;
     }
     let p = table.ensure(e.pid, e.ppid, e.uid, e.comm, e.t, e.ts);
-    // On Linux comm is per thread; only the main thread's comm names the process. macOS execname is per process.
-    if (p.name !== e.comm && (os === 'darwin' || e.tid === e.pid)) {
-      p.name = e.comm;
-      const c = p.cache as ProcCache | null;
-      if (c !== null) {
-        c.matched = null;
-        c.verdicts.clear();
-      }
-    }
+    if (p.name !== e.comm) rename(p, e);
     let change: MemoryChange | null = null;
     let rules: readonly Rule[];
     switch (e.kind) {
