@@ -45,7 +45,7 @@ export const DIAGNOSTIC_FAMILIES: Readonly<Record<DiagnosticFamily, FamilyInfo>>
   },
   privileges: {
     severity: 'error',
-    doc: '`dtrace: failed to initialize dtrace: DTrace requires additional privileges`',
+    doc: '`dtrace: failed to initialize dtrace: DTrace requires additional privileges`; bpftrace `ERROR: bpftrace currently only supports running as the root user.`',
     data: 'message',
   },
   exec_failed: { severity: 'error', doc: '`dtrace: failed to execute <cmd>: <reason>` (-c)', data: 'command, reason' },
@@ -53,7 +53,7 @@ export const DIAGNOSTIC_FAMILIES: Readonly<Record<DiagnosticFamily, FamilyInfo>>
   invalid_pid: { severity: 'error', doc: '`dtrace: invalid pid: <arg>`', data: 'arg' },
   compile_error: {
     severity: 'error',
-    doc: '`dtrace: failed to compile script <file>: line <n>: <msg>`; `dtrace: invalid probe specifier <program>: <msg>`, which spans as many lines as the echoed program',
+    doc: '`dtrace: failed to compile script <file>: line <n>: <msg>`; `dtrace: invalid probe specifier <program>: <msg>`, which spans as many lines as the echoed program; bpftrace `<file>:<line>:<col>: ERROR: <msg>`',
     data: 'file, scriptLine, message; or specifier, message, probe',
   },
   enable_failed: {
