@@ -17,6 +17,7 @@ export type BlindSpotKind =
   | 'late_events'
   | 'limits'
   | 'script_counters'
+  | 'missing_trailer'
   | 'platform';
 
 export interface BlindSpot {

@@ -191,6 +191,9 @@ export function createEngine(opts: EngineOptions): Engine {
   let invalidAddresses = 0;
   // No prototype: counter names come from the trace, and `__proto__` or `constructor` is a valid word.
   const trailers: Record<string, number> = Object.create(null) as Record<string, number>;
+  // A script prints begin first and its trailers at END: begins without any trailer mean the end was lost.
+  let beginsSeen = 0;
+  let trailersSeen = 0;
   let trailerNames = 0;
   let trailersIgnored = 0;
   let memfdsForgotten = 0;
@@ -556,6 +559,7 @@ export function createEngine(opts: EngineOptions): Engine {
     if (firstT === null) firstT = e.t;
     if (e.kind === 'begin') {
       bump(KIND_INDEX.get('begin')!);
+      beginsSeen++;
       if (!osKnown && (e.os === 'darwin' || e.os === 'linux')) {
         os = e.os;
         ctx.os = os;
@@ -565,6 +569,7 @@ export function createEngine(opts: EngineOptions): Engine {
     }
     if (e.kind === 'trailer') {
       bump(KIND_INDEX.get('trailer')!);
+      trailersSeen++;
       if (e.counter in trailers || trailerNames < MAX_TRAILER_NAMES) {
         if (!(e.counter in trailers)) trailerNames++;
         trailers[e.counter] = (trailers[e.counter] ?? 0) + e.value;
@@ -792,6 +797,16 @@ export function createEngine(opts: EngineOptions): Engine {
         title: "the script's own loss counters are not zero",
         detail: counters.map(([k, v]) => `${k}=${v}`).join(', '),
         count: counters.reduce((a, [, v]) => a + v, 0),
+        examples: [],
+      });
+    }
+    if (beginsSeen > 0 && trailersSeen === 0) {
+      blind.push({
+        kind: 'missing_trailer',
+        title: "the script's end-of-run counters never arrived",
+        detail:
+          'The trace has begin records but no trailer: the tracer was killed or crashed, the capture was cut short, or its END output was lost to drops. What the kernel side filtered, remembered or rate-limited is unknown, and the last events before the cut may be missing too.',
+        count: beginsSeen,
         examples: [],
       });
     }

@@ -16,6 +16,18 @@ const diag = (family: Diagnostic['family'], text: string, data: Diagnostic['data
 });
 
 describe('engine', () => {
+  it("says when a script's end-of-run counters never arrived", () => {
+    const begin = ev('begin', { tool: 'an0840', os: 'linux', backend: 'bpftrace' }, 0);
+    const cut = runEngine([begin, ev('dlsym', { symbol: 'mmap' }, 1)], [], { baseline: EMPTY, os: 'linux' });
+    expect(cut.blindSpots.map((b) => b.kind)).toContain('missing_trailer');
+    const whole = runEngine(
+      [begin, ev('dlsym', { symbol: 'mmap' }, 1), ev('trailer', { counter: 'mmap_filtered', value: 0 }, 2)],
+      [],
+      { baseline: EMPTY, os: 'linux' },
+    );
+    expect(whole.blindSpots.map((b) => b.kind)).not.toContain('missing_trailer');
+  });
+
   it('calls onFinding once per new finding, and keeps counting repeats', () => {
     const seen: Finding[] = [];
     const e = createEngine({ baseline: EMPTY, os: 'darwin', onFinding: (f) => seen.push(f) });
