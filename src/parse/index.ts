@@ -4,11 +4,12 @@
  */
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import type { Diagnostic } from '../protocol/diagnostics.ts';
 import type { TraceEvent } from '../protocol/registry.ts';
 import { checkParserOptions, type ParserOptions } from './options.ts';
-import { ParserCore } from './parser.ts';
+import { coreStream, ParserCore } from './parser.ts';
 import { ReorderWindow } from './reorder.ts';
 import type { ParseSummary } from './summary.ts';
 import type { ParseItem } from './types.ts';
@@ -69,6 +70,11 @@ class Collector {
   finish(): ParseResult {
     this.core.write(this.decoder.end());
     this.core.finish();
+    return this.result();
+  }
+
+  /** The result once the core has seen the end of its input. */
+  result(): ParseResult {
     this.window.flush((ev) => this.events.push(ev));
     const summary = this.core.result();
     summary.late = this.window.late;
@@ -91,10 +97,10 @@ export function parseTextSync(text: string | Buffer, opts?: ParserOptions): Pars
 /** Parse everything a readable stream yields (bytes or strings). */
 export async function parseStream(readable: Readable | AsyncIterable<string | Buffer>, opts?: ParserOptions): Promise<ParseResult> {
   const c = new Collector(opts);
-  for await (const chunk of readable as AsyncIterable<string | Buffer | Uint8Array>) {
-    c.write(typeof chunk === 'string' || Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk));
-  }
-  return c.finish();
+  const parser = coreStream(c.core);
+  parser.resume();
+  await pipeline(readable, parser);
+  return c.result();
 }
 
 /** Parse a raw trace file (a capture's stdout or stderr, or any saved dtrace/bpftrace output). */

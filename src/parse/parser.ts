@@ -1,13 +1,13 @@
 /**
  * The streaming parser: bytes in, one ParseItem per input line out (a record
  * with its ustack frames, or a multi-line diagnostic, covers several lines).
- * A StringDecoder keeps multi-byte UTF-8 intact across chunks; lines are found
- * in the decoded chunk with indexOf and records decoded in place (a line of
+ * The stream is split2's, which keeps multi-byte UTF-8 intact across chunks; lines
+ * are found in the decoded chunk with indexOf and records decoded in place (a line of
  * the common kind never becomes a string of its own), CRLF is handled and line
  * length bounded as they are found.
  */
 import { Transform } from 'node:stream';
-import { StringDecoder } from 'node:string_decoder';
+import split2 from 'split2';
 import type { Diagnostic } from '../protocol/diagnostics.ts';
 import type { Os } from '../protocol/flags.ts';
 import { MARKER_PREFIX } from '../protocol/registry.ts';
@@ -507,18 +507,25 @@ export function createParserSink(opts: ParserOptions | undefined, onItem: (item:
 }
 
 /** Bytes (or strings) in, decoded as UTF-8 across chunk boundaries, fed to the core. */
-function coreStream(core: ParserCore): Transform {
-  const decoder = new StringDecoder('utf8');
-  return new Transform({
-    readableObjectMode: true,
-    transform(chunk: Buffer, _enc, cb) {
-      core.write(decoder.write(chunk));
-      cb();
-    },
-    flush(cb) {
-      core.write(decoder.end());
-      core.finish();
-      cb();
-    },
-  });
+// split2 frames the stream: it decodes UTF-8 across chunk boundaries (a character cut between two
+// reads stays whole) and hands the mapper what its matcher cuts. The matcher passes each decoded
+// chunk on whole; the core finds the lines in it in place and keeps an unfinished last line itself,
+// bounded by maxLineLength, so no string is made per line and split2 never buffers a long line.
+const WHOLE_CHUNK = { [Symbol.split]: (s: string): string[] => [s, ''] };
+
+/** The split2 stream that feeds a parser core; exported for the collecting convenience functions. */
+export function coreStream(core: ParserCore): Transform {
+  const stream = split2(WHOLE_CHUNK as unknown as RegExp, (text: string): undefined => {
+    core.write(text);
+    return undefined;
+  }) as Transform & { _flush: (cb: (err?: Error | null) => void) => void };
+  // Input may end without a newline: after split2's own flush, the core emits what it still holds.
+  const flush = stream._flush;
+  stream._flush = function (cb) {
+    flush.call(this, (err?: Error | null) => {
+      if (!err) core.finish();
+      cb(err);
+    });
+  };
+  return stream;
 }
