@@ -131,8 +131,18 @@ describeLive('hostile programs traced live', () => {
     expect(c.meta.drops.exceeded).toBe(c.meta.drops.total > 0);
     const rwx = c.findings.find((f) => f.name === 'rwx-memory' && f.process.name === 'flood');
     expect(rwx, JSON.stringify(c.findings.map((f) => [f.name, f.process.name]))).toBeDefined();
-    // The script's own counters saw every mapping even when records were lost.
-    expect(c.summary.stats.trailers.regions_tracked, why).toBeGreaterThanOrEqual(150_000);
+    // The script's own counters saw every mapping even when records were lost. Under heavy loss the
+    // END output itself can be lost: then the report must say so instead.
+    const kinds = c.summary.blindSpots.map((b: { kind: string }) => b.kind);
+    if (c.summary.stats.trailers.regions_tracked === undefined) {
+      // Only loss can take the counter away, and the drops blind spot above already reports it;
+      // with no trailer at all the report also says the end-of-run counters never arrived.
+      expect(lost, why).toBeGreaterThan(0);
+      if (Object.keys(c.summary.stats.trailers).length === 0) expect(kinds, why).toContain('missing_trailer');
+    } else {
+      expect(c.summary.stats.trailers.regions_tracked, why).toBeGreaterThanOrEqual(150_000);
+      expect(kinds, why).not.toContain('missing_trailer');
+    }
     accountingHolds(c.summary.parse);
   }, 60_000);
 });
