@@ -7,7 +7,9 @@ import { Command, Option } from 'commander';
 import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { CliError, EXIT } from '../cli/exit.ts';
+import { positiveInt } from '../cli/args.ts';
 import { addLimitOptions, limitsFromFlags, type LimitFlags, type ResourceLimits } from '../cli/limits.ts';
+import { addScriptOptions, scriptOptionsOf, type ScriptFlags } from '../generate/cli.ts';
 import { SEVERITIES } from '../rules/types.ts';
 import { PACKAGE_ROOT } from '../version.ts';
 import { runCapture, type CaptureDeps, type CaptureOptions } from './capture.ts';
@@ -95,21 +97,13 @@ export function splitCommand(text: string): string[] {
   return words;
 }
 
-const positiveInt = (name: string) => (v: string) => {
-  if (!/^\d+$/.test(v) || Number(v) <= 0) throw new CliError(`${name}: expected a positive integer, got "${v}"`, EXIT.usage);
-  return Number(v);
-};
-const nonNegativeInt = (name: string) => (v: string) => {
-  if (!/^\d+$/.test(v)) throw new CliError(`${name}: expected a non-negative integer, got "${v}"`, EXIT.usage);
-  return Number(v);
-};
 const seconds = (name: string) => (v: string) => {
   const n = Number(v);
   if (!/^\d+(\.\d+)?$/.test(v) || n <= 0) throw new CliError(`${name}: expected a number of seconds above 0, got "${v}"`, EXIT.usage);
   return n;
 };
 
-interface RawCaptureFlags extends LimitFlags {
+interface RawCaptureFlags extends LimitFlags, ScriptFlags {
   pid?: number;
   command?: string;
   name?: string;
@@ -127,13 +121,6 @@ interface RawCaptureFlags extends LimitFlags {
   follow: 'auto' | 'on' | 'off';
   maxTracers: number;
   stopTimeout: number;
-  uid?: number;
-  bufsize?: string;
-  switchrate?: string;
-  strsize?: number;
-  dynvarsize?: string;
-  ustack?: boolean;
-  temporal?: boolean;
 }
 
 /** The words after `--` on the command line of this invocation, if any. */
@@ -203,19 +190,6 @@ export function refuseScriptCommand(word: string): void {
   }
 }
 
-/** The generator's script options from the flags (only the ones given, so the generator's defaults apply). */
-function toolOptionsFromFlags(f: RawCaptureFlags): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  if (f.uid !== undefined) o.uid = f.uid;
-  if (f.bufsize !== undefined) o.bufsize = f.bufsize;
-  if (f.switchrate !== undefined) o.switchrate = f.switchrate;
-  if (f.strsize !== undefined) o.strsize = f.strsize;
-  if (f.dynvarsize !== undefined) o.dynvarsize = f.dynvarsize;
-  if (f.ustack !== undefined) o.ustack = f.ustack;
-  if (f.temporal !== undefined) o.temporal = f.temporal;
-  return o;
-}
-
 const defaultCliDeps: CaptureCliDeps = {
   async loadGenerate() {
     const mod = await import('../generate/index.ts');
@@ -257,13 +231,6 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
     .addOption(new Option('--follow <mode>', 'per-pid tracers for new processes (dtrace, -n or system-wide)').choices(['auto', 'on', 'off']).default('auto'))
     .option('--max-tracers <n>', 'follow mode: most per-pid tracers at once', positiveInt('--max-tracers'), 16)
     .option('--stop-timeout <seconds>', 'after Ctrl-C, wait this long for the tracer before killing it', seconds('--stop-timeout'), 15)
-    .option('--uid <uid>', 'only processes of this user id', nonNegativeInt('--uid'))
-    .option('--bufsize <size>', 'tracer buffer size per CPU (e.g. 16m)')
-    .option('--switchrate <rate>', 'buffer switch rate (e.g. 10hz)')
-    .option('--strsize <bytes>', 'longest string copied from the process', positiveInt('--strsize'))
-    .option('--dynvarsize <size>', 'dynamic variable space (e.g. 8m)')
-    .option('--ustack', 'print the user stack after each record that findings cite')
-    .option('--temporal', 'ask dtrace to order records by time across CPUs')
     .action(async (tool: string, command: string[], flags: RawCaptureFlags, cmd: Command) => {
       const afterDashDash = argsAfterDashDash(cmd);
       // commander hands words after `--` to the first free operand: the command starts after `--`, not at [tool].
@@ -276,7 +243,7 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
       const target = targetFromFlags(flags, afterDashDash);
       const backend = flags.backend ?? defaultBackend(platform);
       if (target.kind === 'command' && backend === 'bpftrace') refuseScriptCommand(target.command[0]!);
-      const toolOptions = toolOptionsFromFlags(flags);
+      const toolOptions = scriptOptionsOf(flags);
       const stderrIsTTY = deps.capture?.stderrIsTTY ?? Boolean(process.stderr.isTTY);
       const logger = deps.capture?.logger ?? createLogger(flags.logLevel, { tty: stderrIsTTY });
       const { generate, generateFollow } = await deps.loadGenerate();
@@ -318,6 +285,7 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
       const result = await runCapture(options, { generate, generateFollow, engine, logger, stderrIsTTY, ...deps.capture });
       process.exitCode = result.exitCode;
     });
+  addScriptOptions(capture);
   addLimitOptions(capture);
 
   program

@@ -3,26 +3,13 @@
  * generated script with the tracer command line that runs it.
  */
 import { writeFileSync } from 'node:fs';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { integer, nonNegativeInt, positiveInt } from '../cli/args.ts';
+import { EXIT } from '../cli/exit.ts';
 import { GenerateError, SCRIPT_PATH, TOOLS, generate, type GenerateResult, type Target, type ToolName, type ToolOptionsInput } from './index.ts';
 
-// Bad options exit with the usage code, as everywhere in the CLI (src/cli/exit.ts: usage = 2).
-const EXIT_USAGE = 2;
-
-function int(what: string) {
-  return (value: string): number => {
-    // commander reports this as a usage error (exit code 2 through the main CLI).
-    if (!/^-?[0-9]+$/.test(value)) throw new InvalidArgumentError(`${what} must be an integer, got ${JSON.stringify(value)}`);
-    return Number(value);
-  };
-}
-
-interface GenerateFlags {
-  pid?: number;
-  command?: string;
-  name?: string;
-  backend: 'dtrace' | 'bpftrace';
-  duration?: number;
+/** The script options `generate` and `capture` share, as commander hands them over. */
+export interface ScriptFlags {
   uid?: number;
   bufsize?: string;
   switchrate?: string;
@@ -34,6 +21,39 @@ interface GenerateFlags {
   sampleHz?: number;
   sampleLimit?: number;
   libc?: string;
+}
+
+const SCRIPT_OPTION_KEYS = ['uid', 'bufsize', 'switchrate', 'strsize', 'dynvarsize', 'ustack', 'temporal', 'unfiltered', 'sampleHz', 'sampleLimit', 'libc'] as const;
+
+/** Declare the script options once, so `generate` and `capture` take the same flags; the generator's zod schema validates them. */
+export function addScriptOptions(cmd: Command): Command {
+  return cmd
+    .option('--uid <uid>', 'only processes of this user id', nonNegativeInt('--uid'))
+    .option('--bufsize <size>', 'tracer buffer size per CPU, e.g. 16m')
+    .option('--switchrate <rate>', 'DTrace buffer switch rate, e.g. 10hz')
+    .option('--strsize <bytes>', 'longest string copied from the process', positiveInt('--strsize'))
+    .option('--dynvarsize <size>', 'DTrace dynamic variable space, e.g. 16m')
+    .option('--ustack', 'print the user stack after each record that findings cite')
+    .option('--temporal', 'DTrace: merge CPU buffers in time order (dtrace-284 and later)')
+    .option('--unfiltered', 'print every mapping event, not only executable ones')
+    .option('--sample-hz <hz>', 'anonexec sampling frequency', positiveInt('--sample-hz'))
+    .option('--sample-limit <n>', 'samples per second per process', positiveInt('--sample-limit'))
+    .option('--libc <path>', 'bpftrace: library exporting dlopen/dlsym');
+}
+
+/** The generator options among the flags: only those given, so the generator's defaults apply. */
+export function scriptOptionsOf(f: ScriptFlags): ToolOptionsInput {
+  const o: Record<string, unknown> = {};
+  for (const k of SCRIPT_OPTION_KEYS) if (f[k] !== undefined) o[k] = f[k];
+  return o as ToolOptionsInput;
+}
+
+interface GenerateFlags extends ScriptFlags {
+  pid?: number;
+  command?: string;
+  name?: string;
+  backend: 'dtrace' | 'bpftrace';
+  duration?: number;
   nonce?: string;
   output?: string;
 }
@@ -48,11 +68,7 @@ function targetOf(f: GenerateFlags): Target {
 }
 
 function optionsOf(f: GenerateFlags): ToolOptionsInput {
-  const o: Record<string, unknown> = {};
-  for (const k of ['duration', 'uid', 'bufsize', 'switchrate', 'strsize', 'dynvarsize', 'ustack', 'temporal', 'unfiltered', 'sampleHz', 'sampleLimit', 'libc'] as const) {
-    if (f[k] !== undefined) o[k] = f[k];
-  }
-  return o as ToolOptionsInput;
+  return f.duration === undefined ? scriptOptionsOf(f) : { ...scriptOptionsOf(f), duration: f.duration };
 }
 
 /** Shell-quoted command line for people to copy (the script path substituted). */
@@ -72,26 +88,16 @@ export function registerToolsCommands(program: Command): void {
       for (const t of TOOLS) process.stdout.write(`${t.name.padEnd(width)}  ${t.summary}\n`);
     });
 
-  program
+  const command = program
     .command('generate')
     .description('print the D (or bpftrace) script of a tool; system-wide when no target is given')
     .argument('<tool>', `one of ${TOOLS.map((t) => t.name).join(', ')}`)
-    .option('-p, --pid <pid>', 'trace this process', int('--pid'))
+    .option('-p, --pid <pid>', 'trace this process', integer('--pid'))
     .option('-c, --command <cmd>', 'start and trace this command (words split on whitespace)')
     .option('-n, --name <name>', 'trace processes with this name')
     .addOption(new Option('--backend <backend>', 'tracer').choices(['dtrace', 'bpftrace']).default('dtrace'))
-    .option('--duration <seconds>', 'stop after this many seconds', int('--duration'))
-    .option('--uid <uid>', 'only this real uid', int('--uid'))
-    .option('--bufsize <size>', 'DTrace buffer size, e.g. 4m')
-    .option('--switchrate <rate>', 'DTrace switch rate, e.g. 10hz')
-    .option('--strsize <bytes>', 'longest string read', int('--strsize'))
-    .option('--dynvarsize <size>', 'DTrace dynamic variable space, e.g. 16m')
-    .option('--ustack', 'print user stacks after cited events')
-    .option('--temporal', 'DTrace: merge CPU buffers in time order (dtrace-284 and later)')
-    .option('--unfiltered', 'print every mapping event, not only executable ones')
-    .option('--sample-hz <hz>', 'anonexec sampling frequency', int('--sample-hz'))
-    .option('--sample-limit <n>', 'samples per second per process', int('--sample-limit'))
-    .option('--libc <path>', 'bpftrace: library exporting dlopen/dlsym')
+    .option('--duration <seconds>', 'stop after this many seconds', integer('--duration'));
+  addScriptOptions(command)
     .option('--nonce <hex>', '16 hex digits, for reproducible output')
     .option('-o, --output <file>', 'write the script here instead of stdout')
     .action((tool: string, flags: GenerateFlags) => {
@@ -114,12 +120,12 @@ export function registerToolsCommands(program: Command): void {
       } catch (err) {
         if (err instanceof GenerateError) {
           process.stderr.write(`loadtrace generate: ${err.message}\n`);
-          process.exitCode = EXIT_USAGE;
+          process.exitCode = EXIT.usage;
           return;
         }
         if (err instanceof Error && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
           process.stderr.write(`loadtrace generate: ${err.message}\n`);
-          process.exitCode = EXIT_USAGE;
+          process.exitCode = EXIT.usage;
           return;
         }
         throw err;

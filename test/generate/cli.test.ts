@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CliError } from '../../src/cli/exit.ts';
 import { registerToolsCommands } from '../../src/generate/cli.ts';
 import { TOOLS, generate } from '../../src/generate/index.ts';
 
@@ -19,9 +20,13 @@ function runCli(args: string[]): { stdout: string; stderr: string; code: number 
     try {
       program.parse(['node', 'loadtrace', ...args]);
     } catch (e) {
-      // As src/cli/main.ts does: a commander usage error ends with exit code 2.
-      if (!(e instanceof CommanderError)) throw e;
-      process.exitCode = 2;
+      // As src/cli/main.ts does: a bad option value (CliError) is printed with its exit code,
+      // and a commander usage error ends with exit code 2.
+      if (e instanceof CliError) {
+        process.stderr.write(`loadtrace: ${e.message}\n`);
+        process.exitCode = e.exitCode;
+      } else if (e instanceof CommanderError) process.exitCode = 2;
+      else throw e;
     }
   } finally {
     out.mockRestore();
