@@ -15,6 +15,7 @@ import type { ParseSummary } from './summary.ts';
 import type { ParseItem } from './types.ts';
 
 export { createParser, createParserSink, ParserCore, type ParserStream } from './parser.ts';
+export { HeldRecords, type HeldSink } from './held.ts';
 export { createReorder, ReorderWindow, compareEvents, type ReorderOptions, type ReorderStream } from './reorder.ts';
 export { SummaryAccumulator, type ParseSummary } from './summary.ts';
 export type { ParseItem, RecordItem, ForeignItem, BlankItem } from './types.ts';

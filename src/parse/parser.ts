@@ -10,6 +10,7 @@ import { Transform } from 'node:stream';
 import split2 from 'split2';
 import type { Diagnostic } from '../protocol/diagnostics.ts';
 import type { Os } from '../protocol/flags.ts';
+import type { TraceEvent } from '../protocol/registry.ts';
 import { MARKER_PREFIX } from '../protocol/registry.ts';
 import {
   classifyLine,
@@ -23,7 +24,8 @@ import {
 } from './diagnostics.ts';
 import type { EscapeStyle } from './escape.ts';
 import { checkParserOptions, DEFAULT_MAX_LINE_LENGTH, type ParserOptions } from './options.ts';
-import { decodeRecord, lastKindIndex, recordError, type DecodeContext } from './records.ts';
+import type { HeldRecords } from './held.ts';
+import { BEGIN_INDEX, decodeRecord, head, HEAD_NSEC, HEAD_SEC, HEAD_T, lastKindIndex, recordError, scanHead, scanTs, type DecodeContext } from './records.ts';
 import { SummaryAccumulator, type ParseSummary } from './summary.ts';
 import type { ParseItem, RecordItem } from './types.ts';
 
@@ -125,6 +127,22 @@ export class ParserCore {
   private pending = Pending.None;
   private pendingRecord: RecordItem | null = null;
   private pendingKind = -1;
+  /** Input lines the pending record covers so far (its own, a blank line, ustack frames). */
+  private pendingLines = 0;
+  // The pending record when records are held undecoded (see held.ts): where it is, and its order keys.
+  private readonly held: HeldRecords | null;
+  private hText = '';
+  private hStart = 0;
+  private hMarker = 0;
+  private hEnd = 0;
+  private hLine = 0;
+  private hSeq = 0;
+  private hStyle: EscapeStyle = 'dtrace';
+  private hOs: Os = 'darwin';
+  private hSpliced = false;
+  private hDecoded: TraceEvent | null = null;
+  // Order keys of the pending held record: t, seconds, nanoseconds (a typed array: no number boxed per record).
+  private readonly hKeys = new Float64Array(3);
   private pendingFrames: string[] | null = null;
   private pendingBlankLine = 0;
   private pendingText: string[] = [];
@@ -132,8 +150,13 @@ export class ParserCore {
   /** Characters held in a pending specifier block: bounded by maxLineLength like a single line. */
   private pendingChars = 0;
 
-  constructor(opts: ParserOptions | undefined, emit: (item: ParseItem) => void) {
+  /**
+   * @param held when given, records go into this reorder window undecoded
+   *   (decoded as they leave it) instead of being emitted as items
+   */
+  constructor(opts: ParserOptions | undefined, emit: (item: ParseItem) => void, held?: HeldRecords) {
     const o = checkParserOptions(opts);
+    this.held = held ?? null;
     this.emit = (item) => {
       this.summary.add(item);
       emit(item);
@@ -324,13 +347,12 @@ export class ParserCore {
       case Pending.Record: {
         const fs = frameStart(l);
         if (fs >= 0 && (this.pendingFrames === null || this.pendingFrames.length < MAX_FRAMES)) {
-          const rec = this.pendingRecord!;
           if (this.pendingBlankLine !== 0) {
-            rec.lines++;
+            this.pendingLines++;
             this.pendingBlankLine = 0;
           }
           (this.pendingFrames ??= []).push(l.slice(fs));
-          rec.lines++;
+          this.pendingLines++;
           return true;
         }
         if (this.pendingFrames === null && this.pendingBlankLine === 0 && l.length === 0) {
@@ -374,15 +396,44 @@ export class ParserCore {
       case Pending.None:
         return;
       case Pending.Record: {
-        const rec = this.pendingRecord!;
-        if (this.pendingFrames !== null) (rec.event as { ustack?: string[] }).ustack = this.pendingFrames;
         const blank = this.pendingBlankLine;
+        const frames = this.pendingFrames;
         this.pending = Pending.None;
-        this.pendingRecord = null;
         this.pendingFrames = null;
         this.pendingBlankLine = 0;
-        this.summary.addRecord(this.pendingKind, rec.lines, rec.prefix !== undefined);
-        this.out(rec);
+        const held = this.held;
+        if (held !== null) {
+          const k = this.hKeys;
+          this.summary.addRecord(this.pendingKind, this.pendingLines, this.hSpliced);
+          held.hold(
+            this.hText,
+            this.hStart,
+            this.hMarker,
+            this.hEnd,
+            this.hLine,
+            this.pendingLines,
+            this.hSeq,
+            this.pendingKind,
+            k[HEAD_T]!,
+            k[HEAD_SEC]!,
+            k[HEAD_NSEC]!,
+            this.hStyle,
+            this.hOs,
+            this.hSpliced,
+            frames,
+            this.hDecoded,
+            this.summary,
+          );
+          this.hText = '';
+          this.hDecoded = null;
+        } else {
+          const rec = this.pendingRecord!;
+          this.pendingRecord = null;
+          rec.lines = this.pendingLines;
+          if (frames !== null) (rec.event as { ustack?: string[] }).ustack = frames;
+          this.summary.addRecord(this.pendingKind, rec.lines, rec.prefix !== undefined);
+          this.out(rec);
+        }
         if (blank !== 0) this.emit({ type: 'blank', line: blank });
         return;
       }
@@ -462,21 +513,56 @@ export class ParserCore {
 
   /** The record whose marker is at s[at], on the line s[a..b). */
   private recordAt(s: string, a: number, at: number, b: number, n: number): void {
+    const held = this.held;
+    let k = -1;
+    if (held !== null) {
+      k = scanHead(s, at + MARKER_LEN, b);
+      // begin changes how the records after it decode, so it is decoded now; so is a line whose head is bad, to say why.
+      if (k >= 0 && k !== BEGIN_INDEX) {
+        this.holdPending(s, a, at, b, n, k, null);
+        return;
+      }
+    }
     const ev = decodeRecord(s, at + MARKER_LEN, this.ctx, n, this.seq, b);
     if (ev === null) {
       const e = recordError;
       this.emit(diag('parse_error', n, s.slice(a, b), { reason: e.reason, kind: e.kind, field: e.field }));
       return;
     }
-    this.seq++;
+    if (held !== null) {
+      // What the decoder accepted, scanHead accepts too; the ts is read again only if this ever disagreed.
+      if (k < 0 && !scanTs(ev.ts, 0, ev.ts.length)) head.fill(ev.t);
+      this.holdPending(s, a, at, b, n, lastKindIndex, ev);
+    } else {
+      this.seq++;
+      this.pending = Pending.Record;
+      this.pendingKind = lastKindIndex;
+      this.pendingLines = 1;
+      this.pendingRecord = at === a ? { type: 'record', event: ev, lines: 1 } : { type: 'record', event: ev, lines: 1, prefix: s.slice(a, at) };
+    }
     if (ev.kind === 'begin') {
       this.ctx.os = ev.os as Os;
       this.ctx.style = ev.backend as EscapeStyle;
       this.summary.os = this.ctx.os;
     }
+  }
+
+  /** Make the record on s[a..b) the pending one, to be held undecoded (or as `decoded`) once its frames are known. */
+  private holdPending(s: string, a: number, at: number, b: number, n: number, kind: number, decoded: TraceEvent | null): void {
     this.pending = Pending.Record;
-    this.pendingKind = lastKindIndex;
-    this.pendingRecord = at === a ? { type: 'record', event: ev, lines: 1 } : { type: 'record', event: ev, lines: 1, prefix: s.slice(a, at) };
+    this.pendingKind = kind;
+    this.pendingLines = 1;
+    this.hText = s;
+    this.hStart = a;
+    this.hMarker = at;
+    this.hEnd = b;
+    this.hLine = n;
+    this.hSeq = this.seq++;
+    this.hStyle = this.ctx.style;
+    this.hOs = this.ctx.os;
+    this.hSpliced = at !== a;
+    this.hDecoded = decoded;
+    this.hKeys.set(head);
   }
 }
 
@@ -497,10 +583,12 @@ export function createParser(opts?: ParserOptions): ParserStream {
 /**
  * The parser as a byte sink that hands every item to `onItem` as it is parsed
  * instead of pushing it: the pipeline's input, which spares one stream object
- * per line. Its readable side carries no items and ends when the input does.
+ * per line. With `held`, records go into that reorder window undecoded instead
+ * of reaching `onItem`. Its readable side carries no items and ends when the
+ * input does.
  */
-export function createParserSink(opts: ParserOptions | undefined, onItem: (item: ParseItem) => void): ParserStream {
-  const core = new ParserCore(opts, onItem);
+export function createParserSink(opts: ParserOptions | undefined, onItem: (item: ParseItem) => void, held?: HeldRecords): ParserStream {
+  const core = new ParserCore(opts, onItem, held);
   const stream = coreStream(core);
   stream.resume();
   return Object.assign(stream, { summary: () => core.result() });

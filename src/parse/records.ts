@@ -650,3 +650,62 @@ export function decodeRecord(s: string, pos: number, ctx: DecodeContext, line: n
 }
 
 const DECODER_INDEX = new Map<string, number>(RECORD_KINDS.map((k, i) => [k, i]));
+
+/** Registry index of `begin`, whose decoding changes how the records after it decode. */
+export const BEGIN_INDEX = RECORD_KINDS.indexOf('begin');
+
+/**
+ * What the last scanHead call read: the record's t (computed exactly as the
+ * decoders compute it), and its ts as whole seconds and the nanoseconds
+ * within them, two exact numbers whose order is the order of the 64-bit ts.
+ */
+export const head = new Float64Array(3);
+export const HEAD_T = 0;
+export const HEAD_SEC = 1;
+export const HEAD_NSEC = 2;
+
+/**
+ * Read only the kind and ts of the record whose kind starts at s[pos]: enough
+ * to put it in time order while the rest of the line waits undecoded. Returns
+ * the kind's registry index with `head` filled in, or -1 when the kind or the
+ * ts is not what decodeRecord would accept (decode the line now to learn why).
+ */
+export function scanHead(s: string, pos: number, end: number): number {
+  const ke = s.indexOf('\t', pos);
+  if (ke < 0 || ke >= end) return -1;
+  const c = kindAt(s, pos, ke);
+  if (c === null) return -1;
+  const a = ke + 1;
+  const e = s.indexOf('\t', a);
+  if (e < 0 || e >= end) return -1;
+  return scanTs(s, a, e) ? c.index : -1;
+}
+
+/** Read the ts field s[a..e) into `head`; false if decodeRecord would not accept it. */
+export function scanTs(s: string, a: number, e: number): boolean {
+  const len = e - a;
+  if (len === 0 || len > 20) return false;
+  let i = a;
+  while (i < e && s.charCodeAt(i) === 48) i++;
+  const lead = i;
+  const split = e - 6;
+  let ms = 0;
+  let ns = 0;
+  for (; i < split; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    ms = ms * 10 + d;
+  }
+  for (; i < e; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    ns = ns * 10 + d;
+  }
+  if (e - lead === 20 && s.slice(lead, e) > U64_MAX_DEC) return false;
+  // ms has at most 14 digits, so these stay exact integers.
+  const msInSec = ms % 1000;
+  head[HEAD_T] = ms + ns / 1e6;
+  head[HEAD_SEC] = (ms - msInSec) / 1000;
+  head[HEAD_NSEC] = msInSec * 1e6 + ns;
+  return true;
+}

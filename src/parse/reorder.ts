@@ -27,13 +27,22 @@ export function compareEvents(a: TraceEvent, b: TraceEvent): number {
   return a.seq - b.seq;
 }
 
+/**
+ * How held items are ordered: a numeric key (an event's t), and a total order
+ * that agrees with it and breaks its ties.
+ */
+export interface OrderOf<T> {
+  key(x: T): number;
+  compare(x: T, y: T): number;
+}
+
 /** A binary heap keyed by t (then compareEvents): where events go that fit no sorted run. */
 class SpillHeap<T> {
   readonly items: T[] = [];
   // Each held item's t, beside the heap, so most comparisons never touch the events.
   private keys = new Float64Array(64);
 
-  constructor(private readonly eventOf: (x: T) => TraceEvent) {}
+  constructor(private readonly cmp: (x: T, y: T) => number) {}
 
   get size(): number {
     return this.items.length;
@@ -89,7 +98,7 @@ class SpillHeap<T> {
     const a = this.keys[i]!;
     const b = this.keys[j]!;
     if (a !== b) return a < b;
-    return compareEvents(this.eventOf(this.items[i]!), this.eventOf(this.items[j]!)) < 0;
+    return this.cmp(this.items[i]!, this.items[j]!) < 0;
   }
 
   private swap(i: number, j: number): void {
@@ -150,8 +159,9 @@ class Run<T> {
 const MAX_RUNS = 32;
 
 /**
- * The window itself, synchronous. `T` is what is held (events, or parser items
- * wrapping them); `eventOf` finds the event.
+ * The window itself, synchronous. `T` is what is held (events, parser items
+ * wrapping them, or the slot numbers of records held undecoded); `order` says
+ * how they sort, or finds the event in one.
  *
  * Tracers interleave a few per-CPU streams that are each in time order, so
  * events are kept as sorted runs (each new event joins the run whose last
@@ -167,9 +177,10 @@ export class ReorderWindow<T = TraceEvent> {
   private held = 0;
   private readonly windowMs: number;
   private readonly maxEvents: number;
-  private readonly eventOf: (x: T) => TraceEvent;
+  private readonly key: (x: T) => number;
+  private readonly cmp: (x: T, y: T) => number;
   private maxT = -Infinity;
-  private lastOut: TraceEvent | null = null;
+  private lastOut: T | null = null;
   private lastOutKey = -Infinity;
   // The next event to release: its run (-1: the spill heap) and its t, kept up to date on every change.
   private nextAt = -1;
@@ -177,11 +188,18 @@ export class ReorderWindow<T = TraceEvent> {
   /** Events delivered late: older than one already released. */
   late = 0;
 
-  constructor(opts: ReorderOptions = {}, eventOf?: (x: T) => TraceEvent) {
+  constructor(opts: ReorderOptions = {}, order?: ((x: T) => TraceEvent) | OrderOf<T>) {
     this.windowMs = opts.windowMs ?? DEFAULT_REORDER_WINDOW_MS;
     this.maxEvents = opts.maxEvents ?? DEFAULT_REORDER_MAX_EVENTS;
-    this.eventOf = eventOf ?? ((x: T) => x as unknown as TraceEvent);
-    this.spill = new SpillHeap(this.eventOf);
+    if (order !== undefined && typeof order !== 'function') {
+      this.key = order.key;
+      this.cmp = order.compare;
+    } else {
+      const eventOf = order ?? ((x: T) => x as unknown as TraceEvent);
+      this.key = (x) => eventOf(x).t;
+      this.cmp = (x, y) => compareEvents(eventOf(x), eventOf(y));
+    }
+    this.spill = new SpillHeap(this.cmp);
   }
 
   get size(): number {
@@ -190,9 +208,8 @@ export class ReorderWindow<T = TraceEvent> {
 
   /** Add one; releases (through out) whatever the window no longer needs to hold. */
   push(x: T, out: (x: T) => void): void {
-    const ev = this.eventOf(x);
-    const k = ev.t;
-    if (this.lastOut !== null && (k < this.lastOutKey || (k === this.lastOutKey && compareEvents(ev, this.lastOut) < 0))) {
+    const k = this.key(x);
+    if (this.lastOut !== null && (k < this.lastOutKey || (k === this.lastOutKey && this.cmp(x, this.lastOut) < 0))) {
       // Too late to be put in order: deliver now rather than lose it, and count it.
       this.late++;
       out(x);
@@ -204,7 +221,7 @@ export class ReorderWindow<T = TraceEvent> {
     for (let i = 0; i < runs.length; i++) {
       const r = runs[i]!;
       const tk = r.keys[r.end - 1]!;
-      if (tk < k ? tk >= bestKey : tk === k && tk >= bestKey && compareEvents(this.eventOf(r.items[r.end - 1]!), ev) <= 0) {
+      if (tk < k ? tk >= bestKey : tk === k && tk >= bestKey && this.cmp(r.items[r.end - 1]!, x) <= 0) {
         best = r;
         bestKey = tk;
       }
@@ -215,13 +232,13 @@ export class ReorderWindow<T = TraceEvent> {
       const r = this.spare.pop() ?? new Run<T>();
       r.append(x, k);
       runs.push(r);
-      if (this.held === 0 || k < this.nextKey || (k === this.nextKey && compareEvents(ev, this.eventOf(this.peek())) < 0)) {
+      if (this.held === 0 || k < this.nextKey || (k === this.nextKey && this.cmp(x, this.peek()) < 0)) {
         this.nextAt = runs.length - 1;
         this.nextKey = k;
       }
     } else {
       this.spill.push(x, k);
-      if (this.spill.items[0] === x && (k < this.nextKey || (k === this.nextKey && compareEvents(ev, this.eventOf(this.peek())) < 0))) {
+      if (this.spill.items[0] === x && (k < this.nextKey || (k === this.nextKey && this.cmp(x, this.peek()) < 0))) {
         this.nextAt = -1;
         this.nextKey = k;
       }
@@ -257,7 +274,7 @@ export class ReorderWindow<T = TraceEvent> {
         mk = hk;
       } else if (hk === mk) {
         const cur = m < 0 ? this.spill.items[0]! : runs[m]!.items[runs[m]!.head]!;
-        if (compareEvents(this.eventOf(r.items[r.head]!), this.eventOf(cur)) < 0) m = i;
+        if (this.cmp(r.items[r.head]!, cur) < 0) m = i;
       }
     }
     return m;
@@ -281,7 +298,7 @@ export class ReorderWindow<T = TraceEvent> {
       }
     }
     this.held--;
-    this.lastOut = this.eventOf(x);
+    this.lastOut = x;
     this.lastOutKey = k;
     if (this.held > 0) {
       this.nextAt = this.next();

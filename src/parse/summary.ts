@@ -110,13 +110,22 @@ export class SummaryAccumulator {
     if (spliced) this.spliced++;
   }
 
+  /** Take back a record counted by addRecord that later failed to decode (it is then added as a diagnostic). */
+  undoRecord(kindIndex: number, lines: number, spliced: boolean): void {
+    this.records--;
+    const c = this.byKind[kindIndex];
+    if (c !== undefined && c > 0) this.byKind[kindIndex] = c - 1;
+    this.recordLines -= lines;
+    if (spliced) this.spliced--;
+  }
+
   /** A snapshot; the accumulator keeps counting. */
   result(): ParseSummary {
     const lines = this.lines;
     return {
       lines,
       records: this.records,
-      recordsByKind: Object.fromEntries(this.kindOrder.map((i) => [RECORD_KINDS[i]!, this.byKind[i]!])) as Partial<Record<RecordKind, number>>,
+      recordsByKind: Object.fromEntries(this.kindOrder.filter((i) => this.byKind[i]! > 0).map((i) => [RECORD_KINDS[i]!, this.byKind[i]!])) as Partial<Record<RecordKind, number>>,
       diagnostics: { ...this.diagnostics },
       drops: { total: this.dropsTotal, byKind: { ...this.dropsByKind } },
       probeErrors: this.probeErrors,

@@ -8,7 +8,7 @@ import { Writable, type Readable } from 'node:stream';
 import { pipeline as pipe } from 'node:stream/promises';
 import type { Baseline } from '../baseline/index.ts';
 import { createEngine, type EngineLimits, type Finding, type NotAttached, type Report } from '../engine/index.ts';
-import { createParserSink, ReorderWindow, type ParseItem, type ParseSummary, type ParserStream } from '../parse/index.ts';
+import { createParserSink, HeldRecords, type ParseItem, type ParseSummary, type ParserStream } from '../parse/index.ts';
 import type { Diagnostic } from '../protocol/diagnostics.ts';
 import type { Os } from '../protocol/flags.ts';
 import type { TraceEvent } from '../protocol/registry.ts';
@@ -82,24 +82,29 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       opts.onFinding?.(f);
     },
   });
-  const window = new ReorderWindow({ windowMs: opts.reorderWindowMs, maxEvents: opts.reorderMaxEvents });
-  const release = opts.onEvent
-    ? (e: TraceEvent) => {
-        opts.onEvent!(e);
-        engine.event(e);
-      }
-    : (e: TraceEvent) => engine.event(e);
-
+  const onDiagnostic = (d: Diagnostic) => {
+    opts.onDiagnostic?.(d);
+    engine.diagnostic(d);
+  };
+  // Records wait in the window undecoded and become events as they leave it (parse/held.ts).
+  const window = new HeldRecords(
+    { windowMs: opts.reorderWindowMs, maxEvents: opts.reorderMaxEvents },
+    {
+      event: opts.onEvent
+        ? (e: TraceEvent) => {
+            opts.onEvent!(e);
+            engine.event(e);
+          }
+        : (e: TraceEvent) => engine.event(e),
+      diagnostic: onDiagnostic,
+    },
+  );
   const onItem = (item: ParseItem) => {
-    if (item.type === 'record') window.push(item.event, release);
-    else if (item.type === 'diagnostic') {
-      opts.onDiagnostic?.(item);
-      engine.diagnostic(item);
-    }
+    if (item.type === 'diagnostic') onDiagnostic(item);
   };
   // Items are handed over as they are parsed: no stream object per line.
-  const stdout = createParserSink(parserOpts, onItem);
-  const stderr = createParserSink(parserOpts, onItem);
+  const stdout = createParserSink(parserOpts, onItem, window);
+  const stderr = createParserSink(parserOpts, onItem, window);
   const drained = [stdout, stderr].map(
     (s) =>
       new Promise<void>((resolve, reject) => {
@@ -118,7 +123,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     },
     async finish(extra) {
       await Promise.all(drained);
-      window.flush(release);
+      window.flush();
       const out = stdout.summary();
       const err = stderr.summary();
       const parse = mergeSummaries(out, err);
