@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import type { Diagnostic } from '../protocol/diagnostics.ts';
 import type { TraceEvent } from '../protocol/registry.ts';
-import { checkParserOptions, type ParserOptions } from './options.ts';
+import { checkParserOptions, TRACE_READ_CHUNK, type ParserOptions } from './options.ts';
 import { coreStream, ParserCore } from './parser.ts';
 import { ReorderWindow } from './reorder.ts';
 import type { ParseSummary } from './summary.ts';
@@ -19,7 +19,7 @@ export { HeldRecords, type HeldSink } from './held.ts';
 export { createReorder, ReorderWindow, compareEvents, type ReorderOptions, type ReorderStream } from './reorder.ts';
 export { SummaryAccumulator, type ParseSummary } from './summary.ts';
 export type { ParseItem, RecordItem, ForeignItem, BlankItem } from './types.ts';
-export { parserOptionsSchema, ParserOptionsError, type ParserOptions } from './options.ts';
+export { parserOptionsSchema, ParserOptionsError, TRACE_READ_CHUNK, type ParserOptions } from './options.ts';
 export {
   decodeField,
   decodeFieldBytes,
@@ -106,5 +106,5 @@ export async function parseStream(readable: Readable | AsyncIterable<string | Bu
 
 /** Parse a raw trace file (a capture's stdout or stderr, or any saved dtrace/bpftrace output). */
 export async function parseFile(path: string, opts?: ParserOptions): Promise<ParseResult> {
-  return parseStream(createReadStream(path), opts);
+  return parseStream(createReadStream(path, { highWaterMark: TRACE_READ_CHUNK }), opts);
 }

@@ -25,6 +25,12 @@ export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024;
 export const DEFAULT_REORDER_WINDOW_MS = 1000;
 export const DEFAULT_REORDER_MAX_EVENTS = 100_000;
 
+/**
+ * Read size for trace files: a recorded trace is read in 1 MiB pieces rather
+ * than fs streams' 64 KiB, so replay waits on sixteen times fewer reads.
+ */
+export const TRACE_READ_CHUNK = 1024 * 1024;
+
 /** Bad parser options (a programming error, not bad input). */
 export class ParserOptionsError extends Error {
   override name = 'ParserOptionsError';

@@ -6,6 +6,7 @@
 import { closeSync, constants, createReadStream, fstatSync, lstatSync, openSync, readFileSync, type Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { TRACE_READ_CHUNK } from '../parse/index.ts';
 import { NONCE_PATTERN } from '../protocol/registry.ts';
 import type { Os } from '../protocol/flags.ts';
 
@@ -130,7 +131,7 @@ export function openCaptureDir(path: string): CaptureDir {
 export function captureStreams(c: CaptureDir) {
   const open = (path: string) => {
     try {
-      return createReadStream('', { fd: openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW) });
+      return createReadStream('', { fd: openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW), highWaterMark: TRACE_READ_CHUNK });
     } catch (err) {
       throw new CaptureDirError(`${path}: cannot open: ${(err as Error).message}`, { cause: err });
     }

@@ -8,7 +8,7 @@ import { Writable, type Readable } from 'node:stream';
 import { pipeline as pipe } from 'node:stream/promises';
 import type { Baseline } from '../baseline/index.ts';
 import { createEngine, type EngineLimits, type Finding, type NotAttached, type Report } from '../engine/index.ts';
-import { createParserSink, HeldRecords, type ParseItem, type ParseSummary, type ParserStream } from '../parse/index.ts';
+import { createParserSink, HeldRecords, TRACE_READ_CHUNK, type ParseItem, type ParseSummary, type ParserStream } from '../parse/index.ts';
 import type { Diagnostic } from '../protocol/diagnostics.ts';
 import type { Os } from '../protocol/flags.ts';
 import type { TraceEvent } from '../protocol/registry.ts';
@@ -181,6 +181,6 @@ export async function replayStreams(
 
 /** Replay a raw trace file ('-' for stdin) through a fresh pipeline. */
 export async function replayFile(path: string, opts: PipelineOptions): Promise<PipelineResult> {
-  const stdout = path === '-' ? process.stdin : createReadStream(path);
+  const stdout = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: TRACE_READ_CHUNK });
   return replayStreams({ stdout }, opts);
 }

@@ -5,6 +5,7 @@
  */
 import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { Readable } from 'node:stream';
+import { TRACE_READ_CHUNK } from '../parse/index.ts';
 import type { Os } from '../protocol/flags.ts';
 import { captureStreams, isCaptureDir, openCaptureDir, type CaptureDir } from './capture-dir.ts';
 
@@ -68,7 +69,7 @@ export function openInput(input: string | Buffer, hints: InputHints = {}): Opene
     };
   }
   return {
-    sources: { stdout: createReadStream(input) },
+    sources: { stdout: createReadStream(input, { highWaterMark: TRACE_READ_CHUNK }) },
     nonce: hints.nonce ?? null,
     os: hints.os ?? peekTraceOs(input) ?? undefined,
     backend: hints.backend,
