@@ -17,13 +17,14 @@
 import { diag } from './diagnostics.ts';
 import type { Diagnostic } from '../protocol/diagnostics.ts';
 import type { Os } from '../protocol/flags.ts';
-import type { TraceEvent } from '../protocol/registry.ts';
+import { MARKER_PREFIX, type TraceEvent } from '../protocol/registry.ts';
 import type { EscapeStyle } from './escape.ts';
-import { decodeRecord, recordError, type DecodeContext } from './records.ts';
+import { decodeRecordOfKind, recordError, type DecodeContext } from './records.ts';
 import { ReorderWindow, type ReorderOptions } from './reorder.ts';
 import type { SummaryAccumulator } from './summary.ts';
 
-const MARKER_LEN = 'LT1:'.length + 16 + 1;
+/** `LT1:` + nonce + TAB: where a record's kind starts after its marker. */
+const MARKER_LEN = MARKER_PREFIX.length + 16 + 1;
 
 export interface HeldSink {
   /** An event leaving the window, in time order. */
@@ -194,7 +195,7 @@ export class HeldRecords {
       ctx.os = (fl & 2) !== 0 ? 'linux' : 'darwin';
       const at = this.markerAt[x]!;
       const b = this.lineEnd[x]!;
-      ev = decodeRecord(s, at + MARKER_LEN, ctx, this.lineNo[x]!, this.seq[x]!, b);
+      ev = decodeRecordOfKind(this.kind[x]!, s, at + MARKER_LEN, ctx, this.lineNo[x]!, this.seq[x]!, b);
       if (ev === null) {
         const e = recordError;
         const d = diag('parse_error', this.lineNo[x]!, s.slice(this.lineStart[x]!, b), { reason: e.reason, kind: e.kind, field: e.field }, this.lineCount[x]!);

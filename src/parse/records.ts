@@ -651,6 +651,20 @@ export function decodeRecord(s: string, pos: number, ctx: DecodeContext, line: n
 
 const DECODER_INDEX = new Map<string, number>(RECORD_KINDS.map((k, i) => [k, i]));
 
+const BY_INDEX: Compiled[] = BY_LENGTH.flat().sort((x, y) => x.index - y.index);
+
+/**
+ * decodeRecord for a record whose kind is known to be the registry's
+ * `kindIndex` (scanHead read it from this very text): the kind is not looked
+ * up again.
+ */
+export function decodeRecordOfKind(kindIndex: number, s: string, pos: number, ctx: DecodeContext, line: number, seq: number, end: number): TraceEvent | null {
+  const c = BY_INDEX[kindIndex];
+  if (c === undefined || c.decode === null) return decodeRecord(s, pos, ctx, line, seq, end);
+  lastKindIndex = kindIndex;
+  return c.decode(s, pos + c.kind.length + 1, end, pos, ctx.style, ctx.os, line, seq);
+}
+
 /** Registry index of `begin`, whose decoding changes how the records after it decode. */
 export const BEGIN_INDEX = RECORD_KINDS.indexOf('begin');
 
