@@ -77,17 +77,20 @@ async function runStage(stage: Stage, file: string): Promise<Omit<ChildResult, '
     return { lines: s.lines, records: s.records, findings: null, late: null };
   }
   const { replayStreams } = await import('../src/pipeline/index.ts');
+  const { openInput } = await import('../src/pipeline/input.ts');
   const { loadBaseline, defaultBaselinePath } = await import('../src/baseline/index.ts');
   const { formatJsonLines } = await import('../src/report/index.ts');
   const baseline = loadBaseline(defaultBaselinePath('darwin'));
-  const result = await replayStreams({ stdout: createReadStream(file) }, { nonce: NONCE, os: 'darwin', backend: 'dtrace', baseline });
+  // The file is opened as `loadtrace replay` opens one.
+  const input = openInput(file, { nonce: NONCE, os: 'darwin' });
+  const result = await replayStreams(input.sources, { nonce: NONCE, os: 'darwin', backend: 'dtrace', baseline });
   writeFileSync('/dev/null', formatJsonLines(result.report.findings));
   return { lines: result.parse.lines, records: result.report.stats.events, findings: result.report.findings.length, late: result.parse.late };
 }
 
 async function child(stage: Stage, file: string, repeats: number): Promise<void> {
   // Load (and transpile) the modules before the clock starts.
-  await Promise.all([import('../src/parse/index.ts'), import('../src/pipeline/index.ts'), import('../src/baseline/index.ts'), import('../src/report/index.ts')]);
+  await Promise.all([import('../src/parse/index.ts'), import('../src/pipeline/index.ts'), import('../src/pipeline/input.ts'), import('../src/baseline/index.ts'), import('../src/report/index.ts')]);
   const startRss = process.memoryUsage.rss();
   const runs: number[] = [];
   let last: Awaited<ReturnType<typeof runStage>> | null = null;
