@@ -599,6 +599,9 @@ export function createParserSink(opts: ParserOptions | undefined, onItem: (item:
 // reads stays whole) and hands the mapper what its matcher cuts. The matcher passes each decoded
 // chunk on whole; the core finds the lines in it in place and keeps an unfinished last line itself,
 // bounded by maxLineLength, so no string is made per line and split2 never buffers a long line.
+/** Most bytes decoded to one string at a time (see coreStream). */
+const DECODE_SLICE = 64 * 1024;
+
 const WHOLE_CHUNK = { [Symbol.split]: (s: string): string[] => [s, ''] };
 
 /** The split2 stream that feeds a parser core; exported for the collecting convenience functions. */
@@ -607,6 +610,27 @@ export function coreStream(core: ParserCore): Transform {
     core.write(text);
     return undefined;
   }) as Transform & { _flush: (cb: (err?: Error | null) => void) => void };
+  // Trace files are read in large pieces (TRACE_READ_CHUNK) but decoded to text no more than DECODE_SLICE at a
+  // time: a longer string would be a large object, which V8 frees only in a full collection, and the window holds
+  // such text while its records wait. Each slice goes through split2's transform after the one before it.
+  const transform = stream._transform;
+  stream._transform = function (chunk: unknown, enc: BufferEncoding, cb: (err?: Error | null) => void) {
+    if (!Buffer.isBuffer(chunk) || chunk.length <= DECODE_SLICE) {
+      transform.call(this, chunk, enc, cb);
+      return;
+    }
+    let o = 0;
+    const next = (err?: Error | null): void => {
+      if (err || o >= chunk.length) {
+        cb(err);
+        return;
+      }
+      const piece = chunk.subarray(o, o + DECODE_SLICE);
+      o += DECODE_SLICE;
+      transform.call(this, piece, enc, next);
+    };
+    next();
+  };
   // Input may end without a newline: after split2's own flush, the core emits what it still holds.
   const flush = stream._flush;
   stream._flush = function (cb) {

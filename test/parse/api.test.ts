@@ -19,6 +19,39 @@ describe('convenience API', () => {
     expect(a.summary.lines).toBe(70);
   });
 
+  it('a read larger than one decoded slice (64 KiB) parses as the whole text does, characters cut at slice ends included', async () => {
+    // Records escape their strings, so the traced program's own output carries the raw UTF-8: a 4-byte character
+    // is placed across each 64 KiB boundary, cut after its first, second and third byte.
+    const parts: Buffer[] = [];
+    let size = 0;
+    let records = 0;
+    const add = (s: string) => {
+      const b = Buffer.from(s);
+      parts.push(b);
+      size += b.length;
+    };
+    for (const [k, cut] of [[1, 1], [2, 2], [3, 3]] as const) {
+      const boundary = k * 65536;
+      while (size < boundary - 500) {
+        add(formatRecord(NONCE, 'exit', exampleFields('exit', { ts: String(1_700_000_000_000_000_000n + BigInt(records)) })));
+        records++;
+      }
+      add(`${'x'.repeat(boundary - cut - size)}😀 Ärger €\n`);
+    }
+    add(formatRecord(NONCE, 'exit', exampleFields('exit')));
+    records++;
+    const raw = Buffer.concat(parts);
+    for (const k of [1, 2, 3]) expect(raw[k * 65536]! & 0xc0).toBe(0x80);
+    expect(raw.length).toBeGreaterThan(3 * 65536);
+    const whole = parseTextSync(raw, { nonce: NONCE });
+    const streamed = await parseStream(Readable.from([raw]), { nonce: NONCE });
+    expect(streamed.items).toEqual(whole.items);
+    expect(streamed.summary).toEqual(whole.summary);
+    expect(whole.summary.records).toBe(records);
+    expect(whole.summary.foreign).toBe(3);
+    expect(whole.items.filter((i) => i.type === 'foreign').map((i) => (i as { text: string }).text.slice(-10))).toEqual(Array(3).fill('😀 Ärger €'));
+  });
+
   it('createParser reports its summary as it goes', async () => {
     const p = createParser({ nonce: NONCE });
     const items: ParseItem[] = [];
