@@ -195,7 +195,7 @@ export class HeldRecords {
       ctx.os = (fl & 2) !== 0 ? 'linux' : 'darwin';
       const at = this.markerAt[x]!;
       const b = this.lineEnd[x]!;
-      ev = decodeRecordOfKind(this.kind[x]!, s, at + MARKER_LEN, ctx, this.lineNo[x]!, this.seq[x]!, b);
+      ev = decodeRecordOfKind(this.kind[x]!, s, at + MARKER_LEN, ctx, this.lineNo[x]!, this.seq[x]!, b, this.t[x]!);
       if (ev === null) {
         const e = recordError;
         const d = diag('parse_error', this.lineNo[x]!, s.slice(this.lineStart[x]!, b), { reason: e.reason, kind: e.kind, field: e.field }, this.lineCount[x]!);

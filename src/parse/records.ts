@@ -441,15 +441,15 @@ const H = {
   isHexBytes,
 };
 
-/** (line text, first field, line end, kind start, escaping, OS, line number, arrival) -> event or null. */
-type Decoder = (s: string, a: number, end: number, pos: number, style: EscapeStyle, os: Os, line: number, seq: number) => TraceEvent | null;
+/** (line text, first field, line end, kind start, escaping, OS, line number, arrival[, t of a ts already read]) -> event or null. */
+type Decoder = (s: string, a: number, end: number, pos: number, style: EscapeStyle, os: Os, line: number, seq: number, tKnown?: number) => TraceEvent | null;
 
 /**
  * Generate a kind's decoder: its fields in registry order, each scanned in
  * place with code for its wire type, in the same order of checks (and with the
  * same error messages) as decodeRecordGeneric.
  */
-function makeDecoder(kind: RecordKind, derive: Derive): Decoder {
+function makeDecoder(kind: RecordKind, derive: Derive, knownTs = false): Decoder {
   const fields = wireFields(kind);
   const n = fields.length;
   const K = JSON.stringify(kind);
@@ -505,6 +505,18 @@ function makeDecoder(kind: RecordKind, derive: Derive): Decoder {
 }`);
         return;
       case T.Ts:
+        if (knownTs) {
+          lines.push(`let ${v};`, `{
+  ${findEnd}
+  // Read and checked when the record arrived (scanTs), which gave its t too.
+  let i = a;
+  while (i < e && s.charCodeAt(i) === 48) i++;
+  ${v} = i === e ? '0' : s.slice(i, e);
+  t = tKnown;
+  ${next}
+}`);
+          return;
+        }
         lines.push(`let ${v};`, `{
   ${findEnd}
   const len = e - a;
@@ -594,7 +606,7 @@ function makeDecoder(kind: RecordKind, derive: Derive): Decoder {
   }
   props.push('line: line', 'seq: seq', 't: t');
   lines.push(`return { ${props.join(', ')} };`);
-  const body = `return function decode_${kind}(s, a, end, pos, style, os, line, seq) {\n${lines.join('\n')}\n};`;
+  const body = `return function decode_${kind}${knownTs ? '_held' : ''}(s, a, end, pos, style, os, line, seq, tKnown) {\n${lines.join('\n')}\n};`;
   return new Function('h', body)(H) as Decoder;
 }
 
@@ -602,6 +614,8 @@ interface Compiled {
   readonly kind: RecordKind;
   readonly index: number;
   readonly decode: Decoder | null;
+  /** The decoder for a record whose ts scanTs has read already. */
+  readonly decodeHeld: Decoder | null;
 }
 
 /** Per kind length, the kinds of that length: dispatch compares characters, never slices the kind. */
@@ -609,7 +623,12 @@ const BY_LENGTH: Compiled[][] = [];
 RECORD_KINDS.forEach((kind, index) => {
   const derive = kind === 'mmap' ? Derive.Mmap : kind === 'mprotect' || kind === 'vm_protect' ? Derive.PrevAnon : Derive.None;
   // begin names its own backend, which changes how its own strings read: the table-driven path handles it.
-  const c: Compiled = { kind, index, decode: kind === 'begin' ? null : makeDecoder(kind, derive) };
+  const c: Compiled = {
+    kind,
+    index,
+    decode: kind === 'begin' ? null : makeDecoder(kind, derive),
+    decodeHeld: kind === 'begin' ? null : makeDecoder(kind, derive, true),
+  };
   (BY_LENGTH[kind.length] ??= []).push(c);
 });
 // The hot kinds first within their length.
@@ -654,15 +673,14 @@ const DECODER_INDEX = new Map<string, number>(RECORD_KINDS.map((k, i) => [k, i])
 const BY_INDEX: Compiled[] = BY_LENGTH.flat().sort((x, y) => x.index - y.index);
 
 /**
- * decodeRecord for a record whose kind is known to be the registry's
- * `kindIndex` (scanHead read it from this very text): the kind is not looked
- * up again.
+ * decodeRecord for a record whose kind (the registry's `kindIndex`) and ts
+ * scanHead read from this very text, giving `t`: neither is read again.
  */
-export function decodeRecordOfKind(kindIndex: number, s: string, pos: number, ctx: DecodeContext, line: number, seq: number, end: number): TraceEvent | null {
+export function decodeRecordOfKind(kindIndex: number, s: string, pos: number, ctx: DecodeContext, line: number, seq: number, end: number, t: number): TraceEvent | null {
   const c = BY_INDEX[kindIndex];
-  if (c === undefined || c.decode === null) return decodeRecord(s, pos, ctx, line, seq, end);
+  if (c === undefined || c.decodeHeld === null) return decodeRecord(s, pos, ctx, line, seq, end);
   lastKindIndex = kindIndex;
-  return c.decode(s, pos + c.kind.length + 1, end, pos, ctx.style, ctx.os, line, seq);
+  return c.decodeHeld(s, pos + c.kind.length + 1, end, pos, ctx.style, ctx.os, line, seq, t);
 }
 
 /** Registry index of `begin`, whose decoding changes how the records after it decode. */
