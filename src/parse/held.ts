@@ -33,25 +33,27 @@ export interface HeldSink {
   diagnostic(d: Diagnostic): void;
 }
 
+/** Numbers kept per slot, side by side in one array so that holding or releasing a record touches one place. */
+const T = 0;
+const SEC = 1;
+const NSEC = 2;
+const SEQ = 3;
+const LINE_START = 4;
+const MARKER_AT = 5;
+const LINE_END = 6;
+const LINE_NO = 7;
+const LINE_COUNT = 8;
+/** kind index * 8 + flags (bit 0: bpftrace escaping, bit 1: linux, bit 2: spliced). */
+const KIND_FLAGS = 9;
+const STRIDE = 10;
+
 /** The reorder window for records held undecoded; one per pipeline, shared by its stdout and stderr parsers. */
 export class HeldRecords {
   private readonly window: ReorderWindow<number>;
   private cap = 0;
-  // Per slot: the order keys (t, then the exact ts as seconds and nanoseconds, then arrival)...
-  private t = new Float64Array(0);
-  private sec = new Float64Array(0);
-  private nsec = new Float64Array(0);
-  private seq = new Float64Array(0);
-  // ...and what decoding needs: the text, where the line, its marker and its end are, its number, lines covered.
+  private num = new Float64Array(0);
+  /** The text each record is in (null for one decoded on arrival). */
   private text: (string | null)[] = [];
-  private lineStart = new Float64Array(0);
-  private markerAt = new Float64Array(0);
-  private lineEnd = new Float64Array(0);
-  private lineNo = new Float64Array(0);
-  private lineCount = new Float64Array(0);
-  private kind = new Int16Array(0);
-  /** Bit 0: bpftrace escaping; bit 1: linux; bit 2: text before the marker (spliced). */
-  private flags = new Uint8Array(0);
   /** Which parser's summary counted the record. */
   private source: (SummaryAccumulator | null)[] = [];
   /** A record decoded on arrival (begin), or null. */
@@ -70,7 +72,7 @@ export class HeldRecords {
   ) {
     const self = this;
     this.window = new ReorderWindow<number>(opts, {
-      key: (x) => self.t[x]!,
+      key: (x) => self.num[x * STRIDE + T]!,
       compare: (x, y) => self.compare(x, y),
     });
     this.release = (slot) => self.releaseSlot(slot);
@@ -85,44 +87,30 @@ export class HeldRecords {
     return this.window.size;
   }
 
+  /** Order of release: t, then the exact ts (seconds, nanoseconds), then arrival, as compareEvents orders events. */
   private compare(x: number, y: number): number {
-    const t = this.t;
-    if (t[x] !== t[y]) return t[x]! < t[y]! ? -1 : 1;
-    if (this.sec[x] !== this.sec[y]) return this.sec[x]! < this.sec[y]! ? -1 : 1;
-    if (this.nsec[x] !== this.nsec[y]) return this.nsec[x]! < this.nsec[y]! ? -1 : 1;
-    return this.seq[x]! - this.seq[y]!;
+    const n = this.num;
+    const a = x * STRIDE;
+    const b = y * STRIDE;
+    if (n[a + T] !== n[b + T]) return n[a + T]! < n[b + T]! ? -1 : 1;
+    if (n[a + SEC] !== n[b + SEC]) return n[a + SEC]! < n[b + SEC]! ? -1 : 1;
+    if (n[a + NSEC] !== n[b + NSEC]) return n[a + NSEC]! < n[b + NSEC]! ? -1 : 1;
+    return n[a + SEQ]! - n[b + SEQ]!;
   }
 
   private grow(): void {
-    const n = Math.max(1024, this.cap * 2);
-    const f64 = (a: Float64Array) => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    this.t = f64(this.t);
-    this.sec = f64(this.sec);
-    this.nsec = f64(this.nsec);
-    this.seq = f64(this.seq);
-    this.lineStart = f64(this.lineStart);
-    this.markerAt = f64(this.markerAt);
-    this.lineEnd = f64(this.lineEnd);
-    this.lineNo = f64(this.lineNo);
-    this.lineCount = f64(this.lineCount);
-    const k = new Int16Array(n);
-    k.set(this.kind);
-    this.kind = k;
-    const fl = new Uint8Array(n);
-    fl.set(this.flags);
-    this.flags = fl;
-    for (let i = n - 1; i >= this.cap; i--) {
+    const cap = Math.max(1024, this.cap * 2);
+    const num = new Float64Array(cap * STRIDE);
+    num.set(this.num);
+    this.num = num;
+    for (let i = this.cap; i < cap; i++) {
       this.text.push(null);
       this.source.push(null);
       this.decoded.push(null);
     }
     // Lowest slots first, so a small window keeps to the start of the arrays.
-    for (let i = n - 1; i >= this.cap; i--) this.free.push(i);
-    this.cap = n;
+    for (let i = cap - 1; i >= this.cap; i--) this.free.push(i);
+    this.cap = cap;
   }
 
   /**
@@ -150,18 +138,19 @@ export class HeldRecords {
   ): void {
     if (this.free.length === 0) this.grow();
     const x = this.free.pop()!;
-    this.t[x] = t;
-    this.sec[x] = sec;
-    this.nsec[x] = nsec;
-    this.seq[x] = seq;
+    const n = this.num;
+    const o = x * STRIDE;
+    n[o + T] = t;
+    n[o + SEC] = sec;
+    n[o + NSEC] = nsec;
+    n[o + SEQ] = seq;
+    n[o + LINE_START] = a;
+    n[o + MARKER_AT] = at;
+    n[o + LINE_END] = b;
+    n[o + LINE_NO] = line;
+    n[o + LINE_COUNT] = lines;
+    n[o + KIND_FLAGS] = kindIndex * 8 + (style === 'bpftrace' ? 1 : 0) + (os === 'linux' ? 2 : 0) + (spliced ? 4 : 0);
     this.text[x] = decoded === null ? s : null;
-    this.lineStart[x] = a;
-    this.markerAt[x] = at;
-    this.lineEnd[x] = b;
-    this.lineNo[x] = line;
-    this.lineCount[x] = lines;
-    this.kind[x] = kindIndex;
-    this.flags[x] = (style === 'bpftrace' ? 1 : 0) | (os === 'linux' ? 2 : 0) | (spliced ? 4 : 0);
     this.source[x] = source;
     this.decoded[x] = decoded;
     if (frames !== null) this.frames.set(x, frames);
@@ -176,7 +165,7 @@ export class HeldRecords {
   private releaseSlot(x: number): void {
     if (this.lastReleased >= 0) this.free.push(this.lastReleased);
     this.lastReleased = x;
-    let ev = this.decoded[x] ?? null;
+    let ev: TraceEvent | null = this.decoded[x] ?? null;
     let frames: string[] | undefined;
     if (this.frames.size !== 0) {
       frames = this.frames.get(x);
@@ -189,17 +178,22 @@ export class HeldRecords {
     } else {
       const s = this.text[x]!;
       this.text[x] = null;
-      const fl = this.flags[x]!;
+      const n = this.num;
+      const o = x * STRIDE;
+      const kf = n[o + KIND_FLAGS]!;
+      const fl = kf & 7;
+      const kind = (kf - fl) / 8;
       const ctx = this.ctx;
       ctx.style = (fl & 1) !== 0 ? 'bpftrace' : 'dtrace';
       ctx.os = (fl & 2) !== 0 ? 'linux' : 'darwin';
-      const at = this.markerAt[x]!;
-      const b = this.lineEnd[x]!;
-      ev = decodeRecordOfKind(this.kind[x]!, s, at + MARKER_LEN, ctx, this.lineNo[x]!, this.seq[x]!, b, this.t[x]!);
+      const b = n[o + LINE_END]!;
+      const line = n[o + LINE_NO]!;
+      ev = decodeRecordOfKind(kind, s, n[o + MARKER_AT]! + MARKER_LEN, ctx, line, n[o + SEQ]!, b, n[o + T]!);
       if (ev === null) {
         const e = recordError;
-        const d = diag('parse_error', this.lineNo[x]!, s.slice(this.lineStart[x]!, b), { reason: e.reason, kind: e.kind, field: e.field }, this.lineCount[x]!);
-        source.undoRecord(this.kind[x]!, this.lineCount[x]!, (fl & 4) !== 0);
+        const lines = n[o + LINE_COUNT]!;
+        const d = diag('parse_error', line, s.slice(n[o + LINE_START]!, b), { reason: e.reason, kind: e.kind, field: e.field }, lines);
+        source.undoRecord(kind, lines, (fl & 4) !== 0);
         source.add(d);
         this.sink.diagnostic(d);
         return;
