@@ -112,10 +112,13 @@ function evictionRank(r: Region): number {
 
 export class RegionMap {
   private regions: Region[] = [];
-  // Region ends in a flat array for find(), rebuilt after a change: execution samples look regions up far
-  // more often than memory calls change them, and a search here touches no region object.
+  // Region ends in a flat array for find(): execution samples look regions up far more often than memory calls
+  // change them, and a search there touches no region object. After a change it is rebuilt once enough lookups
+  // have come to pay for it; until then lookups search the regions themselves, so that a large map changed
+  // often does not cost a rebuild per change.
   private ends = new Float64Array(8);
   private endsValid = false;
+  private findsSinceChange = 0;
   /**
    * @param maxRegions regions kept before the least useful are forgotten
    * @param counter shared tally of forgotten regions (one per engine), so the report can say so
@@ -152,6 +155,10 @@ export class RegionMap {
     const rs = this.regions;
     const n = rs.length;
     if (!this.endsValid) {
+      if (n > 64 && ++this.findsSinceChange * 16 < n) {
+        const r = rs[this.firstEndAbove(addr)];
+        return r !== undefined && r.start <= addr ? r : null;
+      }
       if (this.ends.length < n) this.ends = new Float64Array(Math.max(n, this.ends.length * 2));
       for (let k = 0; k < n; k++) this.ends[k] = rs[k]!.end;
       this.endsValid = true;
@@ -171,6 +178,7 @@ export class RegionMap {
   /** Ensure a region boundary at addr, splitting the region that straddles it. */
   private splitAt(addr: number): void {
     this.endsValid = false;
+    this.findsSinceChange = 0;
     const i = this.firstEndAbove(addr);
     const r = this.regions[i];
     if (r === undefined || r.start >= addr) return;
@@ -184,6 +192,7 @@ export class RegionMap {
   /** Merge equal neighbours among indices lo..hi (inclusive, clamped). */
   private mergeRange(lo: number, hi: number): void {
     this.endsValid = false;
+    this.findsSinceChange = 0;
     const rs = this.regions;
     let i = Math.max(0, lo);
     let last = Math.min(hi, rs.length - 1);
@@ -205,6 +214,7 @@ export class RegionMap {
   map(start: number, end: number, attrs: Omit<RegionAttrs, 'everWritable' | 'wasWX'> & Partial<RegionAttrs>): Region | null {
     if (!(end > start)) return null;
     this.endsValid = false;
+    this.findsSinceChange = 0;
     this.splitAt(start);
     this.splitAt(end);
     const i = this.firstEndAbove(start);
@@ -240,6 +250,7 @@ export class RegionMap {
   unmap(start: number, end: number): number {
     if (!(end > start)) return 0;
     this.endsValid = false;
+    this.findsSinceChange = 0;
     this.splitAt(start);
     this.splitAt(end);
     const i = this.firstEndAbove(start);
@@ -262,6 +273,7 @@ export class RegionMap {
     const pieces: ProtectPiece[] = [];
     if (!(end > start)) return pieces;
     this.endsValid = false;
+    this.findsSinceChange = 0;
     this.splitAt(start);
     this.splitAt(end);
     const rs = this.regions;
@@ -333,6 +345,7 @@ export class RegionMap {
   clear(): void {
     this.regions = [];
     this.endsValid = false;
+    this.findsSinceChange = 0;
   }
 
   /** A copy of this map, as fork gives the child. */
@@ -346,6 +359,7 @@ export class RegionMap {
   private enforceLimit(): void {
     if (this.regions.length <= this.maxRegions) return;
     this.endsValid = false;
+    this.findsSinceChange = 0;
     const target = Math.max(0, Math.floor(this.maxRegions * 0.9));
     let excess = this.regions.length - target;
     this.counter.overflows++;

@@ -195,3 +195,30 @@ describe('RegionMap', () => {
     expect(c.find(0x10000)!.prot).toBe(5);
   });
 });
+
+describe('RegionMap lookups in a large map', () => {
+  it('find agrees with a scan of all regions, whether or not its index is current', () => {
+    const attrs = (prot: number) => ({ prot, origin: 'mmap' as const, anon: true, memfd: false, jit: false, shared: false, fd: -1, preexisting: false, bytes: null, since: 0 });
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat({ max: 1999 }), fc.nat({ max: 6 }), fc.array(fc.nat({ max: 2 * 2000 * 0x1000 }), { maxLength: 40 })), { minLength: 1, maxLength: 30 }),
+        (steps) => {
+          const m = new RegionMap();
+          // 1,000 regions with gaps between them: past the size where lookups may skip the index.
+          for (let i = 0; i < 1000; i++) m.map(0x10000000 + 2 * i * 0x1000, 0x10000000 + (2 * i + 1) * 0x1000, attrs(1 + (i % 2) * 4));
+          for (const [page, prot, probes] of steps) {
+            const at = 0x10000000 + page * 0x1000;
+            if (prot === 0) m.unmap(at, at + 0x1000);
+            else m.map(at, at + 0x1000, attrs(prot));
+            for (const off of probes) {
+              const addr = 0x10000000 - 0x1000 + off;
+              const want = m.all().find((r) => r.start <= addr && addr < r.end) ?? null;
+              expect(m.find(addr)).toBe(want);
+            }
+          }
+        },
+      ),
+      { seed: 7, numRuns: 60 },
+    );
+  });
+});
