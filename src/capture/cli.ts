@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { CliError, EXIT } from '../cli/exit.ts';
-import { positiveInt } from '../cli/args.ts';
+import { positiveInt, splitCommand } from '../cli/args.ts';
 import { addLimitOptions, limitsFromFlags, type LimitFlags, type ResourceLimits } from '../cli/limits.ts';
 import { addScriptOptions, scriptOptionsOf, type ScriptFlags } from '../generate/cli.ts';
 import { SEVERITIES } from '../rules/types.ts';
@@ -42,59 +42,6 @@ export interface CaptureCliDeps {
 /** The shipped baseline for a platform, resolved from the package root so any cwd works. */
 export function defaultBaselinePath(platform: NodeJS.Platform): string {
   return join(PACKAGE_ROOT, 'baselines', platform === 'darwin' ? 'macos-default.json' : 'linux-default.json');
-}
-
-/**
- * Splits a command line like a POSIX shell does for words: whitespace separates, '…' is literal,
- * "…" allows \" \\ \$ \`, a backslash outside quotes escapes the next character. No expansion.
- */
-export function splitCommand(text: string): string[] {
-  const words: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let i = 0;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === "'") {
-      const end = text.indexOf("'", i + 1);
-      if (end < 0) throw new CliError(`-c: unbalanced ' in ${JSON.stringify(text)}`, EXIT.usage);
-      cur += text.slice(i + 1, end);
-      inWord = true;
-      i = end + 1;
-    } else if (c === '"') {
-      i++;
-      for (;;) {
-        if (i >= text.length) throw new CliError(`-c: unbalanced " in ${JSON.stringify(text)}`, EXIT.usage);
-        const d = text[i]!;
-        if (d === '"') break;
-        if (d === '\\' && i + 1 < text.length && '"\\$`'.includes(text[i + 1]!)) {
-          cur += text[i + 1];
-          i += 2;
-        } else {
-          cur += d;
-          i++;
-        }
-      }
-      inWord = true;
-      i++;
-    } else if (c === '\\') {
-      if (i + 1 >= text.length) throw new CliError(`-c: trailing backslash in ${JSON.stringify(text)}`, EXIT.usage);
-      cur += text[i + 1];
-      inWord = true;
-      i += 2;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(cur);
-      cur = '';
-      inWord = false;
-      i++;
-    } else {
-      cur += c;
-      inWord = true;
-      i++;
-    }
-  }
-  if (inWord) words.push(cur);
-  return words;
 }
 
 const seconds = (name: string) => (v: string) => {

@@ -13,7 +13,8 @@ export {
   type CaptureResult,
 } from './capture.ts';
 export { ENDINGS, metaSchema, type CaptureMeta, type Ending } from './meta.ts';
-export { registerCaptureCommands, splitCommand, defaultBaselinePath, type CaptureCliDeps, type ReportChoices } from './cli.ts';
+export { registerCaptureCommands, defaultBaselinePath, type CaptureCliDeps, type ReportChoices } from './cli.ts';
+export { splitCommand } from '../cli/args.ts';
 export { runDoctor, renderDoctor, systemDoctorDeps, type DoctorReport, type DoctorCheck, type DoctorDeps } from './doctor.ts';
 export { createCaptureEngine } from './default-engine.ts';
 export { parseDropThreshold, dropsExceeded, type DropThreshold, type OnDrops } from './drops.ts';

@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { integer, nonNegativeInt, positiveInt } from '../cli/args.ts';
+import { integer, nonNegativeInt, positiveInt, splitCommand } from '../cli/args.ts';
 import { EXIT } from '../cli/exit.ts';
 import { GenerateError, SCRIPT_PATH, TOOLS, generate, type GenerateResult, type Target, type ToolName, type ToolOptionsInput } from './index.ts';
 
@@ -62,7 +62,8 @@ function targetOf(f: GenerateFlags): Target {
   const given = [f.pid !== undefined, f.command !== undefined, f.name !== undefined].filter(Boolean).length;
   if (given > 1) throw new GenerateError('give at most one of -p PID, -c CMD, -n NAME');
   if (f.pid !== undefined) return { kind: 'pid', pid: f.pid };
-  if (f.command !== undefined) return { kind: 'command', command: f.command.split(/\s+/).filter((w) => w !== '') };
+  // Split as capture -c splits it, so that one command line means the same program in both.
+  if (f.command !== undefined) return { kind: 'command', command: splitCommand(f.command) };
   if (f.name !== undefined) return { kind: 'name', name: f.name };
   return { kind: 'all' };
 }
@@ -93,7 +94,7 @@ export function registerToolsCommands(program: Command): void {
     .description('print the D (or bpftrace) script of a tool; system-wide when no target is given')
     .argument('<tool>', `one of ${TOOLS.map((t) => t.name).join(', ')}`)
     .option('-p, --pid <pid>', 'trace this process', integer('--pid'))
-    .option('-c, --command <cmd>', 'start and trace this command (words split on whitespace)')
+    .option('-c, --command <cmd>', 'start and trace this command (split like a shell, no expansion)')
     .option('-n, --name <name>', 'trace processes with this name')
     .addOption(new Option('--backend <backend>', 'tracer').choices(['dtrace', 'bpftrace']).default('dtrace'))
     .option('--duration <seconds>', 'stop after this many seconds', integer('--duration'));

@@ -63,6 +63,12 @@ describe('loadtrace tools / generate', () => {
     expect(stderr).toMatch(/BPFTRACE_STRLEN=112 BPFTRACE_MAP_KEYS_MAX=65536 bpftrace -c '\.\/a b' /);
   });
 
+  it('splits -c as capture -c does: quotes and backslashes make one word', () => {
+    const { stderr, code } = runCli(['generate', 'dlsnoop', '-c', `./prog "--x=1" 'y'z \\q`, '--nonce', '0123456789abcdef']);
+    expect(code).toBeUndefined();
+    expect(stderr).toContain("-c './prog --x=1 yz q'");
+  });
+
   it.each([
     [['generate', 'nosuchtool'], /unknown tool "nosuchtool"/],
     [['generate', 'rwxsnoop', '-p', 'abc'], /--pid must be an integer/],
@@ -70,6 +76,7 @@ describe('loadtrace tools / generate', () => {
     [['generate', 'rwxsnoop', '--bufsize', '4x'], /bufsize: a size such as/],
     [['generate', 'rwxsnoop', '-n', 'a\nb'], /control character \(newline\)/],
     [['generate', 'rwxsnoop', '--nonce', 'xyz'], /nonce must be 16/],
+    [['generate', 'rwxsnoop', '-c', "./a 'b"], /-c: unbalanced '/],
   ])('%j fails with a clear message and exit code 2', (args, message) => {
     const { stderr, code } = runCli(args);
     expect(stderr).toMatch(message);
