@@ -1,11 +1,12 @@
 /**
  * Per-process map of memory regions: a sorted array of non-overlapping
- * half-open intervals, searched by binary search. Neither DTrace's syscall
+ * half-open intervals (kept in chunks, see chunked.ts), searched by binary search. Neither DTrace's syscall
  * provider nor bpftrace gives a region's previous protection, so we keep it
  * ourselves (reference peers.md, "What this implies" 1).
  */
 import { detachString } from '../engine/detach.ts';
 import { PROT_EXEC, PROT_WRITE } from '../protocol/flags.ts';
+import { Chunked } from './chunked.ts';
 
 /** How a region came to be known. `unknown`: it existed before tracing began. */
 export type RegionOrigin = 'mmap' | 'vm_allocate' | 'vm_map' | 'unknown';
@@ -111,7 +112,7 @@ function evictionRank(r: Region): number {
 }
 
 export class RegionMap {
-  private regions: Region[] = [];
+  private regions: Chunked<Region>;
   // Region ends in a flat array for find(): execution samples look regions up far more often than memory calls
   // change them, and a search there touches no region object. After a change it is rebuilt once enough lookups
   // have come to pay for it; until then lookups search the regions themselves, so that a large map changed
@@ -126,15 +127,19 @@ export class RegionMap {
   constructor(
     readonly maxRegions = 65536,
     readonly counter: { evicted: number; overflows: number } = { evicted: 0, overflows: 0 },
-  ) {}
+    /** Regions per chunk of the sorted sequence (small values are for tests). */
+    private readonly chunk = 256,
+  ) {
+    this.regions = new Chunked<Region>(chunk);
+  }
 
   get size(): number {
     return this.regions.length;
   }
 
-  /** All regions in address order (live objects: do not mutate). */
+  /** All regions in address order (a new array of the live objects: do not mutate them). */
   all(): readonly Region[] {
-    return this.regions;
+    return this.regions.toArray();
   }
 
   /** Index of the first region whose end is above addr (ends are sorted, as regions never overlap). */
@@ -144,7 +149,7 @@ export class RegionMap {
     let hi = rs.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (rs[mid]!.end > addr) hi = mid;
+      if (rs.get(mid)!.end > addr) hi = mid;
       else lo = mid + 1;
     }
     return lo;
@@ -156,11 +161,14 @@ export class RegionMap {
     const n = rs.length;
     if (!this.endsValid) {
       if (n > 64 && ++this.findsSinceChange * 16 < n) {
-        const r = rs[this.firstEndAbove(addr)];
+        const r = rs.get(this.firstEndAbove(addr));
         return r !== undefined && r.start <= addr ? r : null;
       }
       if (this.ends.length < n) this.ends = new Float64Array(Math.max(n, this.ends.length * 2));
-      for (let k = 0; k < n; k++) this.ends[k] = rs[k]!.end;
+      const ends = this.ends;
+      rs.forEach((r, k) => {
+        ends[k] = r.end;
+      });
       this.endsValid = true;
     }
     const ends = this.ends;
@@ -171,7 +179,7 @@ export class RegionMap {
       if (ends[mid]! > addr) hi = mid;
       else lo = mid + 1;
     }
-    const r = rs[lo];
+    const r = rs.get(lo);
     return r !== undefined && r.start <= addr ? r : null;
   }
 
@@ -180,7 +188,7 @@ export class RegionMap {
     this.endsValid = false;
     this.findsSinceChange = 0;
     const i = this.firstEndAbove(addr);
-    const r = this.regions[i];
+    const r = this.regions.get(i);
     if (r === undefined || r.start >= addr) return;
     const right = copy(r);
     right.start = addr;
@@ -197,8 +205,8 @@ export class RegionMap {
     let i = Math.max(0, lo);
     let last = Math.min(hi, rs.length - 1);
     while (i < last) {
-      const a = rs[i]!;
-      const b = rs[i + 1]!;
+      const a = rs.get(i)!;
+      const b = rs.get(i + 1)!;
       if (a.end === b.start && b.bytes === null && sameAttrs(a, b)) {
         a.end = b.end;
         if (b.since < a.since) a.since = b.since;
@@ -219,7 +227,7 @@ export class RegionMap {
     this.splitAt(end);
     const i = this.firstEndAbove(start);
     let j = i;
-    while (j < this.regions.length && this.regions[j]!.start < end) j++;
+    while (j < this.regions.length && this.regions.get(j)!.start < end) j++;
     const w = (attrs.prot & PROT_WRITE) !== 0;
     const x = (attrs.prot & PROT_EXEC) !== 0;
     const region: Region = makeRegion(
@@ -256,10 +264,7 @@ export class RegionMap {
     const i = this.firstEndAbove(start);
     let j = i;
     let bytes = 0;
-    while (j < this.regions.length && this.regions[j]!.start < end) {
-      bytes += this.regions[j]!.end - this.regions[j]!.start;
-      j++;
-    }
+    for (let r = this.regions.get(j); r !== undefined && r.start < end; r = this.regions.get(++j)) bytes += r.end - r.start;
     this.regions.splice(i, j - i);
     return bytes;
   }
@@ -283,7 +288,7 @@ export class RegionMap {
     const w = (prot & PROT_WRITE) !== 0;
     const wx = w && (prot & PROT_EXEC) !== 0;
     while (cursor < end) {
-      const r = rs[i];
+      const r = rs.get(i);
       if (r === undefined || r.start > cursor) {
         // A gap from cursor to the next region (or to end).
         const gapEnd = r === undefined ? end : Math.min(r.start, end);
@@ -343,15 +348,15 @@ export class RegionMap {
   }
 
   clear(): void {
-    this.regions = [];
+    this.regions = new Chunked<Region>(this.chunk);
     this.endsValid = false;
     this.findsSinceChange = 0;
   }
 
   /** A copy of this map, as fork gives the child. */
   clone(): RegionMap {
-    const m = new RegionMap(this.maxRegions, this.counter);
-    m.regions = this.regions.map(copy);
+    const m = new RegionMap(this.maxRegions, this.counter, this.chunk);
+    m.regions = Chunked.from(this.regions.toArray().map(copy), this.chunk);
     return m;
   }
 
@@ -363,15 +368,17 @@ export class RegionMap {
     const target = Math.max(0, Math.floor(this.maxRegions * 0.9));
     let excess = this.regions.length - target;
     this.counter.overflows++;
+    let all = this.regions.toArray();
     for (let rank = 0; rank <= 3 && excess > 0; rank++) {
       const keep: Region[] = [];
-      for (const r of this.regions) {
+      for (const r of all) {
         if (excess > 0 && evictionRank(r) === rank) excess--;
         else keep.push(r);
       }
-      this.counter.evicted += this.regions.length - keep.length;
-      this.regions = keep;
+      this.counter.evicted += all.length - keep.length;
+      all = keep;
     }
+    this.regions = Chunked.from(all, this.chunk);
   }
 }
 

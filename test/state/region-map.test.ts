@@ -103,10 +103,11 @@ const opArb = fc.oneof(
 );
 
 describe('RegionMap against a page-by-page model', () => {
-  it('random map/protect/unmap/bytes sequences agree with the model (fixed seed)', () => {
+  // Chunks of 3 regions: the sequence is cut and joined again all the time, as in a map of thousands.
+  it.each([256, 3])('random map/protect/unmap/bytes sequences agree with the model (fixed seed, %i regions a chunk)', (chunk) => {
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 1, maxLength: 40 }), (ops) => {
-        const m = new RegionMap();
+        const m = new RegionMap(65536, undefined, chunk);
         const model = new PageModel();
         for (const o of ops) {
           if (o.op === 'map') {
