@@ -594,14 +594,14 @@ export function createParserSink(opts: ParserOptions | undefined, onItem: (item:
   return Object.assign(stream, { summary: () => core.result() });
 }
 
+/** Most bytes decoded to one string at a time (see coreStream). */
+const DECODE_SLICE = 64 * 1024;
+
 /** Bytes (or strings) in, decoded as UTF-8 across chunk boundaries, fed to the core. */
 // split2 frames the stream: it decodes UTF-8 across chunk boundaries (a character cut between two
 // reads stays whole) and hands the mapper what its matcher cuts. The matcher passes each decoded
 // chunk on whole; the core finds the lines in it in place and keeps an unfinished last line itself,
 // bounded by maxLineLength, so no string is made per line and split2 never buffers a long line.
-/** Most bytes decoded to one string at a time (see coreStream). */
-const DECODE_SLICE = 64 * 1024;
-
 const WHOLE_CHUNK = { [Symbol.split]: (s: string): string[] => [s, ''] };
 
 /** The split2 stream that feeds a parser core; exported for the collecting convenience functions. */
