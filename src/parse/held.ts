@@ -1,11 +1,11 @@
 /**
  * Records held in the reorder window undecoded. A record waits there for up to
  * a second of trace time, tens of thousands of them at once; as decoded events
- * they would outlive the young generation and be promoted, and the garbage
- * collector's copying of them was most of replay's cost and memory. Held
- * here, a record is a slot in a few typed arrays plus the text it came in (a
- * chunk of input many records share), and it becomes an event only when it
- * leaves the window, right before the engine reads it.
+ * they outlived the young generation and were promoted, and collecting them
+ * cost about 460 ms per million records and most of the peak memory
+ * (docs/performance.md). Held here, a record is a slot in one typed array plus
+ * the text it came in (a chunk of input many records share), and it becomes an
+ * event only when it leaves the window, right before the engine reads it.
  *
  * The parser reads a record's kind and ts on arrival (records.ts scanHead) and
  * decodes the rest on release with the decoders of the eager path, in the
