@@ -2,7 +2,7 @@
  * Records held in the reorder window undecoded. A record waits there for up to
  * a second of trace time, tens of thousands of them at once; as decoded events
  * they outlived the young generation and were promoted, and collecting them
- * cost about 460 ms per million records and most of the peak memory
+ * cost about 460 ms per million records and a large share of the peak memory
  * (docs/performance.md). Held here, a record is a slot in one typed array plus
  * the text it came in (a chunk of input many records share), and it becomes an
  * event only when it leaves the window, right before the engine reads it.
