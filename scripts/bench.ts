@@ -175,6 +175,45 @@ interface Row {
   late: number | null;
 }
 
+interface TargetCheck {
+  target: string;
+  met: boolean;
+  measured: string;
+}
+
+/**
+ * The throughput and memory targets, checked on the sizes of 1M records and
+ * more (at 100k, start-up and compilation weigh too much to say anything).
+ */
+function checkTargets(rows: readonly Row[]): TargetCheck[] {
+  const big = rows.filter((r) => r.size >= 1_000_000);
+  const replay = big.filter((r) => r.stage === 'replay');
+  const parse = big.filter((r) => r.stage === 'parse');
+  if (replay.length === 0) return [];
+  const list = (rs: readonly Row[], f: (r: Row) => string) => rs.map((r) => `${f(r)} at ${sizeLabel(r.size)}`).join(', ');
+  const out: TargetCheck[] = [
+    {
+      target: 'full replay ≥ 1,000,000 records/s',
+      met: replay.every((r) => r.recordsPerSec >= 1e6),
+      measured: list(replay, (r) => `${(r.recordsPerSec / 1e6).toFixed(2)} M/s`),
+    },
+    { target: 'full replay ≥ 40% of split2', met: replay.every((r) => r.ratio >= 0.4), measured: list(replay, (r) => r.ratio.toFixed(2)) },
+    { target: 'parse only ≥ 60% of split2', met: parse.every((r) => r.ratio >= 0.6), measured: list(parse, (r) => r.ratio.toFixed(2)) },
+    { target: 'full replay peak RSS < 200 MB', met: replay.every((r) => r.maxRssMB < 200), measured: list(replay, (r) => `${r.maxRssMB} MB`) },
+  ];
+  const lo = replay[0]!;
+  const hi = replay[replay.length - 1]!;
+  if (hi.size >= 10 * lo.size) {
+    // Flat: ten times the records may not cost more than a tenth more memory.
+    out.push({
+      target: `full replay peak RSS flat from ${sizeLabel(lo.size)} to ${sizeLabel(hi.size)} (within 10%)`,
+      met: hi.maxRssMB <= lo.maxRssMB * 1.1,
+      measured: `${lo.maxRssMB} -> ${hi.maxRssMB} MB`,
+    });
+  }
+  return out;
+}
+
 async function main(argv: string[]): Promise<void> {
   if (argv[0] === '--child') {
     await child(argv[1] as Stage, argv[2]!, Number(argv[3]));
@@ -255,6 +294,11 @@ async function main(argv: string[]): Promise<void> {
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   const table = [line(head), `|${widths.map((w, i) => (i < 2 ? '-'.repeat(w + 2) : '-'.repeat(w + 1) + ':')).join('|')}|`, ...body.map(line)].join('\n');
   process.stdout.write(`${table}\n\ntotal ${total.toFixed(0)} s\n`);
+  const targets = checkTargets(rows);
+  if (targets.length > 0) {
+    process.stdout.write(`\ntargets (docs/performance.md), at 1M records and more:\n`);
+    for (const t of targets) process.stdout.write(`  ${t.met ? 'met    ' : 'NOT met'}  ${t.target}: ${t.measured}\n`);
+  }
 
   const outDir = join(ROOT, 'bench-results');
   mkdirSync(outDir, { recursive: true });
@@ -262,7 +306,7 @@ async function main(argv: string[]): Promise<void> {
   const outFile = join(outDir, `bench-${stamp}.json`);
   writeFileSync(
     outFile,
-    `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), seed: SEED, quick, totalSeconds: Math.round(total), generated: gens, results: rows }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), seed: SEED, quick, totalSeconds: Math.round(total), generated: gens, results: rows, targets }, null, 2)}\n`,
   );
   process.stdout.write(`results: ${outFile}\n`);
 }
