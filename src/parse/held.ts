@@ -61,8 +61,8 @@ export class HeldRecords {
   /** ustack frames, for the few records that carry them. */
   private readonly frames = new Map<number, string[]>();
   private free: number[] = [];
-  // The slot released last stays reserved: the window compares late arrivals with it.
-  private lastReleased = -1;
+  // The slot the window released last in order stays reserved: the window compares arrivals with it.
+  private reserved = -1;
   private readonly ctx: DecodeContext = { os: 'darwin', style: 'dtrace' };
   private readonly release: (slot: number) => void;
 
@@ -163,8 +163,6 @@ export class HeldRecords {
   }
 
   private releaseSlot(x: number): void {
-    if (this.lastReleased >= 0) this.free.push(this.lastReleased);
-    this.lastReleased = x;
     let ev: TraceEvent | null = this.decoded[x] ?? null;
     let frames: string[] | undefined;
     if (this.frames.size !== 0) {
@@ -173,6 +171,7 @@ export class HeldRecords {
     }
     const source = this.source[x]!;
     this.source[x] = null;
+    let failed: Diagnostic | null = null;
     if (ev !== null) {
       this.decoded[x] = null;
     } else {
@@ -192,14 +191,22 @@ export class HeldRecords {
       if (ev === null) {
         const e = recordError;
         const lines = n[o + LINE_COUNT]!;
-        const d = diag('parse_error', line, s.slice(n[o + LINE_START]!, b), { reason: e.reason, kind: e.kind, field: e.field }, lines);
+        failed = diag('parse_error', line, s.slice(n[o + LINE_START]!, b), { reason: e.reason, kind: e.kind, field: e.field }, lines);
         source.undoRecord(kind, lines, (fl & 4) !== 0);
-        source.add(d);
-        this.sink.diagnostic(d);
-        return;
+        source.add(failed);
       }
     }
+    // The slot the window now compares arrivals with stays reserved, and the one it replaces is free; a late
+    // record is delivered without becoming that one, so its own slot is free at once.
+    if (this.window.lastReleased === x) {
+      if (this.reserved >= 0) this.free.push(this.reserved);
+      this.reserved = x;
+    } else this.free.push(x);
+    if (failed !== null) {
+      this.sink.diagnostic(failed);
+      return;
+    }
     if (frames !== undefined) (ev as { ustack?: string[] }).ustack = frames;
-    this.sink.event(ev);
+    this.sink.event(ev!);
   }
 }

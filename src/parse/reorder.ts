@@ -206,6 +206,11 @@ export class ReorderWindow<T = TraceEvent> {
     return this.held;
   }
 
+  /** The item released last in order (late deliveries aside): what later arrivals are compared with. */
+  get lastReleased(): T | null {
+    return this.lastOut;
+  }
+
   /** Add one; releases (through out) whatever the window no longer needs to hold. */
   push(x: T, out: (x: T) => void): void {
     const k = this.key(x);

@@ -168,6 +168,22 @@ describe('records held undecoded', () => {
     ]);
   });
 
+  it('compares arrivals with the record released last in order, even after a late one was delivered and its slots reused', () => {
+    // Beyond 2^53 ns, timestamps a few ns apart have the same t: only the exact comparison with the record
+    // released last tells whether an arrival is late, so that record's slot must not have been reused.
+    const base = 9_007_199_254_740_993_000n;
+    const at = (ms: number, ns = 0n) => rec('exit', { ts: String(base + BigInt(ms) * 1_000_000n + ns) });
+    const events: TraceEvent[] = [];
+    const held = new HeldRecords({ windowMs: 10 }, { event: (e) => events.push(e), diagnostic: () => {} });
+    const core = new ParserCore(OPTS, () => {}, held);
+    // 0 and 50 released by 100; 20 arrives late; 95 takes a free slot; 50 ms + 1 ns is after 50, not late.
+    core.write(at(0) + at(50) + at(100) + at(20) + at(95) + at(50, 1n));
+    core.finish();
+    held.flush();
+    expect(held.late).toBe(1);
+    expect(events.map((e) => (BigInt(e.ts) - base) / 1_000_000n)).toEqual([0n, 50n, 20n, 50n, 95n, 100n]);
+  });
+
   it('holds no more than maxEvents and counts records released late', () => {
     const events: TraceEvent[] = [];
     const held = new HeldRecords({ windowMs: 1e12, maxEvents: 3 }, { event: (e) => events.push(e), diagnostic: () => {} });
