@@ -80,6 +80,13 @@ const pieceArb: fc.Arbitrary<string> = fc.oneof(
       .tuple(fc.constantFrom('dtrace', 'bpftrace'), fc.constantFrom('darwin', 'linux'), fc.bigInt({ min: 1_700_000_000_000_000_000n, max: 1_800_000_000_000_000_000n }))
       .map(([backend, os, ts]) => rec('begin', { backend, os, ts: String(ts) })),
   },
+  {
+    // Timestamps a few ns or ms apart near one instant: many share their t, so the exact order decides.
+    weight: 3,
+    arbitrary: fc
+      .tuple(fc.constantFrom<RecordKind>('exit', 'fork', 'sample'), fc.integer({ min: 0, max: 30 }), fc.integer({ min: 0, max: 300 }))
+      .map(([kind, ms, ns]) => rec(kind, { ts: String(1_764_000_000_000_000_000n + BigInt(ms) * 1_000_000n + BigInt(ns)) })),
+  },
   { weight: 2, arbitrary: fc.constantFrom('              libsystem_c.dylib`malloc+0x10\n', '        0x7f0000001000\n', '\n') },
   {
     weight: 2,
