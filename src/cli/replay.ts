@@ -2,10 +2,11 @@
  * `loadtrace replay`: a capture directory, a raw trace file or stdin through
  * the same pipeline a live capture uses.
  */
+import { once } from 'node:events';
 import { Option, type Command } from 'commander';
 import { BaselineError, defaultBaselinePath, loadBaseline, type Baseline } from '../baseline/index.ts';
 import type { Os } from '../protocol/flags.ts';
-import { MARKER_PREFIX, NONCE_PATTERN } from '../protocol/registry.ts';
+import { MARKER_PREFIX, NONCE_PATTERN, type TraceEvent } from '../protocol/registry.ts';
 import { formatJsonLines, formatTable, parseSeverity, summaryObject, failOn, type Severity } from '../report/index.ts';
 import { CaptureDirError } from '../pipeline/capture-dir.ts';
 import { openInput, type OpenedInput } from '../pipeline/input.ts';
@@ -115,6 +116,15 @@ async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
   const baseline = loadBaselineOrExit(flags.baseline ?? defaultBaselinePath(os ?? 'darwin'));
 
   const out = process.stdout;
+  // Events written faster than stdout drains (a pipe to a slow reader) would pile up in memory: the input waits.
+  let draining: Promise<void> | null = null;
+  const writeEvent = (e: TraceEvent) => {
+    if (!out.write(`${JSON.stringify(e)}\n`) && draining === null) {
+      draining = once(out, 'drain').then(() => {
+        draining = null;
+      });
+    }
+  };
   const result = await replayStreams(opened.sources, {
     nonce,
     os,
@@ -124,7 +134,8 @@ async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
     maxLineLength: bounds.maxLineLength,
     reorderMaxEvents: bounds.reorderMaxEvents,
     limits: bounds.limits,
-    onEvent: flags.events ? (e) => out.write(`${JSON.stringify(e)}\n`) : undefined,
+    onEvent: flags.events ? writeEvent : undefined,
+    outputReady: flags.events ? () => draining : undefined,
   }, { notAttached: opened.notAttached });
   const { report, parse } = result;
   if (!flags.events) {

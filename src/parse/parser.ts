@@ -584,12 +584,19 @@ export function createParser(opts?: ParserOptions): ParserStream {
  * The parser as a byte sink that hands every item to `onItem` as it is parsed
  * instead of pushing it: the pipeline's input, which spares one stream object
  * per line. With `held`, records go into that reorder window undecoded instead
- * of reaching `onItem`. Its readable side carries no items and ends when the
- * input does.
+ * of reaching `onItem`. With `ready`, each piece of input is acknowledged only
+ * once the promise it returns (if any) settles, so that whoever consumes the
+ * items can hold the input back. Its readable side carries no items and ends
+ * when the input does.
  */
-export function createParserSink(opts: ParserOptions | undefined, onItem: (item: ParseItem) => void, held?: HeldRecords): ParserStream {
+export function createParserSink(
+  opts: ParserOptions | undefined,
+  onItem: (item: ParseItem) => void,
+  held?: HeldRecords,
+  ready?: () => Promise<void> | null,
+): ParserStream {
   const core = new ParserCore(opts, onItem, held);
-  const stream = coreStream(core);
+  const stream = coreStream(core, ready);
   stream.resume();
   return Object.assign(stream, { summary: () => core.result() });
 }
@@ -604,8 +611,11 @@ const DECODE_SLICE = 64 * 1024;
 // bounded by maxLineLength, so no string is made per line and split2 never buffers a long line.
 const WHOLE_CHUNK = { [Symbol.split]: (s: string): string[] => [s, ''] };
 
-/** The split2 stream that feeds a parser core; exported for the collecting convenience functions. */
-export function coreStream(core: ParserCore): Transform {
+/**
+ * The split2 stream that feeds a parser core; exported for the collecting convenience functions.
+ * `ready`, when it returns a promise, holds back the next piece of input until it settles.
+ */
+export function coreStream(core: ParserCore, ready?: () => Promise<void> | null): Transform {
   const stream = split2(WHOLE_CHUNK as unknown as RegExp, (text: string): undefined => {
     core.write(text);
     return undefined;
@@ -613,7 +623,18 @@ export function coreStream(core: ParserCore): Transform {
   // Trace files are read in large pieces (TRACE_READ_CHUNK) but decoded to text no more than DECODE_SLICE at a
   // time: a longer string would be a large object, which V8 frees only in a full collection, and the window holds
   // such text while its records wait. Each slice goes through split2's transform after the one before it.
-  const transform = stream._transform;
+  const inner = stream._transform;
+  // Output that cannot keep up (replay --events into a slow pipe) holds the input back instead of piling up.
+  const transform =
+    ready === undefined
+      ? inner
+      : function (this: Transform, chunk: unknown, enc: BufferEncoding, cb: (err?: Error | null) => void) {
+          inner.call(this, chunk, enc, (err?: Error | null) => {
+            const wait = err ? null : ready();
+            if (wait === null) cb(err);
+            else wait.then(() => cb(), (e: unknown) => cb(e instanceof Error ? e : new Error(String(e))));
+          });
+        };
   stream._transform = function (chunk: unknown, enc: BufferEncoding, cb: (err?: Error | null) => void) {
     if (!Buffer.isBuffer(chunk) || chunk.length <= DECODE_SLICE) {
       transform.call(this, chunk, enc, cb);

@@ -36,6 +36,11 @@ export interface PipelineOptions {
   readonly onEvent?: (e: TraceEvent) => void;
   /** Called with each diagnostic as it is parsed. */
   readonly onDiagnostic?: (d: Diagnostic) => void;
+  /**
+   * Asked after each piece of input: a promise holds the input back until it
+   * settles (for output written by onEvent that is not keeping up), null goes on.
+   */
+  readonly outputReady?: () => Promise<void> | null;
 }
 
 export interface PipelineProgress {
@@ -103,8 +108,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     if (item.type === 'diagnostic') onDiagnostic(item);
   };
   // Items are handed over as they are parsed: no stream object per line.
-  const stdout = createParserSink(parserOpts, onItem, window);
-  const stderr = createParserSink(parserOpts, onItem, window);
+  const stdout = createParserSink(parserOpts, onItem, window, opts.outputReady);
+  const stderr = createParserSink(parserOpts, onItem, window, opts.outputReady);
   const drained = [stdout, stderr].map(
     (s) =>
       new Promise<void>((resolve, reject) => {
