@@ -20,6 +20,7 @@ import type { Os } from '../protocol/flags.ts';
 import { MARKER_PREFIX, type TraceEvent } from '../protocol/registry.ts';
 import type { EscapeStyle } from './escape.ts';
 import { decodeRecordOfKind, recordError, type DecodeContext } from './records.ts';
+import { DEFAULT_REORDER_MAX_TEXT } from './options.ts';
 import { ReorderWindow, type ReorderOptions } from './reorder.ts';
 import type { SummaryAccumulator } from './summary.ts';
 
@@ -45,7 +46,14 @@ const LINE_NO = 7;
 const LINE_COUNT = 8;
 /** kind index * 8 + flags (bit 0: bpftrace escaping, bit 1: linux, bit 2: spliced). */
 const KIND_FLAGS = 9;
-const STRIDE = 10;
+/** Number of the piece of input text the record keeps (see `pieces`), -1 for none. */
+const PIECE = 10;
+const STRIDE = 11;
+
+export interface HeldOptions extends ReorderOptions {
+  /** Most characters of input text held records may keep alive. Default DEFAULT_REORDER_MAX_TEXT. */
+  readonly maxText?: number;
+}
 
 /** The reorder window for records held undecoded; one per pipeline, shared by its stdout and stderr parsers. */
 export class HeldRecords {
@@ -65,11 +73,23 @@ export class HeldRecords {
   private reserved = -1;
   private readonly ctx: DecodeContext = { os: 'darwin', style: 'dtrace' };
   private readonly release: (slot: number) => void;
+  // The pieces of input text held records keep, in arrival order: a ring of (length, records keeping it).
+  // A piece is let go once no record keeps it and every piece before it is let go too, so `kept` may count
+  // a piece a little longer than it is kept: a bound from above.
+  private pieceLen = new Float64Array(64);
+  private pieceRefs = new Int32Array(64);
+  private pieceFirst = 0;
+  private pieceEnd = 0;
+  private lastPieceText: string | null = null;
+  /** Characters of input text kept by held records (an upper bound). */
+  private kept = 0;
+  private readonly maxText: number;
 
   constructor(
-    opts: ReorderOptions,
+    opts: HeldOptions,
     private readonly sink: HeldSink,
   ) {
+    this.maxText = opts.maxText ?? DEFAULT_REORDER_MAX_TEXT;
     const self = this;
     this.window = new ReorderWindow<number>(opts, {
       key: (x) => self.num[x * STRIDE + T]!,
@@ -150,11 +170,57 @@ export class HeldRecords {
     n[o + LINE_NO] = line;
     n[o + LINE_COUNT] = lines;
     n[o + KIND_FLAGS] = kindIndex * 8 + (style === 'bpftrace' ? 1 : 0) + (os === 'linux' ? 2 : 0) + (spliced ? 4 : 0);
+    n[o + PIECE] = decoded === null ? this.keepPiece(s) : -1;
     this.text[x] = decoded === null ? s : null;
     this.source[x] = source;
     this.decoded[x] = decoded;
     if (frames !== null) this.frames.set(x, frames);
     this.window.push(x, this.release);
+    // Too much input text kept alive: release early, as the count limit does.
+    while (this.kept > this.maxText && this.window.size > 0) this.window.releaseNext(this.release);
+  }
+
+  /** Characters of input text held records keep alive (an upper bound). */
+  get keptText(): number {
+    return this.kept;
+  }
+
+  /** The number of the piece of text s, counted as kept by one more record. */
+  private keepPiece(s: string): number {
+    if (s !== this.lastPieceText || this.pieceFirst === this.pieceEnd) {
+      if (this.pieceEnd - this.pieceFirst === this.pieceLen.length) this.growPieces();
+      const i = this.pieceEnd++ % this.pieceLen.length;
+      this.pieceLen[i] = s.length;
+      this.pieceRefs[i] = 0;
+      this.kept += s.length;
+      this.lastPieceText = s;
+    }
+    const last = this.pieceEnd - 1;
+    this.pieceRefs[last % this.pieceLen.length]!++;
+    return last;
+  }
+
+  /** One record less keeps piece p; pieces at the front that nothing keeps are let go. */
+  private dropPiece(p: number): void {
+    const cap = this.pieceLen.length;
+    this.pieceRefs[p % cap]!--;
+    while (this.pieceFirst < this.pieceEnd && this.pieceRefs[this.pieceFirst % cap] === 0) {
+      this.kept -= this.pieceLen[this.pieceFirst % cap]!;
+      this.pieceFirst++;
+    }
+    if (this.pieceFirst === this.pieceEnd) this.lastPieceText = null;
+  }
+
+  private growPieces(): void {
+    const cap = this.pieceLen.length;
+    const len = new Float64Array(cap * 2);
+    const refs = new Int32Array(cap * 2);
+    for (let p = this.pieceFirst; p < this.pieceEnd; p++) {
+      len[p % (cap * 2)] = this.pieceLen[p % cap]!;
+      refs[p % (cap * 2)] = this.pieceRefs[p % cap]!;
+    }
+    this.pieceLen = len;
+    this.pieceRefs = refs;
   }
 
   /** Release everything held, in order. */
@@ -179,6 +245,7 @@ export class HeldRecords {
       this.text[x] = null;
       const n = this.num;
       const o = x * STRIDE;
+      this.dropPiece(n[o + PIECE]!);
       const kf = n[o + KIND_FLAGS]!;
       const fl = kf & 7;
       const kind = (kf - fl) / 8;

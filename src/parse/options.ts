@@ -24,6 +24,13 @@ export type ParserOptions = z.input<typeof parserOptionsSchema>;
 export const DEFAULT_MAX_LINE_LENGTH = 1024 * 1024;
 export const DEFAULT_REORDER_WINDOW_MS = 1000;
 export const DEFAULT_REORDER_MAX_EVENTS = 100_000;
+/**
+ * Most characters of input text that records held in the window may keep in
+ * memory (parse/held.ts): a record keeps the whole piece of input it came in,
+ * and a traced program's own output, which shares the stream, can make those
+ * pieces large while few records wait.
+ */
+export const DEFAULT_REORDER_MAX_TEXT = 64 * 1024 * 1024;
 
 /**
  * Read size for trace files: a recorded trace is read in 1 MiB pieces rather

@@ -266,6 +266,11 @@ export class ReorderWindow<T = TraceEvent> {
     while (this.held > 0) out(this.pop());
   }
 
+  /** Release the next item in order now, as the count limit would (held > 0). */
+  releaseNext(out: (x: T) => void): void {
+    if (this.held > 0) out(this.pop());
+  }
+
   /** Index of the run holding the next event to release, or -1 for the spill heap. */
   private next(): number {
     const runs = this.runs;

@@ -191,6 +191,38 @@ describe('records held undecoded', () => {
     expect(events.map((e) => (BigInt(e.ts) - base) / 1_000_000n)).toEqual([0n, 50n, 20n, 50n, 95n, 100n]);
   });
 
+  it('keeps a bounded amount of input text alive, whatever the traced program prints between records', () => {
+    const events: TraceEvent[] = [];
+    const held = new HeldRecords({ windowMs: 1e12, maxText: 50_000 }, { event: (e) => events.push(e), diagnostic: () => {} });
+    const core = new ParserCore(OPTS, () => {}, held);
+    let most = 0;
+    // Each record arrives in its own piece of text, behind 20,000 characters of program output (written as one
+    // line of up to OPTS' 512 characters at a time), all within the window: only the text bound releases them.
+    for (let i = 0; i < 200; i++) {
+      core.write(`${'x'.repeat(500)}\n`.repeat(40) + rec('exit', { ts: String(1_764_000_000_000_000_000n + BigInt(i)) }));
+      most = Math.max(most, held.keptText);
+    }
+    expect(most).toBeLessThanOrEqual(50_000 + 21_000);
+    expect(held.size).toBeLessThan(5);
+    core.finish();
+    held.flush();
+    expect(held.keptText).toBe(0);
+    expect(events).toHaveLength(200);
+    expect(held.late).toBe(0);
+  });
+
+  it('keeps one piece of text for the many records in it', () => {
+    const held = new HeldRecords({ windowMs: 1e12 }, { event: () => {}, diagnostic: () => {} });
+    const core = new ParserCore(OPTS, () => {}, held);
+    const text = Array.from({ length: 500 }, (_, i) => rec('exit', { ts: String(1_764_000_000_000_000_000n + BigInt(i)) })).join('');
+    core.write(text);
+    core.finish();
+    expect(held.size).toBe(500);
+    expect(held.keptText).toBe(text.length);
+    held.flush();
+    expect(held.keptText).toBe(0);
+  });
+
   it('holds no more than maxEvents and counts records released late', () => {
     const events: TraceEvent[] = [];
     const held = new HeldRecords({ windowMs: 1e12, maxEvents: 3 }, { event: (e) => events.push(e), diagnostic: () => {} });
