@@ -14,13 +14,14 @@
  * been on arrival, and its parser's summary moves its lines from the records
  * to the diagnostics.
  */
-import { diag } from './diagnostics.ts';
+import { detachString } from '../engine/detach.ts';
 import type { Diagnostic } from '../protocol/diagnostics.ts';
 import type { Os } from '../protocol/flags.ts';
 import { MARKER_PREFIX, type TraceEvent } from '../protocol/registry.ts';
+import { diag } from './diagnostics.ts';
 import type { EscapeStyle } from './escape.ts';
-import { decodeRecordOfKind, recordError, type DecodeContext } from './records.ts';
 import { DEFAULT_REORDER_MAX_TEXT } from './options.ts';
+import { decodeRecordOfKind, recordError, type DecodeContext } from './records.ts';
 import { ReorderWindow, type ReorderOptions } from './reorder.ts';
 import type { SummaryAccumulator } from './summary.ts';
 
@@ -48,7 +49,9 @@ const LINE_COUNT = 8;
 const KIND_FLAGS = 9;
 /** Number of the piece of input text the record keeps (see `pieces`), -1 for none. */
 const PIECE = 10;
-const STRIDE = 11;
+/** Characters of the record's ustack frames, counted as kept text too. */
+const FRAME_CHARS = 11;
+const STRIDE = 12;
 
 export interface HeldOptions extends ReorderOptions {
   /** Most characters of input text held records may keep alive. Default DEFAULT_REORDER_MAX_TEXT. */
@@ -174,7 +177,17 @@ export class HeldRecords {
     this.text[x] = decoded === null ? s : null;
     this.source[x] = source;
     this.decoded[x] = decoded;
-    if (frames !== null) this.frames.set(x, frames);
+    let frameChars = 0;
+    if (frames !== null) {
+      // Copies: a frame cut from its line would keep a piece of input the count above does not see.
+      for (let i = 0; i < frames.length; i++) {
+        frames[i] = detachString(frames[i]!);
+        frameChars += frames[i]!.length;
+      }
+      this.frames.set(x, frames);
+      this.kept += frameChars;
+    }
+    n[o + FRAME_CHARS] = frameChars;
     this.window.push(x, this.release);
     // Too much input text kept alive: release early, as the count limit does.
     while (this.kept > this.maxText && this.window.size > 0) this.window.releaseNext(this.release);
@@ -233,7 +246,10 @@ export class HeldRecords {
     let frames: string[] | undefined;
     if (this.frames.size !== 0) {
       frames = this.frames.get(x);
-      if (frames !== undefined) this.frames.delete(x);
+      if (frames !== undefined) {
+        this.frames.delete(x);
+        this.kept -= this.num[x * STRIDE + FRAME_CHARS]!;
+      }
     }
     const source = this.source[x]!;
     this.source[x] = null;

@@ -211,6 +211,26 @@ describe('records held undecoded', () => {
     expect(held.late).toBe(0);
   });
 
+  it('counts ustack frames as kept text, and copies them', () => {
+    const events: TraceEvent[] = [];
+    const held = new HeldRecords({ windowMs: 1e12, maxText: 200_000 }, { event: (e) => events.push(e), diagnostic: () => {} });
+    const core = new ParserCore(OPTS, () => {}, held);
+    const frames = Array.from({ length: 1000 }, (_, k) => `              libx.dylib\`f${k}+0x${'1'.repeat(400)}`);
+    let most = 0;
+    for (let i = 0; i < 50; i++) {
+      core.write(rec('sample', { ts: String(1_764_000_000_000_000_000n + BigInt(i)) }) + '\n' + frames.join('\n') + '\n');
+      most = Math.max(most, held.keptText);
+    }
+    core.finish();
+    held.flush();
+    // About 420 kB of frames per record: each is released as soon as the next one is held.
+    expect(most).toBeLessThan(2 * 450_000);
+    expect(held.keptText).toBe(0);
+    expect(events).toHaveLength(50);
+    expect(events[7]!.ustack).toHaveLength(1000);
+    expect(events[7]!.ustack![3]).toBe(frames[3]!.trim());
+  });
+
   it('keeps one piece of text for the many records in it', () => {
     const held = new HeldRecords({ windowMs: 1e12 }, { event: () => {}, diagnostic: () => {} });
     const core = new ParserCore(OPTS, () => {}, held);
