@@ -1,25 +1,69 @@
 /**
  * Events of one input in time order, without the engine: what `baseline
- * learn` and library users who only want events need.
+ * learn` and library users who only want events need. Records wait in the
+ * reorder window undecoded, as in the pipeline (parse/held.ts), and the input
+ * is read no further than the consumer has taken.
  */
-import { createParser, ReorderWindow, type ParserOptions } from '../parse/index.ts';
+import { pipeline } from 'node:stream/promises';
+import { createParserSink, HeldRecords, type ParserOptions } from '../parse/index.ts';
 import type { TraceEvent } from '../protocol/registry.ts';
 import { openInput } from './input.ts';
+
+/** Events decoded and waiting for the consumer before the input is held back. */
+const QUEUE_HIGH = 4096;
 
 /** Events of a capture directory, a raw trace file, `-` (stdin) or trace bytes, in time order. */
 export async function* readEvents(input: string | Buffer, opts: ParserOptions = {}): AsyncGenerator<TraceEvent> {
   const opened = openInput(input, opts);
-  const stdout = opened.sources.stdout;
-  const parser = createParser({ ...opts, nonce: opened.nonce, os: opened.os, backend: opened.backend });
-  const window = new ReorderWindow({ windowMs: opts.reorderWindowMs, maxEvents: opts.reorderMaxEvents });
-  const ready: TraceEvent[] = [];
-  const release = (e: TraceEvent) => void ready.push(e);
-  stdout.on('error', (err) => parser.destroy(err));
-  stdout.pipe(parser);
-  for await (const item of parser) {
-    if (item.type === 'record') window.push(item.event, release);
-    if (ready.length > 0) yield* ready.splice(0);
+  const source = opened.sources.stdout;
+  const queue: TraceEvent[] = [];
+  // The consumer waiting for events (or the end), and the input waiting for the consumer.
+  let waiting: (() => void) | null = null;
+  let paused: (() => void) | null = null;
+  const wake = () => {
+    const w = waiting;
+    waiting = null;
+    w?.();
+  };
+  const held = new HeldRecords({ windowMs: opts.reorderWindowMs, maxEvents: opts.reorderMaxEvents }, { event: (e) => void queue.push(e), diagnostic: () => {} });
+  const sink = createParserSink({ ...opts, nonce: opened.nonce, os: opened.os, backend: opened.backend }, () => {}, held, () => {
+    wake();
+    return queue.length >= QUEUE_HIGH ? new Promise<void>((resolve) => (paused = resolve)) : null;
+  });
+  let finished = false;
+  let failure: unknown = null;
+  void pipeline(source, sink)
+    .then(
+      () => held.flush(),
+      (err: unknown) => {
+        failure = err;
+      },
+    )
+    .finally(() => {
+      finished = true;
+      wake();
+    });
+  try {
+    for (;;) {
+      if (queue.length > 0) {
+        const batch = queue.splice(0);
+        const go = paused as (() => void) | null;
+        paused = null;
+        go?.();
+        yield* batch;
+        continue;
+      }
+      if (failure !== null) throw failure;
+      if (finished) return;
+      await new Promise<void>((resolve) => (waiting = resolve));
+    }
+  } finally {
+    // The consumer stopped early (break, or an error of its own): stop reading.
+    if (!finished) {
+      source.destroy();
+      sink.destroy();
+      const go = paused as (() => void) | null;
+      go?.();
+    }
   }
-  window.flush(release);
-  yield* ready;
 }
