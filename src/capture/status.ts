@@ -33,6 +33,8 @@ export class StatusLine {
     private readonly counts: () => StatusCounts,
     private readonly startedAt: number,
     private readonly intervalMs = 250,
+    /** The line's text; capture's by default (replay has its own). */
+    private readonly format: (elapsedMs: number, counts: StatusCounts, rate: number) => string = formatStatus,
   ) {}
 
   start(): void {
@@ -51,7 +53,7 @@ export class StatusLine {
       this.lastRecords = c.records;
       this.lastAt = now;
     }
-    this.out.write(`\r\x1b[K${formatStatus(now - this.startedAt, c, this.rate)}`);
+    this.out.write(`\r\x1b[K${this.format(now - this.startedAt, c, this.rate)}`);
     this.shown = true;
   }
 

@@ -10,10 +10,11 @@ import { MARKER_PREFIX, NONCE_PATTERN, type TraceEvent } from '../protocol/regis
 import { formatJsonLines, formatTable, parseSeverity, summaryObject, failOn, type Severity } from '../report/index.ts';
 import { CaptureDirError } from '../pipeline/capture-dir.ts';
 import { openInput, type OpenedInput } from '../pipeline/input.ts';
-import { replayStreams, type PipelineResult } from '../pipeline/index.ts';
+import { replayStreams, type Pipeline, type PipelineResult } from '../pipeline/index.ts';
 import type { ParseSummary } from '../parse/index.ts';
 import { CliError, EXIT } from './exit.ts';
 import { addLimitOptions, limitsFromFlags, type LimitFlags } from './limits.ts';
+import { inputSize, startReplayProgress } from './progress.ts';
 
 interface ReplayFlags extends LimitFlags {
   baseline?: string;
@@ -125,6 +126,14 @@ async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
       });
     }
   };
+  // On a terminal, a long replay says how far it has got (not between events printed to the same terminal).
+  let stopProgress = () => {};
+  const started = process.stderr.isTTY && !(flags.events && process.stdout.isTTY)
+    ? (p: Pipeline) => {
+        const size = inputSize(capture ? [capture.stdoutPath, capture.stderrPath] : input === '-' ? [] : [input]);
+        stopProgress = startReplayProgress(process.stderr, p, [opened.sources.stdout, opened.sources.stderr], input === '-' ? null : size);
+      }
+    : undefined;
   const result = await replayStreams(opened.sources, {
     nonce,
     os,
@@ -136,7 +145,7 @@ async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
     limits: bounds.limits,
     onEvent: flags.events ? writeEvent : undefined,
     outputReady: flags.events ? () => draining : undefined,
-  }, { notAttached: opened.notAttached });
+  }, { notAttached: opened.notAttached, started }).finally(() => stopProgress());
   const { report, parse } = result;
   if (!flags.events) {
     if (format === 'json') {

@@ -176,11 +176,14 @@ export function mergeSummaries(a: ParseSummary, b: ParseSummary): ParseSummary {
 export async function replayStreams(
   sources: { stdout: Readable; stderr?: Readable },
   opts: PipelineOptions,
-  extra?: { notAttached?: readonly NotAttached[] },
+  extra?: { notAttached?: readonly NotAttached[]; started?: (p: Pipeline) => void },
 ): Promise<PipelineResult> {
   const p = createPipeline(opts);
   const feed = (src: Readable | undefined, dst: Writable) => (src ? pipe(src, dst) : Promise.resolve(void dst.end()));
-  await Promise.all([feed(sources.stdout, p.stdout), feed(sources.stderr, p.stderr)]);
+  const feeding = Promise.all([feed(sources.stdout, p.stdout), feed(sources.stderr, p.stderr)]);
+  // Once the sources are piped: a listener added before would start them flowing on its own.
+  extra?.started?.(p);
+  await feeding;
   return p.finish(extra);
 }
 
