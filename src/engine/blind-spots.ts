@@ -18,6 +18,7 @@ export type BlindSpotKind =
   | 'limits'
   | 'script_counters'
   | 'missing_trailer'
+  | 'partial_trailer'
   | 'platform';
 
 export interface BlindSpot {

@@ -131,6 +131,8 @@ interface ProcCache {
 const NO_PIECES: readonly ProtectPiece[] = [];
 /** Distinct trailer counter names kept: a script prints about ten; a hostile capture could print millions. */
 const MAX_TRAILER_NAMES = 256;
+/** The trailer counter that counts a script's other trailers (dtrace/fragments/trailer-end). */
+const TRAILER_COUNT = 'trailers';
 const RWX_BITS = 0x7;
 const VM_PROT_DEFAULT = 0x3;
 
@@ -194,6 +196,9 @@ export function createEngine(opts: EngineOptions): Engine {
   // A script prints begin first and its trailers at END: begins without any trailer mean the end was lost.
   let beginsSeen = 0;
   let trailersSeen = 0;
+  // Scripts that print it end with a count of their other trailers (dtrace/fragments/trailer-end).
+  let trailerCounts = 0;
+  let trailersExpected = 0;
   let trailerNames = 0;
   let trailersIgnored = 0;
   let memfdsForgotten = 0;
@@ -570,6 +575,12 @@ export function createEngine(opts: EngineOptions): Engine {
     if (e.kind === 'trailer') {
       bump(KIND_INDEX.get('trailer')!);
       trailersSeen++;
+      if (e.counter === TRAILER_COUNT) {
+        // Each script's last trailer says how many others it printed: a shortfall means some were lost.
+        trailerCounts++;
+        if (e.value > 0) trailersExpected += e.value;
+        return;
+      }
       if (e.counter in trailers || trailerNames < MAX_TRAILER_NAMES) {
         if (!(e.counter in trailers)) trailerNames++;
         trailers[e.counter] = (trailers[e.counter] ?? 0) + e.value;
@@ -797,6 +808,17 @@ export function createEngine(opts: EngineOptions): Engine {
         title: "the script's own loss counters are not zero",
         detail: counters.map(([k, v]) => `${k}=${v}`).join(', '),
         count: counters.reduce((a, [, v]) => a + v, 0),
+        examples: [],
+      });
+    }
+    const lostEnds = Math.max(0, beginsSeen - trailerCounts);
+    const lostCounters = Math.max(0, trailersExpected - (trailersSeen - trailerCounts));
+    if (trailersSeen > 0 && trailerCounts > 0 && (lostEnds > 0 || lostCounters > 0)) {
+      blind.push({
+        kind: 'partial_trailer',
+        title: "some of the scripts' end-of-run counters never arrived",
+        detail: `The scripts said they would print ${trailersExpected} end-of-run counter${trailersExpected === 1 ? '' : 's'} and ${trailersSeen - trailerCounts} arrived${lostEnds > 0 ? `; ${lostEnds} of ${beginsSeen} scripts' counts never arrived at all` : ''}. Their END output was lost to drops, or a script was killed: the counters (statistics.trailers) are incomplete, and so is what they say the kernel side filtered.`,
+        count: lostCounters + lostEnds,
         examples: [],
       });
     }

@@ -121,7 +121,14 @@ interface Ctx {
   readonly notes: string[];
 }
 
-function dtracePrologue(c: Ctx, dynvarsize: string | undefined): string {
+/** Trailer records the fragments print: the value of LT_TRAILERS, which trailer-end prints last. */
+function trailerCount(texts: readonly string[]): number {
+  let n = 0;
+  for (const t of texts) n += t.split('\\ttrailer\\t').length - 1;
+  return n;
+}
+
+function dtracePrologue(c: Ctx, dynvarsize: string | undefined, trailers: number): string {
   const o = c.options;
   const pragmas = ['quiet', `strsize=${c.strsize}`, `switchrate=${o.switchrate ?? '10hz'}`];
   if (o.bufsize) pragmas.push(`bufsize=${o.bufsize}`);
@@ -139,6 +146,7 @@ function dtracePrologue(c: Ctx, dynvarsize: string | undefined): string {
     ['LT_UNFILTERED', 'int', o.unfiltered ? '1' : '0'],
     ['LT_DURATION', 'int', intLiteral('duration', o.duration ?? 0)],
     ['LT_SAMPLE_LIMIT', 'int', intLiteral('sampleLimit', o.sampleLimit)],
+    ['LT_TRAILERS', 'int', intLiteral('trailers', trailers)],
   ];
   return [
     ...pragmas.map((p) => `#pragma D option ${p}`),
@@ -148,7 +156,7 @@ function dtracePrologue(c: Ctx, dynvarsize: string | undefined): string {
   ].join('\n');
 }
 
-function bpftracePrologue(c: Ctx): string {
+function bpftracePrologue(c: Ctx, trailers: number): string {
   const o = c.options;
   const pid = c.target.kind === 'pid' ? intLiteral('pid', c.target.pid) : c.target.kind === 'command' ? 'cpid' : '0';
   const defs: [string, string][] = [
@@ -163,6 +171,7 @@ function bpftracePrologue(c: Ctx): string {
     ['LT_UNFILTERED', o.unfiltered ? '1' : '0'],
     ['LT_DURATION', intLiteral('duration', o.duration ?? 0)],
     ['LT_SAMPLE_LIMIT', intLiteral('sampleLimit', o.sampleLimit)],
+    ['LT_TRAILERS', intLiteral('trailers', trailers)],
   ];
   return [
     '// Prologue: options validated by loadtrace, as typed constants. LT_UID -1 = any uid;',
@@ -205,8 +214,9 @@ function assemble(
     caveats: info.caveats,
     seeAlso: info.seeAlso,
   });
-  const prologue = c.backend === 'dtrace' ? dtracePrologue(c, info.dynvarsize) : bpftracePrologue(c);
   const texts = fragments.map((f) => fillSlots(readFragment(f, c.backend), slots).trimEnd());
+  const trailers = trailerCount(fragments.map((f, i) => (f === 'trailer-end' ? '' : texts[i]!)));
+  const prologue = c.backend === 'dtrace' ? dtracePrologue(c, info.dynvarsize, trailers) : bpftracePrologue(c, trailers);
   if (c.backend === 'dtrace') return { script: `${[head, prologue, ...texts].join('\n\n')}\n`, kinds };
   // bpftrace: #define lines stay in the preamble, then one BEGIN, the clauses, one END.
   const preamble = texts.filter((t) => /^(\/\/[^\n]*\n)*#define /.test(t));

@@ -42,6 +42,7 @@ export const FRAGMENT_PRINTS: Readonly<Record<string, readonly RecordKind[]>> = 
   'sample-end': ['trailer'],
   'proc-end': ['trailer'],
   'follow-end': ['trailer'],
+  'trailer-end': ['trailer'],
 };
 
 const common = ['begin', 'trailer'] as const;
@@ -121,8 +122,12 @@ export const TOOLS: readonly ToolInfo[] = [
   },
 ];
 
-/** Fragment names (without extension) of a tool for a backend and target mode. */
+/** Fragment names (without extension) of a tool for a backend and target mode; the trailer count comes last. */
 export function composition(tool: ToolName | 'follow', backend: Backend, target: Target, duration: boolean): string[] {
+  return [...compositionBody(tool, backend, target, duration), 'trailer-end'];
+}
+
+function compositionBody(tool: ToolName | 'follow', backend: Backend, target: Target, duration: boolean): string[] {
   const follow = target.kind === 'pid' || target.kind === 'command';
   // The pid provider needs a concrete pid (reference macos-dtrace.md §6); uprobes do not.
   const dl = backend === 'bpftrace' || follow;

@@ -102,7 +102,14 @@ function expectClean(c: Capture, opts: { drops?: boolean } = {}): void {
   expect(meta.ending).toBe('completed');
   expect(c.replayed.parse.parseErrors, 'parse errors').toBe(0);
   expect(c.replayed.parse.forged, 'forged lines').toBe(0);
-  if (!opts.drops) expect(c.replayed.parse.drops.total, 'drops').toBe(0);
+  if (!opts.drops) {
+    expect(c.replayed.parse.drops.total, 'drops').toBe(0);
+    // Every end-of-run counter the script announced arrived.
+    const kinds = c.replayed.blindSpots.map((b) => b.kind);
+    expect(kinds, 'trailer blind spots').not.toContain('partial_trailer');
+    expect(kinds, 'trailer blind spots').not.toContain('missing_trailer');
+    expect(c.replayed.parse.recordsByKind.trailer, 'trailers').toBeGreaterThan(1);
+  }
   // Findings print on stdout when they first appear; findings.jsonl keeps their final state
   // (counts, last times, correlated members). The same findings, first seen at the same time.
   expect(c.live.map(identity)).toEqual(dirFindings(c.dir).map(identity));

@@ -28,6 +28,27 @@ describe('engine', () => {
     expect(whole.blindSpots.map((b) => b.kind)).not.toContain('missing_trailer');
   });
 
+  it("says when only some of a script's end-of-run counters arrived", () => {
+    const begin = ev('begin', { tool: 'an0840', os: 'linux', backend: 'bpftrace' }, 0);
+    const t = (counter: string, value: number, at: number) => ev('trailer', { counter, value }, at);
+    const kinds = (events: ReturnType<typeof ev>[]) => runEngine(events, [], { baseline: EMPTY, os: 'linux' }).blindSpots.map((b) => b.kind);
+    // All announced counters arrived.
+    expect(kinds([begin, t('mmap_filtered', 3, 1), t('regions_tracked', 2, 2), t('trailers', 2, 3)])).not.toContain('partial_trailer');
+    // One of the two announced is missing.
+    const one = runEngine([begin, t('mmap_filtered', 3, 1), t('trailers', 2, 3)], [], { baseline: EMPTY, os: 'linux' });
+    const spot = one.blindSpots.find((b) => b.kind === 'partial_trailer');
+    expect(spot).toMatchObject({ count: 1 });
+    expect(spot!.detail).toMatch(/print 2 end-of-run counters and 1 arrived/);
+    expect(one.stats.trailers).toEqual({ mmap_filtered: 3 });
+    // Two scripts, one of whose count never arrived.
+    expect(kinds([begin, begin, t('mmap_filtered', 3, 1), t('trailers', 1, 2)])).toContain('partial_trailer');
+    // Scripts from before the count existed are not judged.
+    expect(kinds([begin, t('mmap_filtered', 3, 1)])).not.toContain('partial_trailer');
+    // Nothing at all is the other blind spot.
+    expect(kinds([begin])).toEqual(expect.arrayContaining(['missing_trailer']));
+    expect(kinds([begin])).not.toContain('partial_trailer');
+  });
+
   it('calls onFinding once per new finding, and keeps counting repeats', () => {
     const seen: Finding[] = [];
     const e = createEngine({ baseline: EMPTY, os: 'darwin', onFinding: (f) => seen.push(f) });

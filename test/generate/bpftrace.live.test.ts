@@ -72,7 +72,9 @@ describe.skipIf(blocker !== null && !required)('bpftrace twins, live', () => {
     expect(of(c, 'dlsym').map((s) => rx(s[9]!))).toEqual(['cos', 'printf']);
     expect(of(c, 'dlsym')[1]![8]).toBe('0'); // RTLD_DEFAULT is 0 in glibc
     expect(of(c, 'dlclose')[0]![8]).toBe(opens[0]![11]);
-    expect(of(c, 'trailer').map((t) => t[8])).toEqual(['dl_nested', 'dlsym_null_symbol']);
+    // Last, the count of the others.
+    expect(of(c, 'trailer').map((t) => t[8])).toEqual(['dl_nested', 'dlsym_null_symbol', 'trailers']);
+    expect(of(c, 'trailer').at(-1)![9]).toBe('2');
   });
 
   it('rwxsnoop sees RWX, RW->RX with the previous protection and first bytes, memfd, munmap', () => {
@@ -89,7 +91,8 @@ describe.skipIf(blocker !== null && !required)('bpftrace twins, live', () => {
     expect(rx(memfd[8]!)).toBe('lt\tmemfd');
     expect(mmaps.some((m) => m[12] === memfd[10] && m[10] === '5')).toBe(true); // memfd mapped r-x
     expect(of(c, 'munmap').some((m) => m[8] === flip![8])).toBe(true);
-    expect(of(c, 'trailer').map((t) => t[8])).toEqual(['regions_tracked', 'regions_forgotten', 'mmap_filtered', 'mprotect_filtered', 'munmap_filtered']);
+    expect(of(c, 'trailer').map((t) => t[8])).toEqual(['regions_tracked', 'regions_forgotten', 'mmap_filtered', 'mprotect_filtered', 'munmap_filtered', 'trailers']);
+    expect(of(c, 'trailer').at(-1)![9]).toBe('5');
   });
 
   it('anonexec samples the code running in anonymous memory, within the per-second budget', () => {

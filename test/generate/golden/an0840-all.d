@@ -107,6 +107,7 @@ inline int LT_USTACK = 0;
 inline int LT_UNFILTERED = 0;
 inline int LT_DURATION = 0;
 inline int LT_SAMPLE_LIMIT = 50;
+inline int LT_TRAILERS = 9;
 
 /* Flag values of xnu bsd/sys/mman.h and osfmk/mach/vm_prot.h (reference macos-dtrace.md §2). */
 inline int LT_PROT_WRITE = 0x2;
@@ -728,4 +729,11 @@ END
 {
 	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "exec_without_path", lt_exec_nopath);
+}
+
+/* How many trailer records this script prints besides this one, so that a reader can tell when some never arrived. */
+END
+{
+	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, "trailers", LT_TRAILERS);
 }
