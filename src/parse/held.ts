@@ -83,7 +83,7 @@ export class HeldRecords {
   private pieceRefs = new Int32Array(64);
   private pieceFirst = 0;
   private pieceEnd = 0;
-  private lastPieceText: string | null = null;
+  private lastPieceId = -1;
   /** Characters of input text kept by held records (an upper bound). */
   private kept = 0;
   private readonly maxText: number;
@@ -142,6 +142,7 @@ export class HeldRecords {
    */
   hold(
     s: string,
+    textId: number,
     a: number,
     at: number,
     b: number,
@@ -173,7 +174,7 @@ export class HeldRecords {
     n[o + LINE_NO] = line;
     n[o + LINE_COUNT] = lines;
     n[o + KIND_FLAGS] = kindIndex * 8 + (style === 'bpftrace' ? 1 : 0) + (os === 'linux' ? 2 : 0) + (spliced ? 4 : 0);
-    n[o + PIECE] = decoded === null ? this.keepPiece(s) : -1;
+    n[o + PIECE] = decoded === null ? this.keepPiece(s.length, textId) : -1;
     this.text[x] = decoded === null ? s : null;
     this.source[x] = source;
     this.decoded[x] = decoded;
@@ -198,15 +199,15 @@ export class HeldRecords {
     return this.kept;
   }
 
-  /** The number of the piece of text s, counted as kept by one more record. */
-  private keepPiece(s: string): number {
-    if (s !== this.lastPieceText || this.pieceFirst === this.pieceEnd) {
+  /** The number of the piece of text `textId` (`length` characters), counted as kept by one more record. */
+  private keepPiece(length: number, textId: number): number {
+    if (textId !== this.lastPieceId || this.pieceFirst === this.pieceEnd) {
       if (this.pieceEnd - this.pieceFirst === this.pieceLen.length) this.growPieces();
       const i = this.pieceEnd++ % this.pieceLen.length;
-      this.pieceLen[i] = s.length;
+      this.pieceLen[i] = length;
       this.pieceRefs[i] = 0;
-      this.kept += s.length;
-      this.lastPieceText = s;
+      this.kept += length;
+      this.lastPieceId = textId;
     }
     const last = this.pieceEnd - 1;
     this.pieceRefs[last % this.pieceLen.length]!++;
@@ -221,7 +222,7 @@ export class HeldRecords {
       this.kept -= this.pieceLen[this.pieceFirst % cap]!;
       this.pieceFirst++;
     }
-    if (this.pieceFirst === this.pieceEnd) this.lastPieceText = null;
+    if (this.pieceFirst === this.pieceEnd) this.lastPieceId = -1;
   }
 
   private growPieces(): void {

@@ -29,6 +29,13 @@ import { BEGIN_INDEX, decodeRecord, head, HEAD_NSEC, HEAD_SEC, HEAD_T, lastKindI
 import { SummaryAccumulator, type ParseSummary } from './summary.ts';
 import type { ParseItem, RecordItem } from './types.ts';
 
+/**
+ * Numbers the strings records are cut from, across all parsers: the reorder
+ * window counts the text its records keep alive by string, and comparing two
+ * strings with === compares their characters, not which string they are.
+ */
+let textIds = 0;
+
 /** A line longer than the maximum, replaced by its first characters. */
 class TooLong {
   constructor(readonly head: string) {}
@@ -132,6 +139,9 @@ export class ParserCore {
   // The pending record when records are held undecoded (see held.ts): where it is, and its order keys.
   private readonly held: HeldRecords | null;
   private hText = '';
+  /** Which string hText is (see textIds): equal texts are still different pieces of memory. */
+  private hTextId = 0;
+  private scanTextId = 0;
   private hStart = 0;
   private hMarker = 0;
   private hEnd = 0;
@@ -239,6 +249,7 @@ export class ParserCore {
    * arrives so memory stays bounded.
    */
   private scan(s: string, from: number): void {
+    this.scanTextId = ++textIds;
     let p = from;
     let nl = s.indexOf('\n', from);
     if (this.discarding) {
@@ -294,7 +305,7 @@ export class ParserCore {
       this.markerFrom = a;
       this.markerPos = at;
     }
-    if (at >= 0 && at < b) this.recordAt(s, a, at, b, n);
+    if (at >= 0 && at < b) this.recordAt(s, this.scanTextId, a, at, b, n);
     else this.classify(s.slice(a, b), n);
   }
 
@@ -407,6 +418,7 @@ export class ParserCore {
           this.summary.addRecord(this.pendingKind, this.pendingLines, this.hSpliced);
           held.hold(
             this.hText,
+            this.hTextId,
             this.hStart,
             this.hMarker,
             this.hEnd,
@@ -508,18 +520,18 @@ export class ParserCore {
   }
 
   private record(l: string, at: number, n: number): void {
-    this.recordAt(l, 0, at, l.length, n);
+    this.recordAt(l, ++textIds, 0, at, l.length, n);
   }
 
   /** The record whose marker is at s[at], on the line s[a..b). */
-  private recordAt(s: string, a: number, at: number, b: number, n: number): void {
+  private recordAt(s: string, textId: number, a: number, at: number, b: number, n: number): void {
     const held = this.held;
     let k = -1;
     if (held !== null) {
       k = scanHead(s, at + MARKER_LEN, b);
       // begin changes how the records after it decode, so it is decoded now; so is a line whose head is bad, to say why.
       if (k >= 0 && k !== BEGIN_INDEX) {
-        this.holdPending(s, a, at, b, n, k, null);
+        this.holdPending(s, textId, a, at, b, n, k, null);
         return;
       }
     }
@@ -532,7 +544,7 @@ export class ParserCore {
     if (held !== null) {
       // What the decoder accepted, scanHead accepts too; the ts is read again only if this ever disagreed.
       if (k < 0 && !scanTs(ev.ts, 0, ev.ts.length)) head.fill(ev.t);
-      this.holdPending(s, a, at, b, n, lastKindIndex, ev);
+      this.holdPending(s, textId, a, at, b, n, lastKindIndex, ev);
     } else {
       this.seq++;
       this.pending = Pending.Record;
@@ -548,7 +560,8 @@ export class ParserCore {
   }
 
   /** Make the record on s[a..b) the pending one, to be held undecoded (or as `decoded`) once its frames are known. */
-  private holdPending(s: string, a: number, at: number, b: number, n: number, kind: number, decoded: TraceEvent | null): void {
+  private holdPending(s: string, textId: number, a: number, at: number, b: number, n: number, kind: number, decoded: TraceEvent | null): void {
+    this.hTextId = textId;
     this.pending = Pending.Record;
     this.pendingKind = kind;
     this.pendingLines = 1;

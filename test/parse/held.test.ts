@@ -231,6 +231,20 @@ describe('records held undecoded', () => {
     expect(events[7]!.ustack![3]).toBe(frames[3]!.trim());
   });
 
+  it('counts two pieces of text with the same characters twice: they are two strings in memory', () => {
+    const held = new HeldRecords({ windowMs: 1e12 }, { event: () => {}, diagnostic: () => {} });
+    const core = new ParserCore(OPTS, () => {}, held);
+    const piece = () => Array.from({ length: 50 }, (_, i) => rec('exit', { ts: String(1_764_000_000_000_000_000n + BigInt(i)) })).join('');
+    const a = piece();
+    const b = piece();
+    core.write(a);
+    core.write(b);
+    expect(held.keptText).toBe(a.length + b.length);
+    core.finish();
+    held.flush();
+    expect(held.keptText).toBe(0);
+  });
+
   it('keeps one piece of text for the many records in it', () => {
     const held = new HeldRecords({ windowMs: 1e12 }, { event: () => {}, diagnostic: () => {} });
     const core = new ParserCore(OPTS, () => {}, held);
