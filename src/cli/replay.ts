@@ -130,8 +130,8 @@ async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
   let stopProgress = () => {};
   const started = process.stderr.isTTY && !(flags.events && process.stdout.isTTY)
     ? (p: Pipeline) => {
-        const size = inputSize(capture ? [capture.stdoutPath, capture.stderrPath] : input === '-' ? [] : [input]);
-        stopProgress = startReplayProgress(process.stderr, p, [opened.sources.stdout, opened.sources.stderr], input === '-' ? null : size);
+        const size = input === '-' ? null : inputSize(capture ? [capture.stdoutPath, capture.stderrPath] : [input]);
+        stopProgress = startReplayProgress(process.stderr, p, [opened.sources.stdout, opened.sources.stderr], size);
       }
     : undefined;
   const result = await replayStreams(opened.sources, {

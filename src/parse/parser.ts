@@ -617,7 +617,6 @@ export function createParserSink(
 /** Most bytes decoded to one string at a time (see coreStream). */
 const DECODE_SLICE = 64 * 1024;
 
-/** Bytes (or strings) in, decoded as UTF-8 across chunk boundaries, fed to the core. */
 // split2 frames the stream: it decodes UTF-8 across chunk boundaries (a character cut between two
 // reads stays whole) and hands the mapper what its matcher cuts. The matcher passes each decoded
 // chunk on whole; the core finds the lines in it in place and keeps an unfinished last line itself,
@@ -625,17 +624,15 @@ const DECODE_SLICE = 64 * 1024;
 const WHOLE_CHUNK = { [Symbol.split]: (s: string): string[] => [s, ''] };
 
 /**
- * The split2 stream that feeds a parser core; exported for the collecting convenience functions.
- * `ready`, when it returns a promise, holds back the next piece of input until it settles.
+ * The split2 stream that feeds a parser core: bytes (or strings) in, decoded as UTF-8 across chunk
+ * boundaries, fed to the core. Exported for the collecting convenience functions. `ready`, when it
+ * returns a promise, holds back the next piece of input until it settles.
  */
 export function coreStream(core: ParserCore, ready?: () => Promise<void> | null): Transform {
   const stream = split2(WHOLE_CHUNK as unknown as RegExp, (text: string): undefined => {
     core.write(text);
     return undefined;
   }) as Transform & { _flush: (cb: (err?: Error | null) => void) => void };
-  // Trace files are read in large pieces (TRACE_READ_CHUNK) but decoded to text no more than DECODE_SLICE at a
-  // time: a longer string would be a large object, which V8 frees only in a full collection, and the window holds
-  // such text while its records wait. Each slice goes through split2's transform after the one before it.
   const inner = stream._transform;
   // Output that cannot keep up (replay --events into a slow pipe) holds the input back instead of piling up.
   const transform =
@@ -648,6 +645,9 @@ export function coreStream(core: ParserCore, ready?: () => Promise<void> | null)
             else wait.then(() => cb(), (e: unknown) => cb(e instanceof Error ? e : new Error(String(e))));
           });
         };
+  // Trace files are read in large pieces (TRACE_READ_CHUNK) but decoded to text no more than DECODE_SLICE at a
+  // time: a longer string would be a large object, which V8 frees only in a full collection, and the window holds
+  // such text while its records wait. Each slice goes through split2's transform after the one before it.
   stream._transform = function (chunk: unknown, enc: BufferEncoding, cb: (err?: Error | null) => void) {
     if (!Buffer.isBuffer(chunk) || chunk.length <= DECODE_SLICE) {
       transform.call(this, chunk, enc, cb);

@@ -182,24 +182,11 @@ let lastTsMs = 0;
 
 /** Canonical decimal of the `%llu` nanosecond timestamp s[a..b), or null; sets lastTsMs. */
 export function decodeTs(s: string, a = 0, b = s.length): string | null {
-  const len = b - a;
-  if (len === 0 || len > 20) return null;
+  if (!scanTs(s, a, b)) return null;
+  lastTsMs = head[HEAD_T]!;
   let lead = a;
-  // Whole ms (exact in a double up to 2^53) and the ns remainder, computed without slicing.
-  let ms = 0;
-  let ns = 0;
-  const split = b - 6;
-  for (let i = a; i < b; i++) {
-    const d = s.charCodeAt(i) - 48;
-    if (d < 0 || d > 9) return null;
-    if (d === 0 && lead === i) lead++;
-    if (i < split) ms = ms * 10 + d;
-    else ns = ns * 10 + d;
-  }
-  const out = lead === b ? '0' : s.slice(lead, b);
-  if (out.length === 20 && out > U64_MAX_DEC) return null;
-  lastTsMs = ms + ns / 1e6;
-  return out;
+  while (lead < b && s.charCodeAt(lead) === 48) lead++;
+  return lead === b ? '0' : s.slice(lead, b);
 }
 
 /** Milliseconds (a double) of a nanosecond decimal string. */

@@ -155,6 +155,12 @@ export class RegionMap {
     return lo;
   }
 
+  /** After any change to the regions: the lookup index is stale, and the count towards rebuilding it restarts. */
+  private changed(): void {
+    this.endsValid = false;
+    this.findsSinceChange = 0;
+  }
+
   /** The region holding addr, or null. */
   find(addr: number): Region | null {
     const rs = this.regions;
@@ -185,8 +191,7 @@ export class RegionMap {
 
   /** Ensure a region boundary at addr, splitting the region that straddles it. */
   private splitAt(addr: number): void {
-    this.endsValid = false;
-    this.findsSinceChange = 0;
+    this.changed();
     const i = this.firstEndAbove(addr);
     const r = this.regions.get(i);
     if (r === undefined || r.start >= addr) return;
@@ -199,8 +204,7 @@ export class RegionMap {
 
   /** Merge equal neighbours among indices lo..hi (inclusive, clamped). */
   private mergeRange(lo: number, hi: number): void {
-    this.endsValid = false;
-    this.findsSinceChange = 0;
+    this.changed();
     const rs = this.regions;
     let i = Math.max(0, lo);
     let last = Math.min(hi, rs.length - 1);
@@ -221,8 +225,7 @@ export class RegionMap {
   /** A new mapping over [start, end): replaces whatever was there (as mmap and MAP_FIXED do). */
   map(start: number, end: number, attrs: Omit<RegionAttrs, 'everWritable' | 'wasWX'> & Partial<RegionAttrs>): Region | null {
     if (!(end > start)) return null;
-    this.endsValid = false;
-    this.findsSinceChange = 0;
+    this.changed();
     this.splitAt(start);
     this.splitAt(end);
     const i = this.firstEndAbove(start);
@@ -257,8 +260,7 @@ export class RegionMap {
   /** Remove [start, end). Returns the number of bytes that were tracked there. */
   unmap(start: number, end: number): number {
     if (!(end > start)) return 0;
-    this.endsValid = false;
-    this.findsSinceChange = 0;
+    this.changed();
     this.splitAt(start);
     this.splitAt(end);
     const i = this.firstEndAbove(start);
@@ -277,8 +279,7 @@ export class RegionMap {
   protect(start: number, end: number, prot: number, fill: GapFill | null, t: number): ProtectPiece[] {
     const pieces: ProtectPiece[] = [];
     if (!(end > start)) return pieces;
-    this.endsValid = false;
-    this.findsSinceChange = 0;
+    this.changed();
     this.splitAt(start);
     this.splitAt(end);
     const rs = this.regions;
@@ -349,8 +350,7 @@ export class RegionMap {
 
   clear(): void {
     this.regions = new Chunked<Region>(this.chunk);
-    this.endsValid = false;
-    this.findsSinceChange = 0;
+    this.changed();
   }
 
   /** A copy of this map, as fork gives the child. */
@@ -363,8 +363,7 @@ export class RegionMap {
   /** Drop regions down to 90% of the limit, least useful first, so the cost is paid rarely. */
   private enforceLimit(): void {
     if (this.regions.length <= this.maxRegions) return;
-    this.endsValid = false;
-    this.findsSinceChange = 0;
+    this.changed();
     const target = Math.max(0, Math.floor(this.maxRegions * 0.9));
     let excess = this.regions.length - target;
     this.counter.overflows++;
