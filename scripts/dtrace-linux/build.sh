@@ -65,9 +65,17 @@ done
 ! grep -q 'major_names' dlibs/x86_64/6.10/io.d || { echo "dtrace-linux: io.d patch did not apply" >&2; exit 1; }
 
 ./configure --prefix="$prefix" --kernels= BPFC=bpf-gcc BPFLD=bpf-ld LDFLAGS="-Wl,-rpath,$prefix/lib64" >&2
-make -j"$(nproc)" EXTERNAL_64BIT_SDT_TRIGGERS= >&2
+# Kernels without IA32 emulation cannot run the 32-bit helper the build compiles to
+# learn glibc's 32-bit link-map layout; build for 64-bit processes only there.
+mkargs=(EXTERNAL_64BIT_SDT_TRIGGERS=)
+m32=$(mktemp)
+if ! { echo 'int main(void){return 0;}' | gcc -m32 -x c -o "$m32" - 2>/dev/null && "$m32"; } 2>/dev/null; then
+  mkargs+=(NATIVE_BITNESS_ONLY=t)
+fi
+rm -f "$m32"
+make -j"$(nproc)" "${mkargs[@]}" >&2
 rm -rf "$prefix"
-make install EXTERNAL_64BIT_SDT_TRIGGERS= >&2
+make install "${mkargs[@]}" >&2
 "$bin" -V >&2
 touch "$prefix/.complete"
 echo "$bin"
