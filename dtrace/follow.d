@@ -30,7 +30,7 @@
  *   attaches and resumes it.
  *
  * CAVEATS
- *   - Destructive (stop()): dtrace needs -w, refused while SIP's DTrace
+ *   - Destructive (raise(SIGSTOP)): dtrace needs -w, refused while SIP's DTrace
  *     restriction is on (reference macos-dtrace.md §6).
  *   - The caller resumes every stopped process (kill -CONT) once its per-pid
  *     script runs, or when attaching fails.
@@ -49,6 +49,7 @@
 /* Prologue: options validated by loadtrace, as typed constants. LT_UID -1 = any uid. */
 inline string LT_NONCE = "0000000000000000";
 inline string LT_TOOL = "follow";
+inline string LT_OS = "darwin";
 inline int LT_ALL = 1;
 inline string LT_NAME = "";
 inline int LT_UID = -1;
@@ -59,11 +60,31 @@ inline int LT_DURATION = 0;
 inline int LT_SAMPLE_LIMIT = 50;
 inline int LT_TRAILERS = 2;
 
-/* Announce tool, OS and backend first, so the parser picks the darwin MAP_* and RTLD_* tables. */
+/* Flag values of xnu bsd/sys/mman.h and osfmk/mach/vm_prot.h (reference macos-dtrace.md §2). */
+inline int LT_PROT_WRITE = 0x2;
+inline int LT_PROT_EXEC = 0x4;
+inline int LT_MAP_PRIVATE = 0x2;
+inline int LT_MAP_JIT = 0x800;
+inline int LT_MAP_ANON = 0x1000;
+inline int LT_VM_PROT_DEFAULT = 0x3;
+inline int LT_VM_PROT_WRITE = 0x2;
+inline int LT_VM_PROT_EXECUTE = 0x4;
+/* mach_trap return probes put the kern_return_t in arg0, 0 = KERN_SUCCESS (reference macos-dtrace.md §2). */
+inline int LT_KERN_SUCCESS = 0;
+/*
+ * Bit 30 of a remembered region's value ((flags << 8) | prot): a record about the region was
+ * printed, so the parser knows it and its unmap matters. macOS MAP_* flags end at MAP_TPRO
+ * 0x80000 (reference macos-dtrace.md §2), so flags << 8 stays below it.
+ */
+inline int LT_RGN_SHOWN = 0x40000000;
+/* Follow mode stops each new process with SIGSTOP, which is 17 on macOS (xnu bsd/sys/signal.h). */
+inline int LT_SIGSTOP = 17;
+
+/* Announce tool, OS and backend first, so the parser picks the OS's MAP_* and RTLD_* tables. */
 BEGIN
 {
-	printf("LT1:%s\tbegin\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%s\t%s\n", LT_NONCE,
-	    walltimestamp, pid, ppid, tid, uid, execname, LT_TOOL, "darwin", "dtrace");
+	printf("LT1:%s\tbegin\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%s\t%s\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, LT_TOOL, LT_OS, "dtrace");
 }
 
 /*
@@ -104,7 +125,7 @@ proc:::exec-success
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && (lt_execpend[pid] || lt_execpend[ppid])/
 {
 	this->path = lt_execpend[pid] ? lt_execpath[pid] : lt_execpath[ppid];
-	printf("LT1:%s\texec\t%llu\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
+	printf("LT1:%s\texec\t%lld\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    this->path, strlen(this->path) >= LT_STRSIZE - 1 ? 1 : 0);
 }
@@ -116,7 +137,7 @@ proc:::exec-success
 proc:::exec-success
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && !lt_execpend[pid] && !lt_execpend[ppid]/
 {
-	printf("LT1:%s\texec\t%llu\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
+	printf("LT1:%s\texec\t%lld\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    execname, 1);
 	lt_exec_nopath++;
@@ -131,14 +152,15 @@ proc:::exec-success
 
 /*
  * Stop each new image before it runs, so a per-pid dlsnoop can attach with -p and resume
- * it. stop() is destructive: dtrace needs -w, which SIP's DTrace restriction refuses
- * (reference macos-dtrace.md §6). dtrace itself is never stopped: the per-pid scripts
- * are dtrace processes too.
+ * it. raise(SIGSTOP), not stop(): Oracle D does not implement stop() (docs/platforms/linux.md)
+ * and both D compilers accept raise(). It is destructive: dtrace needs -w, which SIP's
+ * DTrace restriction refuses (reference macos-dtrace.md §6). dtrace itself is never
+ * stopped: the per-pid scripts are dtrace processes too.
  */
 proc:::exec-success
 /(LT_ALL || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && execname != "dtrace"/
 {
-	stop();
+	raise(LT_SIGSTOP);
 	lt_stopped++;
 }
 
@@ -152,20 +174,20 @@ proc:::exit
 /* procsnoop's own counter: execs printed without their path. */
 END
 {
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "exec_without_path", lt_exec_nopath);
 }
 
 /* The watcher's own counter: processes stopped for attachment. */
 END
 {
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "stopped", lt_stopped);
 }
 
 /* How many trailer records this script prints besides this one, so that a reader can tell when some never arrived. */
 END
 {
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "trailers", LT_TRAILERS);
 }

@@ -3,7 +3,7 @@
  * an anonymous or MAP_JIT mapping created with EXEC (reference macos-dtrace.md §2).
  */
 syscall::mmap:return
-/self->lt_mmap && arg1 != -1 && !lt_xpid[pid] && (((self->lt_mmap_flags & LT_MAP_ANON) && (self->lt_mmap_prot & LT_PROT_EXEC)) || (self->lt_mmap_flags & LT_MAP_JIT))/
+/self->lt_mmap && (int64_t)arg1 >= 0 && !lt_xpid[pid] && (((self->lt_mmap_flags & LT_MAP_ANON) && (self->lt_mmap_prot & LT_PROT_EXEC)) || (self->lt_mmap_flags & LT_MAP_JIT))/
 {
 	lt_xpid[pid] = 1;
 	lt_watched++;
@@ -11,7 +11,7 @@ syscall::mmap:return
 
 /* ... or a successful protection change to EXEC (mprotect or Mach vm_protect). */
 syscall::mprotect:return
-/self->lt_mp && arg1 == 0 && !lt_xpid[pid] && (self->lt_mp_prot & LT_PROT_EXEC)/
+/self->lt_mp && (int64_t)arg1 == 0 && !lt_xpid[pid] && (self->lt_mp_prot & LT_PROT_EXEC)/
 {
 	lt_xpid[pid] = 1;
 	lt_watched++;

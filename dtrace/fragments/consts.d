@@ -15,3 +15,5 @@ inline int LT_KERN_SUCCESS = 0;
  * 0x80000 (reference macos-dtrace.md §2), so flags << 8 stays below it.
  */
 inline int LT_RGN_SHOWN = 0x40000000;
+/* Follow mode stops each new process with SIGSTOP, which is 17 on macOS (xnu bsd/sys/signal.h). */
+inline int LT_SIGSTOP = 17;

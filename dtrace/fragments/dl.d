@@ -1,3 +1,6 @@
+/* D rejects a variable read before any clause assigns it, in source order: declare it first. */
+self int lt_dl;
+
 /*
  * Nested calls (an initializer that calls dlopen) would overwrite the saved arguments
  * of the outer call: count them so the loss shows in the trailer.
@@ -30,7 +33,7 @@ pid$target::dlopen:return
 /self->lt_dl && self->lt_dl_path/
 {
 	this->path = copyinstr(self->lt_dl_path);
-	printf("LT1:%s\tdlopen\t%llu\t%d\t%d\t%d\t%d\t%S\t%S\t%d\t%d\t%llx\n", LT_NONCE,
+	printf("LT1:%s\tdlopen\t%lld\t%d\t%d\t%d\t%d\t%S\t%S\t%d\t%d\t%llx\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    this->path, strlen(this->path) >= LT_STRSIZE - 1 ? 1 : 0, self->lt_dl_mode, arg1);
 	self->lt_pr = 1;
@@ -40,7 +43,7 @@ pid$target::dlopen:return
 pid$target::dlopen:return
 /self->lt_dl && !self->lt_dl_path/
 {
-	printf("LT1:%s\tdlopen\t%llu\t%d\t%d\t%d\t%d\t%S\t\t%d\t%d\t%llx\n", LT_NONCE,
+	printf("LT1:%s\tdlopen\t%lld\t%d\t%d\t%d\t%d\t%S\t\t%d\t%d\t%llx\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    0, self->lt_dl_mode, arg1);
 	self->lt_pr = 1;
@@ -58,7 +61,7 @@ pid$target::dlopen_preflight:return
 /self->lt_dl == 2 && self->lt_dl_path/
 {
 	this->path = copyinstr(self->lt_dl_path);
-	printf("LT1:%s\tdlopen_preflight\t%llu\t%d\t%d\t%d\t%d\t%S\t%S\t%d\t%d\n", LT_NONCE,
+	printf("LT1:%s\tdlopen_preflight\t%lld\t%d\t%d\t%d\t%d\t%S\t%S\t%d\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    this->path, strlen(this->path) >= LT_STRSIZE - 1 ? 1 : 0, (int)arg1);
 	self->lt_pr = 1;
@@ -80,7 +83,7 @@ pid$target::dlsym:return
 /self->lt_dl == 3 && self->lt_dl_sym/
 {
 	this->sym = copyinstr(self->lt_dl_sym);
-	printf("LT1:%s\tdlsym\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%S\t%d\t%llx\n", LT_NONCE,
+	printf("LT1:%s\tdlsym\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%S\t%d\t%llx\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    self->lt_dl_handle, this->sym, strlen(this->sym) >= LT_STRSIZE - 1 ? 1 : 0, arg1);
 	self->lt_pr = 1;
@@ -104,7 +107,7 @@ pid$target::dlclose:entry
 pid$target::dlclose:return
 /self->lt_dl == 4/
 {
-	printf("LT1:%s\tdlclose\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%d\n", LT_NONCE,
+	printf("LT1:%s\tdlclose\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    self->lt_dl_handle, (int)arg1);
 	self->lt_pr = 1;
@@ -125,7 +128,7 @@ pid$target::NSCreateObjectFileImageFromMemory:entry
 pid$target::NSCreateObjectFileImageFromMemory:return
 /self->lt_dl == 5/
 {
-	printf("LT1:%s\tmemload\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%llx\t%llx\t\t%llx\n", LT_NONCE,
+	printf("LT1:%s\tmemload\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%llx\t%llx\t\t%llx\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    "NSCreateObjectFileImageFromMemory", self->lt_dl_addr, self->lt_dl_size, arg1);
 	self->lt_pr = 1;
@@ -146,7 +149,7 @@ pid$target::NSLinkModule:entry
 pid$target::NSLinkModule:return
 /self->lt_dl == 6 && self->lt_dl_name/
 {
-	printf("LT1:%s\tmemload\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%llx\t%llx\t%S\t%llx\n", LT_NONCE,
+	printf("LT1:%s\tmemload\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%llx\t%llx\t%S\t%llx\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    "NSLinkModule", self->lt_dl_addr, (uint64_t)0, copyinstr(self->lt_dl_name), arg1);
 	self->lt_pr = 1;
@@ -156,7 +159,7 @@ pid$target::NSLinkModule:return
 pid$target::NSLinkModule:return
 /self->lt_dl == 6 && !self->lt_dl_name/
 {
-	printf("LT1:%s\tmemload\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%llx\t%llx\t\t%llx\n", LT_NONCE,
+	printf("LT1:%s\tmemload\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%llx\t%llx\t\t%llx\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    "NSLinkModule", self->lt_dl_addr, (uint64_t)0, arg1);
 	self->lt_pr = 1;
@@ -179,7 +182,7 @@ pid$target::NSCreateObjectFileImageFromMemory:return
 /self->lt_dl == 5 && self->lt_dl_addr && self->lt_dl_size >= 16/
 {
 	this->b = (uint8_t *)copyin(self->lt_dl_addr, 16);
-	printf("LT1:%s\tbytes\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x\n", LT_NONCE,
+	printf("LT1:%s\tbytes\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, self->lt_dl_addr,
 	    this->b[0], this->b[1], this->b[2], this->b[3], this->b[4], this->b[5], this->b[6], this->b[7],
 	    this->b[8], this->b[9], this->b[10], this->b[11], this->b[12], this->b[13], this->b[14], this->b[15]);

@@ -26,7 +26,7 @@ proc:::exec-success
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && (lt_execpend[pid] || lt_execpend[ppid])/
 {
 	this->path = lt_execpend[pid] ? lt_execpath[pid] : lt_execpath[ppid];
-	printf("LT1:%s\texec\t%llu\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
+	printf("LT1:%s\texec\t%lld\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    this->path, strlen(this->path) >= LT_STRSIZE - 1 ? 1 : 0);
 }
@@ -38,7 +38,7 @@ proc:::exec-success
 proc:::exec-success
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && !lt_execpend[pid] && !lt_execpend[ppid]/
 {
-	printf("LT1:%s\texec\t%llu\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
+	printf("LT1:%s\texec\t%lld\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    execname, 1);
 	lt_exec_nopath++;

@@ -2,6 +2,6 @@
 proc:::exit
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
 {
-	printf("LT1:%s\texit\t%llu\t%d\t%d\t%d\t%d\t%S\t%d\n", LT_NONCE,
+	printf("LT1:%s\texit\t%lld\t%d\t%d\t%d\t%d\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, args[0]);
 }

@@ -1,4 +1,12 @@
 /*
+ * Remembered regions, [pid, start] -> (flags << 8) | prot (see rwx-track). Declared here because
+ * rwx-print reads them before rwx-track assigns them, and D rejects that undeclared.
+ */
+int64_t lt_rgn[int, uint64_t];
+/* memfd descriptors per [pid, fd] (Linux only: see the memfd fragment); never set on macOS. */
+int lt_memfd[int, int];
+
+/*
  * mmap(addr, len, prot, flags, fd, pos): keep the arguments for the return probe, where
  * the result is known (reference macos-dtrace.md §2: arg0..arg5 in prototype order).
  */

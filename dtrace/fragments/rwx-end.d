@@ -1,14 +1,14 @@
 /* rwxsnoop's own counters: regions remembered and forgotten, events filtered in the kernel. */
 END
 {
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "regions_tracked", lt_tracked);
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "regions_forgotten", lt_forgotten);
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "mmap_filtered", lt_mmap_filtered);
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "mprotect_filtered", lt_mprotect_filtered);
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "munmap_filtered", lt_munmap_filtered);
 }

@@ -6,7 +6,7 @@
  * variable space until munmap; see dynvarsize in the tool's CAVEATS.
  */
 syscall::mmap:return
-/self->lt_mmap && arg1 != -1 && (self->lt_mmap_flags & LT_MAP_ANON) && (self->lt_mmap_prot & (LT_PROT_WRITE | LT_PROT_EXEC))/
+/self->lt_mmap && (int64_t)arg1 >= 0 && (self->lt_mmap_flags & LT_MAP_ANON) && (self->lt_mmap_prot & (LT_PROT_WRITE | LT_PROT_EXEC))/
 {
 	lt_rgn[pid, (uint64_t)arg1] = ((int64_t)self->lt_mmap_flags << 8) | (self->lt_mmap_prot & 0xff) |
 	    (self->lt_pr ? LT_RGN_SHOWN : 0);
@@ -15,7 +15,7 @@ syscall::mmap:return
 
 /* A successful mprotect of a remembered region updates its protection, keeping its flags; a printed change shows it. */
 syscall::mprotect:return
-/self->lt_mp && arg1 == 0 && lt_rgn[pid, (uint64_t)self->lt_mp_addr]/
+/self->lt_mp && (int64_t)arg1 == 0 && lt_rgn[pid, (uint64_t)self->lt_mp_addr]/
 {
 	this->key = (uint64_t)self->lt_mp_addr;
 	lt_rgn[pid, this->key] = (lt_rgn[pid, this->key] & ~0xff) | (self->lt_mp_prot & 0xff) |
@@ -69,9 +69,9 @@ syscall::munmap:entry
 syscall::munmap:return
 /self->lt_mu && self->lt_mu_shown/
 {
-	printf("LT1:%s\tmunmap\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\n", LT_NONCE,
+	printf("LT1:%s\tmunmap\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
-	    self->lt_mu_addr, self->lt_mu_len, (int)arg1);
+	    self->lt_mu_addr, self->lt_mu_len, (int64_t)arg1 < 0 ? -1 : (int)arg1);
 }
 
 /* Count unmaps of remembered regions the parser never saw. */
@@ -83,7 +83,7 @@ syscall::munmap:return
 
 /* Forget the region only when the unmap succeeded. */
 syscall::munmap:return
-/self->lt_mu && arg1 == 0/
+/self->lt_mu && (int64_t)arg1 == 0/
 {
 	lt_rgn[pid, (uint64_t)self->lt_mu_addr] = 0;
 	lt_forgotten++;
@@ -103,7 +103,7 @@ mach_trap::_kernelrpc_mach_vm_deallocate_trap:entry
 mach_trap::_kernelrpc_mach_vm_deallocate_trap:return
 /self->lt_vd && self->lt_vd_shown/
 {
-	printf("LT1:%s\tvm_deallocate\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\n", LT_NONCE,
+	printf("LT1:%s\tvm_deallocate\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    self->lt_vd_addr, self->lt_vd_size, (int)arg0);
 }

@@ -29,7 +29,7 @@ profile-${hz}
 {
 	lt_qcount[pid]++;
 	lt_sampled++;
-	printf("LT1:%s\tsample\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\n", LT_NONCE,
+	printf("LT1:%s\tsample\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, (uint64_t)arg1);
 	self->lt_pr = 1;
 }

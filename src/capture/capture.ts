@@ -241,10 +241,10 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
   let followPlan: FollowPlan | null = null;
   try {
     if (follow && deps.generateFollow) {
-      followPlan = planFollow(deps.generate, deps.generateFollow, opts);
+      followPlan = planFollow(deps.generate, deps.generateFollow, opts, os);
       gen = followPlan.main;
     } else {
-      gen = deps.generate({ tool: opts.tool, backend, target: opts.target, options: opts.toolOptions });
+      gen = deps.generate({ tool: opts.tool, backend, target: opts.target, options: opts.toolOptions, ...(backend === 'dtrace' ? { os } : {}) });
     }
   } catch (err) {
     if (err instanceof CliError) throw err;

@@ -5,6 +5,7 @@
  * so it is tested without the engine and the engine is swapped in whole.
  */
 import type { Writable } from 'node:stream';
+import type { Os } from '../protocol/flags.ts';
 import type { Backend } from './tracer.ts';
 
 export type Target =
@@ -19,6 +20,8 @@ export interface GenerateRequest {
   readonly target: Target;
   readonly options: Readonly<Record<string, unknown>>;
   readonly nonce?: string;
+  /** The system a D script runs on (its flag values and probes). */
+  readonly os?: Os;
 }
 
 export interface Generated {
@@ -38,6 +41,7 @@ export type FollowGenerateFn = (req: {
   readonly target: Extract<Target, { kind: 'name' | 'all' }>;
   readonly options?: Readonly<Record<string, unknown>>;
   readonly nonce?: string;
+  readonly os?: Os;
 }) => Generated;
 
 export interface AnalyzerProgress {

@@ -19,6 +19,7 @@ import type { ResolvedCaptureOptions } from './capture.ts';
 import { launchSpec, tracerArgv, type Launch } from './launch.ts';
 import { MARKER_PREFIX } from '../protocol/registry.ts';
 import type { Backend } from './tracer.ts';
+import type { Os } from '../protocol/flags.ts';
 
 export interface FollowPlan {
   /** The tool's own script, system-wide or by name: everything but the pid provider. */
@@ -40,20 +41,22 @@ export function needsFollow(opts: Pick<ResolvedCaptureOptions, 'follow' | 'targe
 }
 
 /** Builds the follow plan: the tool's script, the watcher and per-pid dlsnoop scripts, one nonce for all. */
-export function planFollow(generate: GenerateFn, generateFollow: FollowGenerateFn, opts: ResolvedCaptureOptions): FollowPlan {
+export function planFollow(generate: GenerateFn, generateFollow: FollowGenerateFn, opts: ResolvedCaptureOptions, os: Os = 'darwin'): FollowPlan {
   const backend = opts.backend ?? 'dtrace';
   const target = opts.target;
   if (target.kind !== 'all' && target.kind !== 'name') {
     throw new Error(`follow mode watches new processes system-wide or by name, not a ${target.kind} target`);
   }
-  const main = generate({ tool: opts.tool, backend, target, options: opts.toolOptions });
-  const watcher = generateFollow({ target, options: opts.toolOptions, nonce: main.nonce });
+  // D scripts carry the OS's flag values; bpftrace scripts are Linux only.
+  const dOs = backend === 'dtrace' ? { os } : {};
+  const main = generate({ tool: opts.tool, backend, target, options: opts.toolOptions, ...dOs });
+  const watcher = generateFollow({ target, options: opts.toolOptions, nonce: main.nonce, os });
   return {
     main,
     watcher,
     stopsAtExec: watcher.tracerArgs.includes('-w'),
     perPid: (pid) =>
-      generate({ tool: 'dlsnoop', backend, target: { kind: 'pid', pid }, options: opts.toolOptions, nonce: main.nonce }),
+      generate({ tool: 'dlsnoop', backend, target: { kind: 'pid', pid }, options: opts.toolOptions, nonce: main.nonce, ...dOs }),
   };
 }
 

@@ -53,6 +53,7 @@ interface GenerateFlags extends ScriptFlags {
   command?: string;
   name?: string;
   backend: 'dtrace' | 'bpftrace';
+  os?: 'darwin' | 'linux';
   duration?: number;
   nonce?: string;
   output?: string;
@@ -97,6 +98,9 @@ export function registerToolsCommands(program: Command): void {
     .option('-c, --command <cmd>', 'start and trace this command (split like a shell, no expansion)')
     .option('-n, --name <name>', 'trace processes with this name')
     .addOption(new Option('--backend <backend>', 'tracer').choices(['dtrace', 'bpftrace']).default('dtrace'))
+    .addOption(
+      new Option('--os <os>', 'system a D script runs on: its flag values and probes (default: this one)').choices(['darwin', 'linux']),
+    )
     .option('--duration <seconds>', 'stop after this many seconds', integer('--duration'));
   addScriptOptions(command)
     .option('--nonce <hex>', '16 hex digits, for reproducible output')
@@ -109,6 +113,7 @@ export function registerToolsCommands(program: Command): void {
           target: targetOf(flags),
           options: optionsOf(flags),
           ...(flags.nonce !== undefined ? { nonce: flags.nonce } : {}),
+          ...(flags.backend === 'dtrace' ? { os: flags.os ?? (process.platform === 'linux' ? 'linux' : 'darwin') } : {}),
         });
         if (flags.output) {
           writeFileSync(flags.output, r.script);

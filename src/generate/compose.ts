@@ -4,11 +4,12 @@
  * probe descriptions (`${hz}`, `${libc}`), the one place where D and bpftrace take
  * no constant expression; a slot only ever receives a validated integer or path.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { COMMON_FIELDS, RECORDS, type RecordKind } from '../protocol/registry.ts';
 import { GenerateError } from './errors.ts';
+import type { Os } from '../protocol/flags.ts';
 import type { Backend } from './options.ts';
 
 /** The directory holding the templates and their fragments. */
@@ -19,14 +20,17 @@ export function extension(backend: Backend): '.d' | '.bt' {
   return backend === 'dtrace' ? '.d' : '.bt';
 }
 
-/** Text of one fragment file. */
-export function readFragment(name: string, backend: Backend): string {
-  const file = join(FRAGMENT_DIR, `${name}${extension(backend)}`);
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (cause) {
-    throw new GenerateError(`template fragment ${name}${extension(backend)} is missing`, { cause });
+/**
+ * Text of one fragment file. A D script for Linux takes `<name>.linux.d` where one exists
+ * (flag values differ), else the fragment both systems share.
+ */
+export function readFragment(name: string, backend: Backend, os: Os = backend === 'dtrace' ? 'darwin' : 'linux'): string {
+  const names = backend === 'dtrace' && os === 'linux' ? [`${name}.linux.d`, `${name}.d`] : [`${name}${extension(backend)}`];
+  for (const n of names) {
+    const file = join(FRAGMENT_DIR, n);
+    if (existsSync(file)) return readFileSync(file, 'utf8');
   }
+  throw new GenerateError(`template fragment ${names.join(' or ')} is missing`);
 }
 
 export interface Slots {

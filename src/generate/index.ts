@@ -3,6 +3,7 @@
  * arguments to run it. Public API of the generate stage.
  */
 import { randomBytes } from 'node:crypto';
+import type { Os } from '../protocol/flags.ts';
 import { NONCE_PATTERN, type RecordKind } from '../protocol/registry.ts';
 import { bpftraceMapClear, fillSlots, header, mergeSpecialProbes, readFragment } from './compose.ts';
 import { GenerateError } from './errors.ts';
@@ -41,6 +42,11 @@ export interface GenerateRequest {
   readonly options?: ToolOptionsInput;
   /** 16 lowercase hex digits; default: a fresh random nonce. */
   readonly nonce?: string;
+  /**
+   * The system the script runs on (D scripts only: flag values, probes): default darwin.
+   * A D script for Linux runs under Oracle's DTrace for Linux; bpftrace scripts are Linux only.
+   */
+  readonly os?: Os;
 }
 
 export interface GenerateResult {
@@ -118,6 +124,7 @@ interface Ctx {
   readonly nonce: string;
   readonly strsize: number;
   readonly name: string;
+  readonly os: Os;
   readonly notes: string[];
 }
 
@@ -138,6 +145,7 @@ function dtracePrologue(c: Ctx, dynvarsize: string | undefined, trailers: number
   const consts: [string, 'int' | 'string', string][] = [
     ['LT_NONCE', 'string', stringLiteral('nonce', c.nonce)],
     ['LT_TOOL', 'string', stringLiteral('tool', c.tool)],
+    ['LT_OS', 'string', stringLiteral('os', c.os)],
     ['LT_ALL', 'int', c.target.kind === 'all' ? '1' : '0'],
     ['LT_NAME', 'string', stringLiteral('process name', c.name)],
     ['LT_UID', 'int', intLiteral('uid', o.uid ?? -1)],
@@ -214,7 +222,7 @@ function assemble(
     caveats: info.caveats,
     seeAlso: info.seeAlso,
   });
-  const texts = fragments.map((f) => fillSlots(readFragment(f, c.backend), slots).trimEnd());
+  const texts = fragments.map((f) => fillSlots(readFragment(f, c.backend, c.os), slots).trimEnd());
   const trailers = trailerCount(fragments.map((f, i) => (f === 'trailer-end' ? '' : texts[i]!)));
   const prologue = c.backend === 'dtrace' ? dtracePrologue(c, info.dynvarsize, trailers) : bpftracePrologue(c, trailers);
   if (c.backend === 'dtrace') return { script: `${[head, prologue, ...texts].join('\n\n')}\n`, kinds };
@@ -228,10 +236,13 @@ function assemble(
   return { script: `${parts.join('\n\n')}\n`, kinds };
 }
 
-function prepare(tool: string, req: { backend: Backend; target: Target; options?: ToolOptionsInput; nonce?: string }): Ctx {
+function prepare(tool: string, req: { backend: Backend; target: Target; options?: ToolOptionsInput; nonce?: string; os?: Os }): Ctx {
   if (req.backend !== 'dtrace' && req.backend !== 'bpftrace') {
     throw new GenerateError(`unknown backend ${JSON.stringify(req.backend)}; use dtrace or bpftrace`);
   }
+  const os = req.os ?? (req.backend === 'dtrace' ? 'darwin' : 'linux');
+  if (os !== 'darwin' && os !== 'linux') throw new GenerateError(`unknown os ${JSON.stringify(os)}; use darwin or linux`);
+  if (req.backend === 'bpftrace' && os !== 'linux') throw new GenerateError('bpftrace scripts run on Linux only; use the dtrace backend for macOS');
   const options = parseOptions(req.options);
   const target = parseTarget(req.target);
   const notes: string[] = [];
@@ -259,7 +270,7 @@ function prepare(tool: string, req: { backend: Backend; target: Target; options?
     }
   }
   strsize = Math.trunc(strsize);
-  return { tool, backend: req.backend, target, options, nonce: nonceOf(req.nonce), strsize, name, notes };
+  return { tool, backend: req.backend, target, options, nonce: nonceOf(req.nonce), strsize, name, os, notes };
 }
 
 function targetArgs(c: Ctx): string[] {
@@ -278,7 +289,7 @@ export function generate(req: GenerateRequest): GenerateResult {
   const info = toolInfo(req.tool);
   const c = prepare(info.name, req);
   const o = c.options;
-  const fragments = composition(info.name, c.backend, c.target, o.duration !== undefined);
+  const fragments = composition(info.name, c.backend, c.target, o.duration !== undefined, c.os);
   const follow = c.target.kind === 'pid' || c.target.kind === 'command';
   if (c.backend === 'dtrace' && !follow && (info.name === 'dlsnoop' || info.name === 'an0840')) {
     c.notes.push(
@@ -295,12 +306,19 @@ export function generate(req: GenerateRequest): GenerateResult {
   }
   const { script, kinds } = assemble(c, fragments, info, { hz: o.sampleHz, ...(libc ? { libc } : {}) });
   if (c.backend === 'dtrace') {
+    // Oracle's DTrace enables probes when a -c child reaches main, after the dynamic loader's
+    // own mappings; evaltime=exec catches those, but then no pid-provider probe can be made
+    // (libc is not mapped yet), so it is used only by scripts without one (docs/platforms/linux.md).
+    const atExec = c.os === 'linux' && c.target.kind === 'command' && !fragments.includes('dl');
+    if (c.os === 'linux' && c.target.kind === 'command' && fragments.includes('dl')) {
+      c.notes.push("the dynamic loader's mappings before main are not seen: DTrace for Linux makes pid-provider probes only once libc is mapped");
+    }
     return {
       script,
       nonce: c.nonce,
       tracer: 'dtrace',
       // -Z: pid-provider and mach_trap probes may match nothing when the script is compiled (reference macos-dtrace.md §1).
-      tracerArgs: ['-q', '-Z', '-s', SCRIPT_PATH, ...targetArgs(c)],
+      tracerArgs: ['-q', '-Z', ...(atExec ? ['-x', 'evaltime=exec'] : []), '-s', SCRIPT_PATH, ...targetArgs(c)],
       env: {},
       kinds,
       notes: c.notes,
@@ -322,6 +340,8 @@ export interface FollowRequest {
   readonly target: Extract<Target, { kind: 'name' | 'all' }>;
   readonly options?: ToolOptionsInput;
   readonly nonce?: string;
+  /** The system the watcher runs on; default darwin. */
+  readonly os?: Os;
 }
 
 /**
@@ -333,9 +353,9 @@ export function generateFollow(req: FollowRequest): GenerateResult {
   if (req.target.kind !== 'name' && req.target.kind !== 'all') {
     throw new GenerateError('follow mode watches new processes by name or all of them; use generate() for a pid or command');
   }
-  const c = prepare('follow', { backend: 'dtrace', target: req.target, options: req.options, nonce: req.nonce });
+  const c = prepare('follow', { backend: 'dtrace', target: req.target, options: req.options, nonce: req.nonce, os: req.os });
   if (c.name === 'dtrace') throw new GenerateError('follow mode cannot watch dtrace itself: the per-pid scripts are dtrace processes');
-  const fragments = composition('follow', 'dtrace', c.target, c.options.duration !== undefined);
+  const fragments = composition('follow', 'dtrace', c.target, c.options.duration !== undefined, c.os);
   const { script, kinds } = assemble(
     c,
     fragments,
@@ -343,7 +363,7 @@ export function generateFollow(req: FollowRequest): GenerateResult {
       summary: 'follow-mode watcher: stop each new process and print its exec record, so a per-pid dlsnoop can attach',
       overhead: 'One probe per exec; each stopped process waits until the per-pid script attaches and resumes it.',
       caveats: [
-        'Destructive (stop()): dtrace needs -w, refused while SIP\'s DTrace restriction is on (reference macos-dtrace.md §6).',
+        'Destructive (raise(SIGSTOP)): dtrace needs -w, refused while SIP\'s DTrace restriction is on (reference macos-dtrace.md §6).',
         'The caller resumes every stopped process (kill -CONT) once its per-pid script runs, or when attaching fails.',
         'Processes named dtrace are never stopped.',
       ],

@@ -4,6 +4,7 @@
  * program order in D and bpftrace, so saving, printing, tracking and clearing of a
  * probe's state follow each other as listed.
  */
+import type { Os } from '../protocol/flags.ts';
 import type { RecordKind } from '../protocol/registry.ts';
 import type { Backend, Target } from './options.ts';
 
@@ -33,6 +34,7 @@ export const FRAGMENT_PRINTS: Readonly<Record<string, readonly RecordKind[]>> = 
   'rwx-print.bt': ['mmap', 'mprotect', 'bytes', 'memfd'],
   'rwx-track': ['munmap', 'vm_deallocate'],
   'rwx-track.bt': ['munmap'],
+  memfd: ['memfd'],
   sample: ['sample'],
   'proc-exec': ['exec'],
   'proc-fork': ['fork'],
@@ -123,18 +125,19 @@ export const TOOLS: readonly ToolInfo[] = [
 ];
 
 /** Fragment names (without extension) of a tool for a backend and target mode; the trailer count comes last. */
-export function composition(tool: ToolName | 'follow', backend: Backend, target: Target, duration: boolean): string[] {
-  return [...compositionBody(tool, backend, target, duration), 'trailer-end'];
+export function composition(tool: ToolName | 'follow', backend: Backend, target: Target, duration: boolean, os: Os = 'darwin'): string[] {
+  return [...compositionBody(tool, backend, target, duration, os), 'trailer-end'];
 }
 
-function compositionBody(tool: ToolName | 'follow', backend: Backend, target: Target, duration: boolean): string[] {
+function compositionBody(tool: ToolName | 'follow', backend: Backend, target: Target, duration: boolean, os: Os): string[] {
   const follow = target.kind === 'pid' || target.kind === 'command';
   // The pid provider needs a concrete pid (reference macos-dtrace.md §6); uprobes do not.
   const dl = backend === 'bpftrace' || follow;
   const seed = follow ? ['follow-seed'] : [];
   const tail = (ends: string[]) => [...(duration ? ['duration'] : []), 'select-forget', ...ends];
   const consts = backend === 'bpftrace' || tool !== 'procsnoop' ? ['consts'] : [];
-  const rwx = ['rwx-args', 'rwx-print', 'rwx-track'];
+  // bpftrace traces memfd_create in its rwx fragments; D does it in a fragment of its own, for Linux only.
+  const rwx = ['rwx-args', 'rwx-print', 'rwx-track', ...(backend === 'dtrace' && os === 'linux' ? ['memfd'] : [])];
   switch (tool) {
     case 'dlsnoop':
       if (backend === 'dtrace' && follow) return ['begin', 'dl', ...(duration ? ['duration'] : []), 'dl-end'];
@@ -152,7 +155,7 @@ function compositionBody(tool: ToolName | 'follow', backend: Backend, target: Ta
         'proc-exec', 'proc-fork', 'proc-exit', ...tail([...(dl ? ['dl-end'] : []), 'rwx-end', 'sample-end', 'proc-end']),
       ];
     case 'follow':
-      return ['begin', 'select-adopt', 'proc-exec', 'follow-stop', ...tail(['proc-end', 'follow-end'])];
+      return ['consts', 'begin', 'select-adopt', 'proc-exec', 'follow-stop', ...tail(['proc-end', 'follow-end'])];
   }
 }
 

@@ -23,7 +23,8 @@ export const NONCE_PATTERN = /^[0-9a-f]{16}$/;
  * - `int`: signed decimal that fits a JS number exactly (pids, prot, flags, fd, errno, kern_return_t).
  * - `u64`: 64-bit value printed as hex without `0x` (`%llx`); kept as a `0x…` string so that
  *   -1 (MAP_FAILED, RTLD_NEXT) and every address stay exact.
- * - `ts`: wall-clock nanoseconds since the epoch, unsigned decimal (`%llu`); kept as a string
+ * - `ts`: wall-clock nanoseconds since the epoch, decimal (`%lld` of walltimestamp, an int64_t in D,
+ *   whose compilers check a sized conversion against the exact type); kept as a string
  *   because 19-digit nanosecond times exceed 2^53.
  * - `str`: an escaped string (`%S` in D, `%rx` of `buf()` in bpftrace); decoded losslessly.
  * - `str?`: as `str`, but an empty field means the pointer was NULL (an empty string is printed

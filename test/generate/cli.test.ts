@@ -48,11 +48,24 @@ describe('loadtrace tools / generate', () => {
   });
 
   it('prints the same script as the API, with the command line on stderr', () => {
-    const { stdout, stderr, code } = runCli(['generate', 'rwxsnoop', '-p', '42', '--nonce', '0123456789abcdef', '--ustack', '--duration', '5']);
+    const { stdout, stderr, code } = runCli(['generate', 'rwxsnoop', '-p', '42', '--nonce', '0123456789abcdef', '--ustack', '--duration', '5', '--os', 'darwin']);
     expect(code).toBeUndefined();
     const api = generate({ tool: 'rwxsnoop', backend: 'dtrace', target: { kind: 'pid', pid: 42 }, nonce: '0123456789abcdef', options: { ustack: true, duration: 5 } });
     expect(stdout).toBe(api.script);
     expect(stderr).toContain('run: dtrace -q -Z -s rwxsnoop.d -p 42');
+  });
+
+  it('writes a D script for this system unless --os says otherwise', () => {
+    const host = process.platform === 'linux' ? 'linux' : 'darwin';
+    const { stdout, code } = runCli(['generate', 'rwxsnoop', '-p', '42', '--nonce', '0123456789abcdef']);
+    expect(code).toBeUndefined();
+    expect(stdout).toContain(`inline string LT_OS = "${host}";`);
+    const linux = runCli(['generate', 'rwxsnoop', '-p', '42', '--nonce', '0123456789abcdef', '--os', 'linux']);
+    expect(linux.stdout).toContain('inline int LT_MAP_ANON = 0x20;');
+    expect(linux.stdout).toContain('syscall::memfd_create:entry');
+    const darwin = runCli(['generate', 'rwxsnoop', '-p', '42', '--nonce', '0123456789abcdef', '--os', 'darwin']);
+    expect(darwin.stdout).toContain('inline int LT_MAP_ANON = 0x1000;');
+    expect(darwin.stdout).not.toContain('syscall::memfd_create:entry');
   });
 
   it('writes -o FILE and prints the bpftrace command with its environment', () => {

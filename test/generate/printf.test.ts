@@ -35,7 +35,7 @@ describe('every printf in every generated script matches the registry', () => {
 });
 
 describe('the printf check itself', () => {
-  const ok = 'printf("LT1:%s\\tfork\\t%llu\\t%d\\t%d\\t%d\\t%d\\t%S\\t%d\\n", LT_NONCE, walltimestamp, pid, ppid, tid, uid, execname, args[0]->pr_pid);';
+  const ok = 'printf("LT1:%s\\tfork\\t%lld\\t%d\\t%d\\t%d\\t%d\\t%S\\t%d\\n", LT_NONCE, walltimestamp, pid, ppid, tid, uid, execname, args[0]->pr_pid);';
   it('accepts a correct record printf', () => {
     expect(checkPrintf(extractPrintfs(ok)[0]!, 'dtrace').problems).toEqual([]);
   });

@@ -51,6 +51,7 @@
 /* Prologue: options validated by loadtrace, as typed constants. LT_UID -1 = any uid. */
 inline string LT_NONCE = "0123456789abcdef";
 inline string LT_TOOL = "anonexec";
+inline string LT_OS = "darwin";
 inline int LT_ALL = 0;
 inline string LT_NAME = "";
 inline int LT_UID = -1;
@@ -78,12 +79,14 @@ inline int LT_KERN_SUCCESS = 0;
  * 0x80000 (reference macos-dtrace.md §2), so flags << 8 stays below it.
  */
 inline int LT_RGN_SHOWN = 0x40000000;
+/* Follow mode stops each new process with SIGSTOP, which is 17 on macOS (xnu bsd/sys/signal.h). */
+inline int LT_SIGSTOP = 17;
 
-/* Announce tool, OS and backend first, so the parser picks the darwin MAP_* and RTLD_* tables. */
+/* Announce tool, OS and backend first, so the parser picks the OS's MAP_* and RTLD_* tables. */
 BEGIN
 {
-	printf("LT1:%s\tbegin\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%s\t%s\n", LT_NONCE,
-	    walltimestamp, pid, ppid, tid, uid, execname, LT_TOOL, "darwin", "dtrace");
+	printf("LT1:%s\tbegin\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%s\t%s\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, LT_TOOL, LT_OS, "dtrace");
 }
 
 /* Seed the follow set with the traced process: $target is the -p pid or the -c child (reference macos-dtrace.md §6). */
@@ -112,6 +115,14 @@ proc:::exec-success
 {
 	lt_follow[pid] = 1;
 }
+
+/*
+ * Remembered regions, [pid, start] -> (flags << 8) | prot (see rwx-track). Declared here because
+ * rwx-print reads them before rwx-track assigns them, and D rejects that undeclared.
+ */
+int64_t lt_rgn[int, uint64_t];
+/* memfd descriptors per [pid, fd] (Linux only: see the memfd fragment); never set on macOS. */
+int lt_memfd[int, int];
 
 /*
  * mmap(addr, len, prot, flags, fd, pos): keep the arguments for the return probe, where
@@ -197,7 +208,7 @@ mach_trap::_kernelrpc_mach_vm_map_trap:return
  * an anonymous or MAP_JIT mapping created with EXEC (reference macos-dtrace.md §2).
  */
 syscall::mmap:return
-/self->lt_mmap && arg1 != -1 && !lt_xpid[pid] && (((self->lt_mmap_flags & LT_MAP_ANON) && (self->lt_mmap_prot & LT_PROT_EXEC)) || (self->lt_mmap_flags & LT_MAP_JIT))/
+/self->lt_mmap && (int64_t)arg1 >= 0 && !lt_xpid[pid] && (((self->lt_mmap_flags & LT_MAP_ANON) && (self->lt_mmap_prot & LT_PROT_EXEC)) || (self->lt_mmap_flags & LT_MAP_JIT))/
 {
 	lt_xpid[pid] = 1;
 	lt_watched++;
@@ -205,7 +216,7 @@ syscall::mmap:return
 
 /* ... or a successful protection change to EXEC (mprotect or Mach vm_protect). */
 syscall::mprotect:return
-/self->lt_mp && arg1 == 0 && !lt_xpid[pid] && (self->lt_mp_prot & LT_PROT_EXEC)/
+/self->lt_mp && (int64_t)arg1 == 0 && !lt_xpid[pid] && (self->lt_mp_prot & LT_PROT_EXEC)/
 {
 	lt_xpid[pid] = 1;
 	lt_watched++;
@@ -309,7 +320,7 @@ profile-997
 {
 	lt_qcount[pid]++;
 	lt_sampled++;
-	printf("LT1:%s\tsample\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\n", LT_NONCE,
+	printf("LT1:%s\tsample\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, (uint64_t)arg1);
 	self->lt_pr = 1;
 }
@@ -347,17 +358,17 @@ proc:::exit
 /* anonexec's own counters: processes watched, samples printed and samples over budget. */
 END
 {
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "pids_watched", lt_watched);
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "samples_printed", lt_sampled);
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "samples_limited", lt_limited);
 }
 
 /* How many trailer records this script prints besides this one, so that a reader can tell when some never arrived. */
 END
 {
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "trailers", LT_TRAILERS);
 }

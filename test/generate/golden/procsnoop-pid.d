@@ -54,6 +54,7 @@
 /* Prologue: options validated by loadtrace, as typed constants. LT_UID -1 = any uid. */
 inline string LT_NONCE = "0123456789abcdef";
 inline string LT_TOOL = "procsnoop";
+inline string LT_OS = "darwin";
 inline int LT_ALL = 0;
 inline string LT_NAME = "";
 inline int LT_UID = -1;
@@ -64,11 +65,11 @@ inline int LT_DURATION = 0;
 inline int LT_SAMPLE_LIMIT = 50;
 inline int LT_TRAILERS = 1;
 
-/* Announce tool, OS and backend first, so the parser picks the darwin MAP_* and RTLD_* tables. */
+/* Announce tool, OS and backend first, so the parser picks the OS's MAP_* and RTLD_* tables. */
 BEGIN
 {
-	printf("LT1:%s\tbegin\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%s\t%s\n", LT_NONCE,
-	    walltimestamp, pid, ppid, tid, uid, execname, LT_TOOL, "darwin", "dtrace");
+	printf("LT1:%s\tbegin\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%s\t%s\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, LT_TOOL, LT_OS, "dtrace");
 }
 
 /* Seed the follow set with the traced process: $target is the -p pid or the -c child (reference macos-dtrace.md §6). */
@@ -126,7 +127,7 @@ proc:::exec-success
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && (lt_execpend[pid] || lt_execpend[ppid])/
 {
 	this->path = lt_execpend[pid] ? lt_execpath[pid] : lt_execpath[ppid];
-	printf("LT1:%s\texec\t%llu\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
+	printf("LT1:%s\texec\t%lld\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    this->path, strlen(this->path) >= LT_STRSIZE - 1 ? 1 : 0);
 }
@@ -138,7 +139,7 @@ proc:::exec-success
 proc:::exec-success
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && !lt_execpend[pid] && !lt_execpend[ppid]/
 {
-	printf("LT1:%s\texec\t%llu\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
+	printf("LT1:%s\texec\t%lld\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    execname, 1);
 	lt_exec_nopath++;
@@ -159,7 +160,7 @@ proc:::exec-success
 proc:::create
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
 {
-	printf("LT1:%s\tfork\t%llu\t%d\t%d\t%d\t%d\t%S\t%d\n", LT_NONCE,
+	printf("LT1:%s\tfork\t%lld\t%d\t%d\t%d\t%d\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, args[0]->pr_pid);
 }
 
@@ -167,7 +168,7 @@ proc:::create
 proc:::exit
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
 {
-	printf("LT1:%s\texit\t%llu\t%d\t%d\t%d\t%d\t%S\t%d\n", LT_NONCE,
+	printf("LT1:%s\texit\t%lld\t%d\t%d\t%d\t%d\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, args[0]);
 }
 
@@ -181,13 +182,13 @@ proc:::exit
 /* procsnoop's own counter: execs printed without their path. */
 END
 {
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "exec_without_path", lt_exec_nopath);
 }
 
 /* How many trailer records this script prints besides this one, so that a reader can tell when some never arrived. */
 END
 {
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "trailers", LT_TRAILERS);
 }

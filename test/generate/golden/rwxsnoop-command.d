@@ -109,6 +109,7 @@
 /* Prologue: options validated by loadtrace, as typed constants. LT_UID -1 = any uid. */
 inline string LT_NONCE = "0123456789abcdef";
 inline string LT_TOOL = "rwxsnoop";
+inline string LT_OS = "darwin";
 inline int LT_ALL = 0;
 inline string LT_NAME = "";
 inline int LT_UID = -1;
@@ -136,12 +137,14 @@ inline int LT_KERN_SUCCESS = 0;
  * 0x80000 (reference macos-dtrace.md §2), so flags << 8 stays below it.
  */
 inline int LT_RGN_SHOWN = 0x40000000;
+/* Follow mode stops each new process with SIGSTOP, which is 17 on macOS (xnu bsd/sys/signal.h). */
+inline int LT_SIGSTOP = 17;
 
-/* Announce tool, OS and backend first, so the parser picks the darwin MAP_* and RTLD_* tables. */
+/* Announce tool, OS and backend first, so the parser picks the OS's MAP_* and RTLD_* tables. */
 BEGIN
 {
-	printf("LT1:%s\tbegin\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%s\t%s\n", LT_NONCE,
-	    walltimestamp, pid, ppid, tid, uid, execname, LT_TOOL, "darwin", "dtrace");
+	printf("LT1:%s\tbegin\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%s\t%s\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, LT_TOOL, LT_OS, "dtrace");
 }
 
 /* Seed the follow set with the traced process: $target is the -p pid or the -c child (reference macos-dtrace.md §6). */
@@ -170,6 +173,14 @@ proc:::exec-success
 {
 	lt_follow[pid] = 1;
 }
+
+/*
+ * Remembered regions, [pid, start] -> (flags << 8) | prot (see rwx-track). Declared here because
+ * rwx-print reads them before rwx-track assigns them, and D rejects that undeclared.
+ */
+int64_t lt_rgn[int, uint64_t];
+/* memfd descriptors per [pid, fd] (Linux only: see the memfd fragment); never set on macOS. */
+int lt_memfd[int, int];
 
 /*
  * mmap(addr, len, prot, flags, fd, pos): keep the arguments for the return probe, where
@@ -251,16 +262,18 @@ mach_trap::_kernelrpc_mach_vm_map_trap:return
 }
 
 /*
- * Print every mapping that is executable or MAP_JIT. The return value is in arg1, -1
- * (MAP_FAILED) on failure with the error in errno (reference macos-dtrace.md §2).
+ * Print every mapping that is executable, MAP_JIT or of a memfd. The return value is in
+ * arg1: -1 (MAP_FAILED) on failure on macOS (reference macos-dtrace.md §2), the raw
+ * -errno on Linux (docs/platforms/linux.md); either way the error is in errno, and the
+ * record says MAP_FAILED as libc would.
  */
 syscall::mmap:return
-/self->lt_mmap && (LT_UNFILTERED || (self->lt_mmap_prot & LT_PROT_EXEC) || (self->lt_mmap_flags & LT_MAP_JIT))/
+/self->lt_mmap && (LT_UNFILTERED || (self->lt_mmap_prot & LT_PROT_EXEC) || (self->lt_mmap_flags & LT_MAP_JIT) || lt_memfd[pid, self->lt_mmap_fd])/
 {
-	printf("LT1:%s\tmmap\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\t%d\t%llx\t%llx\t%d\n", LT_NONCE,
+	printf("LT1:%s\tmmap\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\t%d\t%llx\t%llx\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    self->lt_mmap_addr, self->lt_mmap_len, self->lt_mmap_prot, self->lt_mmap_flags,
-	    self->lt_mmap_fd, self->lt_mmap_off, arg1, arg1 == -1 ? errno : 0);
+	    self->lt_mmap_fd, self->lt_mmap_off, (int64_t)arg1 < 0 ? (uint64_t)-1 : arg1, (int64_t)arg1 < 0 ? errno : 0);
 	self->lt_pr = 1;
 }
 
@@ -279,9 +292,9 @@ syscall::mprotect:return
 /self->lt_mp && (LT_UNFILTERED || (self->lt_mp_prot & LT_PROT_EXEC) || (lt_rgn[pid, (uint64_t)self->lt_mp_addr] & LT_RGN_SHOWN))/
 {
 	this->prev = lt_rgn[pid, (uint64_t)self->lt_mp_addr];
-	printf("LT1:%s\tmprotect\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\t%d\t%d\t%d\n", LT_NONCE,
+	printf("LT1:%s\tmprotect\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\t%d\t%d\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
-	    self->lt_mp_addr, self->lt_mp_len, self->lt_mp_prot, (int)arg1, arg1 == -1 ? errno : 0,
+	    self->lt_mp_addr, self->lt_mp_len, self->lt_mp_prot, (int64_t)arg1 < 0 ? -1 : (int)arg1, (int64_t)arg1 < 0 ? errno : 0,
 	    this->prev ? (int)(this->prev & 0xff) : -1, this->prev ? (int)((this->prev & ~LT_RGN_SHOWN) >> 8) : -1);
 	self->lt_pr = 1;
 }
@@ -306,10 +319,10 @@ syscall::mprotect:return
  * can be recognised. Skipped when it was already executable and not writable.
  */
 syscall::mprotect:return
-/self->lt_mp && arg1 == 0 && (self->lt_mp_prot & LT_PROT_EXEC) && (lt_rgn[pid, (uint64_t)self->lt_mp_addr] & (LT_PROT_WRITE | LT_PROT_EXEC)) != LT_PROT_EXEC/
+/self->lt_mp && (int64_t)arg1 == 0 && (self->lt_mp_prot & LT_PROT_EXEC) && (lt_rgn[pid, (uint64_t)self->lt_mp_addr] & (LT_PROT_WRITE | LT_PROT_EXEC)) != LT_PROT_EXEC/
 {
 	this->b = (uint8_t *)copyin(self->lt_mp_addr, 16);
-	printf("LT1:%s\tbytes\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x\n", LT_NONCE,
+	printf("LT1:%s\tbytes\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, self->lt_mp_addr,
 	    this->b[0], this->b[1], this->b[2], this->b[3], this->b[4], this->b[5], this->b[6], this->b[7],
 	    this->b[8], this->b[9], this->b[10], this->b[11], this->b[12], this->b[13], this->b[14], this->b[15]);
@@ -319,7 +332,7 @@ syscall::mprotect:return
 mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 /self->lt_va && LT_UNFILTERED/
 {
-	printf("LT1:%s\tvm_allocate\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\n", LT_NONCE,
+	printf("LT1:%s\tvm_allocate\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    self->lt_va_addr, self->lt_va_size, self->lt_va_flags, (int)arg0);
 	self->lt_pr = 1;
@@ -330,7 +343,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:return
 /self->lt_vp && (LT_UNFILTERED || (self->lt_vp_prot & LT_VM_PROT_EXECUTE) || (lt_rgn[pid, (uint64_t)self->lt_vp_addr] & LT_RGN_SHOWN))/
 {
 	this->prev = lt_rgn[pid, (uint64_t)self->lt_vp_addr];
-	printf("LT1:%s\tvm_protect\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\t%d\t%d\t%d\n", LT_NONCE,
+	printf("LT1:%s\tvm_protect\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\t%d\t%d\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    self->lt_vp_addr, self->lt_vp_size, self->lt_vp_setmax, self->lt_vp_prot, (int)arg0,
 	    this->prev ? (int)(this->prev & 0xff) : -1, this->prev ? (int)((this->prev & ~LT_RGN_SHOWN) >> 8) : -1);
@@ -341,7 +354,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:return
 mach_trap::_kernelrpc_mach_vm_map_trap:return
 /self->lt_vm && (LT_UNFILTERED || (self->lt_vm_prot & LT_VM_PROT_EXECUTE))/
 {
-	printf("LT1:%s\tvm_map\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%llx\t%d\t%d\t%d\n", LT_NONCE,
+	printf("LT1:%s\tvm_map\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%llx\t%d\t%d\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    self->lt_vm_addr, self->lt_vm_size, self->lt_vm_mask, self->lt_vm_flags, self->lt_vm_prot, (int)arg0);
 	self->lt_pr = 1;
@@ -361,7 +374,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:return
 /self->lt_vp && arg0 == LT_KERN_SUCCESS && !self->lt_vp_setmax && (self->lt_vp_prot & LT_VM_PROT_EXECUTE) && (lt_rgn[pid, (uint64_t)self->lt_vp_addr] & (LT_VM_PROT_WRITE | LT_VM_PROT_EXECUTE)) != LT_VM_PROT_EXECUTE/
 {
 	this->b = (uint8_t *)copyin(self->lt_vp_addr, 16);
-	printf("LT1:%s\tbytes\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x\n", LT_NONCE,
+	printf("LT1:%s\tbytes\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, self->lt_vp_addr,
 	    this->b[0], this->b[1], this->b[2], this->b[3], this->b[4], this->b[5], this->b[6], this->b[7],
 	    this->b[8], this->b[9], this->b[10], this->b[11], this->b[12], this->b[13], this->b[14], this->b[15]);
@@ -375,7 +388,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:return
  * variable space until munmap; see dynvarsize in the tool's CAVEATS.
  */
 syscall::mmap:return
-/self->lt_mmap && arg1 != -1 && (self->lt_mmap_flags & LT_MAP_ANON) && (self->lt_mmap_prot & (LT_PROT_WRITE | LT_PROT_EXEC))/
+/self->lt_mmap && (int64_t)arg1 >= 0 && (self->lt_mmap_flags & LT_MAP_ANON) && (self->lt_mmap_prot & (LT_PROT_WRITE | LT_PROT_EXEC))/
 {
 	lt_rgn[pid, (uint64_t)arg1] = ((int64_t)self->lt_mmap_flags << 8) | (self->lt_mmap_prot & 0xff) |
 	    (self->lt_pr ? LT_RGN_SHOWN : 0);
@@ -384,7 +397,7 @@ syscall::mmap:return
 
 /* A successful mprotect of a remembered region updates its protection, keeping its flags; a printed change shows it. */
 syscall::mprotect:return
-/self->lt_mp && arg1 == 0 && lt_rgn[pid, (uint64_t)self->lt_mp_addr]/
+/self->lt_mp && (int64_t)arg1 == 0 && lt_rgn[pid, (uint64_t)self->lt_mp_addr]/
 {
 	this->key = (uint64_t)self->lt_mp_addr;
 	lt_rgn[pid, this->key] = (lt_rgn[pid, this->key] & ~0xff) | (self->lt_mp_prot & 0xff) |
@@ -438,9 +451,9 @@ syscall::munmap:entry
 syscall::munmap:return
 /self->lt_mu && self->lt_mu_shown/
 {
-	printf("LT1:%s\tmunmap\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\n", LT_NONCE,
+	printf("LT1:%s\tmunmap\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
-	    self->lt_mu_addr, self->lt_mu_len, (int)arg1);
+	    self->lt_mu_addr, self->lt_mu_len, (int64_t)arg1 < 0 ? -1 : (int)arg1);
 }
 
 /* Count unmaps of remembered regions the parser never saw. */
@@ -452,7 +465,7 @@ syscall::munmap:return
 
 /* Forget the region only when the unmap succeeded. */
 syscall::munmap:return
-/self->lt_mu && arg1 == 0/
+/self->lt_mu && (int64_t)arg1 == 0/
 {
 	lt_rgn[pid, (uint64_t)self->lt_mu_addr] = 0;
 	lt_forgotten++;
@@ -472,7 +485,7 @@ mach_trap::_kernelrpc_mach_vm_deallocate_trap:entry
 mach_trap::_kernelrpc_mach_vm_deallocate_trap:return
 /self->lt_vd && self->lt_vd_shown/
 {
-	printf("LT1:%s\tvm_deallocate\t%llu\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\n", LT_NONCE,
+	printf("LT1:%s\tvm_deallocate\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    self->lt_vd_addr, self->lt_vd_size, (int)arg0);
 }
@@ -561,21 +574,21 @@ proc:::exit
 /* rwxsnoop's own counters: regions remembered and forgotten, events filtered in the kernel. */
 END
 {
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "regions_tracked", lt_tracked);
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "regions_forgotten", lt_forgotten);
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "mmap_filtered", lt_mmap_filtered);
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "mprotect_filtered", lt_mprotect_filtered);
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "munmap_filtered", lt_munmap_filtered);
 }
 
 /* How many trailer records this script prints besides this one, so that a reader can tell when some never arrived. */
 END
 {
-	printf("LT1:%s\ttrailer\t%llu\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "trailers", LT_TRAILERS);
 }

@@ -83,7 +83,7 @@ type Backend = 'dtrace' | 'bpftrace';
 /** Conversions accepted for a wire type, per backend (a literal token for bpftrace trunc). */
 const CONVERSIONS: Record<Backend, Record<WireType, RegExp>> = {
   dtrace: {
-    ts: /^%llu$/,
+    ts: /^%lld$/,
     int: /^%d$/,
     u64: /^%llx$/,
     str: /^%S$/,
@@ -159,7 +159,7 @@ export function checkPrintf(call: PrintfCall, backend: Backend): { kind?: Record
     if (backend === 'bpftrace' && v === '%rx' && !/^buf\(.*, LT_STRSIZE\)$/.test(call.args[argIndex] ?? '')) {
       problems.push(`${where}: ${kind}.${f.name} is not buf(…, LT_STRSIZE): ${call.args[argIndex]}`);
     }
-    if (f.type === 'word' && !/^("[A-Za-z0-9_]+"|LT_TOOL)$/.test(call.args[argIndex] ?? '')) {
+    if (f.type === 'word' && !/^("[A-Za-z0-9_]+"|LT_TOOL|LT_OS)$/.test(call.args[argIndex] ?? '')) {
       problems.push(`${where}: ${kind}.${f.name} is a word but its argument is not a template literal: ${call.args[argIndex]}`);
     }
     argIndex += n;
