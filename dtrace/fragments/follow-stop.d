@@ -5,7 +5,7 @@
  * are dtrace processes too.
  */
 proc:::exec-success
-/(LT_ALL || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && execname != "dtrace"/
+/(LT_ALL || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID) && execname != "dtrace"/
 {
 	stop();
 	lt_stopped++;

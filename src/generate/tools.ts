@@ -30,7 +30,7 @@ export const FRAGMENT_PRINTS: Readonly<Record<string, readonly RecordKind[]>> = 
   dl: ['dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'bytes'],
   'dl.bt': ['dlopen', 'dlsym', 'dlclose'],
   'rwx-print': ['mmap', 'mprotect', 'bytes', 'vm_allocate', 'vm_protect', 'vm_map'],
-  'rwx-print.bt': ['mmap', 'mprotect', 'bytes', 'memfd'],
+  'rwx-print.bt': ['mmap', 'mprotect', 'bytes', 'memfd', 'mremap'],
   'rwx-track': ['munmap', 'vm_deallocate'],
   'rwx-track.bt': ['munmap'],
   sample: ['sample'],
@@ -51,7 +51,7 @@ export const TOOLS: readonly ToolInfo[] = [
   {
     name: 'dlsnoop',
     summary: 'dlopen, dlopen_preflight, dlsym, dlclose and in-memory image loads (NSCreateObjectFileImageFromMemory, NSLinkModule)',
-    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'bytes', 'mmap', 'mprotect', 'munmap', 'vm_protect', 'vm_map', 'vm_deallocate', 'vm_allocate', 'memfd'],
+    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'bytes', 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_protect', 'vm_map', 'vm_deallocate', 'vm_allocate', 'memfd'],
     backends: ['dtrace', 'bpftrace'],
     overhead:
       'One pid-provider (DTrace) or uprobe (bpftrace) firing per call: negligible unless a program resolves symbols in a tight loop.',
@@ -67,7 +67,7 @@ export const TOOLS: readonly ToolInfo[] = [
   {
     name: 'rwxsnoop',
     summary: 'executable, MAP_JIT and Mach VM mappings, protection changes to EXEC with the previous protection, first bytes of regions that become executable',
-    records: [...common, 'mmap', 'mprotect', 'munmap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'bytes', 'memfd'],
+    records: [...common, 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'bytes', 'memfd'],
     backends: ['dtrace', 'bpftrace'],
     overhead:
       'Every mmap/mprotect/munmap (and Mach VM trap) of the traced processes fires a probe; only what touches executable memory is printed: mappings and protection changes with EXEC, and later changes and unmaps of regions already printed. Region memory: one dynamic variable per live anonymous writable mapping.',
@@ -113,7 +113,7 @@ export const TOOLS: readonly ToolInfo[] = [
   {
     name: 'an0840',
     summary: 'all of the above in one script: the default capture tool for ATT&CK AN0840 (T1620 Reflective Code Loading)',
-    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'mmap', 'mprotect', 'munmap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'memfd', 'exec', 'fork', 'exit', 'sample', 'bytes'],
+    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'memfd', 'exec', 'fork', 'exit', 'sample', 'bytes'],
     backends: ['dtrace', 'bpftrace'],
     overhead: 'The sum of dlsnoop, rwxsnoop, anonexec and procsnoop.',
     caveats: ['Every caveat of dlsnoop, rwxsnoop, anonexec and procsnoop applies.'],

@@ -58,6 +58,8 @@ inline int LT_UNFILTERED = 0;
 inline int LT_DURATION = 0;
 inline int LT_SAMPLE_LIMIT = 50;
 inline int LT_TRAILERS = 2;
+inline int LT_SELF_PID = 0;
+inline int LT_NOT_SELF = (pid != $pid && (LT_SELF_PID == 0 || (pid != LT_SELF_PID && ppid != LT_SELF_PID)));
 
 /* Announce tool, OS and backend first, so the parser picks the darwin MAP_* and RTLD_* tables. */
 BEGIN
@@ -101,7 +103,7 @@ proc:::exec-failure
  * (posix_spawn).
  */
 proc:::exec-success
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && (lt_execpend[pid] || lt_execpend[ppid])/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID) && (lt_execpend[pid] || lt_execpend[ppid])/
 {
 	this->path = lt_execpend[pid] ? lt_execpath[pid] : lt_execpath[ppid];
 	printf("LT1:%s\texec\t%llu\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
@@ -114,7 +116,7 @@ proc:::exec-success
  * flagged as cut short, so the exec is still seen.
  */
 proc:::exec-success
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && !lt_execpend[pid] && !lt_execpend[ppid]/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID) && !lt_execpend[pid] && !lt_execpend[ppid]/
 {
 	printf("LT1:%s\texec\t%llu\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
@@ -136,7 +138,7 @@ proc:::exec-success
  * are dtrace processes too.
  */
 proc:::exec-success
-/(LT_ALL || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && execname != "dtrace"/
+/(LT_ALL || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID) && execname != "dtrace"/
 {
 	stop();
 	lt_stopped++;
