@@ -80,8 +80,17 @@
  * CAVEATS
  *   - Anonymous writable mappings are remembered, not printed; regions mapped
  *     before tracing began are untracked (prevProt -1).
- *   - An mprotect or munmap that does not start at a remembered mapping's first
- *     address is not matched to it.
+ *   - bpftrace: a ring of 8 ranges per process answers for any address inside a
+ *     remembered mapping (a protection change or unmap of part of it, mremap
+ *     moves, fork copies); prevProt/prevFlags are those of the range holding the
+ *     first address, so a change spanning mappings with different protections
+ *     reports the first. A 9th live range pushes out the oldest, counted in
+ *     regions_evicted; a change there is then untracked (prevProt -1).
+ *   - DTrace: regions are still remembered by their start address only: a change
+ *     or unmap that does not start at a remembered mapping's first address is
+ *     not matched to it, and mach_vm_remap aliases are not traced.
+ *   - Double mappings are linked only through a memfd's own fd (not a dup()ed
+ *     fd, /proc/self/fd or shm_open); pages are taken to be 4 KiB on Linux.
  *   - DTrace: raise dynvarsize when "dynamic variable drops" appear; entries of
  *     exited processes are not reclaimed.
  *   - DTrace: Mach traps act on a task port; the record is attributed to the
