@@ -133,6 +133,8 @@ inline int LT_UNFILTERED = 0;
 inline int LT_DURATION = 0;
 inline int LT_SAMPLE_LIMIT = 50;
 inline int LT_TRAILERS = 11;
+inline int LT_SELF_PID = 0;
+inline int LT_NOT_SELF = 1;
 
 /* Flag values of xnu bsd/sys/mman.h and osfmk/mach/vm_prot.h (reference macos-dtrace.md §2). */
 inline int LT_PROT_WRITE = 0x2;
@@ -411,7 +413,7 @@ int lt_memfd[int, int];
  * the result is known (reference macos-dtrace.md §2: arg0..arg5 in prototype order).
  */
 syscall::mmap:entry
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	self->lt_mmap = 1;
 	self->lt_mmap_addr = arg0;
@@ -424,7 +426,7 @@ syscall::mmap:entry
 
 /* mprotect(addr, len, prot) (reference macos-dtrace.md §2). */
 syscall::mprotect:entry
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	self->lt_mp = 1;
 	self->lt_mp_addr = arg0;
@@ -437,7 +439,7 @@ syscall::mprotect:entry
  * in/out address (reference macos-dtrace.md §2).
  */
 mach_trap::_kernelrpc_mach_vm_allocate_trap:entry
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	self->lt_va = 1;
 	self->lt_va_ptr = arg1;
@@ -454,7 +456,7 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 
 /* _kernelrpc_mach_vm_protect_trap(target, address, size, set_maximum, new_protection): arg0..arg4 (reference macos-dtrace.md §2). */
 mach_trap::_kernelrpc_mach_vm_protect_trap:entry
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	self->lt_vp = 1;
 	self->lt_vp_addr = arg1;
@@ -468,7 +470,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:entry
  * arg1 is in/out, cur_protection is arg5 (reference macos-dtrace.md §2).
  */
 mach_trap::_kernelrpc_mach_vm_map_trap:entry
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	self->lt_vm = 1;
 	self->lt_vm_ptr = arg1;
@@ -907,7 +909,7 @@ proc:::exec-failure
  * (posix_spawn).
  */
 proc:::exec-success
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && (lt_execpend[pid] || lt_execpend[ppid])/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID) && (lt_execpend[pid] || lt_execpend[ppid])/
 {
 	this->path = lt_execpend[pid] ? lt_execpath[pid] : lt_execpath[ppid];
 	printf("LT1:%s\texec\t%lld\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
@@ -920,7 +922,7 @@ proc:::exec-success
  * flagged as cut short, so the exec is still seen.
  */
 proc:::exec-success
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && !lt_execpend[pid] && !lt_execpend[ppid]/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID) && !lt_execpend[pid] && !lt_execpend[ppid]/
 {
 	printf("LT1:%s\texec\t%lld\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
@@ -941,7 +943,7 @@ proc:::exec-success
  * the fork is then lost, reported as a probe error.
  */
 proc:::create
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	printf("LT1:%s\tfork\t%lld\t%d\t%d\t%d\t%d\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, args[0]->pr_pid);
@@ -949,7 +951,7 @@ proc:::create
 
 /* proc:::exit args[0] is the exit reason, e.g. CLD_EXITED (reference macos-dtrace.md §7). */
 proc:::exit
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	printf("LT1:%s\texit\t%lld\t%d\t%d\t%d\t%d\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, args[0]);

@@ -59,6 +59,8 @@ inline int LT_UNFILTERED = 0;
 inline int LT_DURATION = 0;
 inline int LT_SAMPLE_LIMIT = 50;
 inline int LT_TRAILERS = 2;
+inline int LT_SELF_PID = 0;
+inline int LT_NOT_SELF = (pid != $pid && (LT_SELF_PID == 0 || (pid != LT_SELF_PID && ppid != LT_SELF_PID)));
 
 /* Flag values of xnu bsd/sys/mman.h and osfmk/mach/vm_prot.h (reference macos-dtrace.md §2). */
 inline int LT_PROT_WRITE = 0x2;
@@ -122,7 +124,7 @@ proc:::exec-failure
  * (posix_spawn).
  */
 proc:::exec-success
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && (lt_execpend[pid] || lt_execpend[ppid])/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID) && (lt_execpend[pid] || lt_execpend[ppid])/
 {
 	this->path = lt_execpend[pid] ? lt_execpath[pid] : lt_execpath[ppid];
 	printf("LT1:%s\texec\t%lld\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
@@ -135,7 +137,7 @@ proc:::exec-success
  * flagged as cut short, so the exec is still seen.
  */
 proc:::exec-success
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && !lt_execpend[pid] && !lt_execpend[ppid]/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID) && !lt_execpend[pid] && !lt_execpend[ppid]/
 {
 	printf("LT1:%s\texec\t%lld\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
@@ -158,7 +160,7 @@ proc:::exec-success
  * stopped: the per-pid scripts are dtrace processes too.
  */
 proc:::exec-success
-/(LT_ALL || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && execname != "dtrace"/
+/(LT_ALL || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID) && execname != "dtrace"/
 {
 	raise(LT_SIGSTOP);
 	lt_stopped++;

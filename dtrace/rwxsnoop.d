@@ -81,8 +81,17 @@
  * CAVEATS
  *   - Anonymous writable mappings are remembered, not printed; regions mapped
  *     before tracing began are untracked (prevProt -1).
- *   - An mprotect or munmap that does not start at a remembered mapping's first
- *     address is not matched to it.
+ *   - bpftrace: a ring of 8 ranges per process answers for any address inside a
+ *     remembered mapping (a protection change or unmap of part of it, mremap
+ *     moves, fork copies); prevProt/prevFlags are those of the range holding the
+ *     first address, so a change spanning mappings with different protections
+ *     reports the first. A 9th live range pushes out the oldest, counted in
+ *     regions_evicted; a change there is then untracked (prevProt -1).
+ *   - DTrace: regions are still remembered by their start address only: a change
+ *     or unmap that does not start at a remembered mapping's first address is
+ *     not matched to it, and mach_vm_remap aliases are not traced.
+ *   - Double mappings are linked only through a memfd's own fd (not a dup()ed
+ *     fd, /proc/self/fd or shm_open); pages are taken to be 4 KiB on Linux.
  *   - DTrace: raise dynvarsize when "dynamic variable drops" appear; entries of
  *     exited processes are not reclaimed.
  *   - DTrace: Mach traps act on a task port; the record is attributed to the
@@ -119,6 +128,8 @@ inline int LT_UNFILTERED = 0;
 inline int LT_DURATION = 0;
 inline int LT_SAMPLE_LIMIT = 50;
 inline int LT_TRAILERS = 5;
+inline int LT_SELF_PID = 0;
+inline int LT_NOT_SELF = 1;
 
 /* Flag values of xnu bsd/sys/mman.h and osfmk/mach/vm_prot.h (reference macos-dtrace.md §2). */
 inline int LT_PROT_WRITE = 0x2;
@@ -187,7 +198,7 @@ int lt_memfd[int, int];
  * the result is known (reference macos-dtrace.md §2: arg0..arg5 in prototype order).
  */
 syscall::mmap:entry
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	self->lt_mmap = 1;
 	self->lt_mmap_addr = arg0;
@@ -200,7 +211,7 @@ syscall::mmap:entry
 
 /* mprotect(addr, len, prot) (reference macos-dtrace.md §2). */
 syscall::mprotect:entry
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	self->lt_mp = 1;
 	self->lt_mp_addr = arg0;
@@ -213,7 +224,7 @@ syscall::mprotect:entry
  * in/out address (reference macos-dtrace.md §2).
  */
 mach_trap::_kernelrpc_mach_vm_allocate_trap:entry
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	self->lt_va = 1;
 	self->lt_va_ptr = arg1;
@@ -230,7 +241,7 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 
 /* _kernelrpc_mach_vm_protect_trap(target, address, size, set_maximum, new_protection): arg0..arg4 (reference macos-dtrace.md §2). */
 mach_trap::_kernelrpc_mach_vm_protect_trap:entry
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	self->lt_vp = 1;
 	self->lt_vp_addr = arg1;
@@ -244,7 +255,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:entry
  * arg1 is in/out, cur_protection is arg5 (reference macos-dtrace.md §2).
  */
 mach_trap::_kernelrpc_mach_vm_map_trap:entry
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	self->lt_vm = 1;
 	self->lt_vm_ptr = arg1;

@@ -6,7 +6,7 @@
  * stopped: the per-pid scripts are dtrace processes too.
  */
 proc:::exec-success
-/(LT_ALL || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && execname != "dtrace"/
+/(LT_ALL || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID) && execname != "dtrace"/
 {
 	raise(LT_SIGSTOP);
 	lt_stopped++;

@@ -4,7 +4,7 @@
  * the fork is then lost, reported as a probe error.
  */
 proc:::create
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	printf("LT1:%s\tfork\t%lld\t%d\t%d\t%d\t%d\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, args[0]->pr_pid);

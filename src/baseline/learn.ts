@@ -27,6 +27,7 @@ function behaviourOf(f: Finding): { behaviour: Behaviour; lib?: string; sym?: st
     case 'rwx-memory':
       return f.summary.includes('MAP_JIT') ? { behaviour: 'jit' } : { behaviour: 'rwx' };
     case 'wx-transition':
+    case 'double-mapping':
       return { behaviour: 'wx' };
     case 'anon-exec':
       return { behaviour: 'anonExec' };

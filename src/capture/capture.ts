@@ -228,9 +228,15 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
   if (!parsed.success) {
     throw new CliError(`invalid capture options: ${z.prettifyError(parsed.error)}`, EXIT.usage);
   }
-  const opts: ResolvedCaptureOptions = parsed.data;
+  let opts: ResolvedCaptureOptions = parsed.data;
   const deps = defaultDeps(partialDeps);
   const log = deps.logger.child({ module: 'capture' });
+  // System-wide and by name, the scripts leave this process and the tracer it starts out (in the
+  // kernel); the pid is kept with the options in meta.json, and said here.
+  if ((opts.target.kind === 'all' || opts.target.kind === 'name') && opts.toolOptions?.selfPid === undefined) {
+    opts = { ...opts, toolOptions: { ...opts.toolOptions, selfPid: process.pid } };
+    log.info(`loadtrace itself (pid ${process.pid}) and the tracer it starts are left out of the trace`);
+  }
   const backend: Backend = opts.backend ?? defaultBackend(deps.platform);
   const os: 'darwin' | 'linux' = deps.platform === 'darwin' ? 'darwin' : 'linux';
   const startedAt = deps.now();

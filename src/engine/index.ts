@@ -242,6 +242,14 @@ export function createEngine(opts: EngineOptions): Engine {
     memfdName(fd) {
       return cur.memfds?.get(fd) ?? null;
     },
+    views(object) {
+      // Asked only about mappings of a known object (memfd views): rare, so a scan of the process's regions.
+      if (object === 0) return [];
+      return cur.regions
+        .all()
+        .filter((r) => r.object === object)
+        .map(snapshot);
+    },
     expect(rule: RuleMeta, behaviour: Behaviour, subject?: Subject, eopts?: ExpectOptions) {
       const c = procCache(cur);
       if (c.matched === null) c.matched = baseline.matchProcess(identity(cur));
@@ -319,7 +327,7 @@ export function createEngine(opts: EngineOptions): Engine {
     return { op: 'protect', start: r[0], end: r[1], prot, ok: true, region: null, pieces };
   }
 
-  function map(p: ProcessInfo, addr: string, len: string, attrs: Omit<Region, 'start' | 'end' | 'everWritable' | 'wasWX'>, op: 'map' | 'allocate'): MemoryChange | null {
+  function map(p: ProcessInfo, addr: string, len: string, attrs: Omit<Region, 'start' | 'end' | 'everWritable' | 'wasWX' | 'object'> & { object?: number }, op: 'map' | 'allocate'): MemoryChange | null {
     const r = range(addr, len);
     if (r === null) return null;
     const region = p.regions.map(r[0], r[1], attrs);
@@ -332,11 +340,13 @@ export function createEngine(opts: EngineOptions): Engine {
         const prot = e.prot & RWX_BITS;
         if (e.ret === MAP_FAILED) return { op: 'map', start: 0, end: 0, prot, ok: false, region: null, pieces: NO_PIECES };
         const memfd = !e.anon && e.fd >= 0 && p.memfds !== null && p.memfds.has(e.fd);
+        // A memfd's views share its identity (the fd at mmap time names the object memfd_create made).
+        const object = memfd ? (p.memfdIds?.get(e.fd) ?? 0) : 0;
         return map(
           p,
           e.ret,
           e.len,
-          { prot, origin: 'mmap', anon: e.anon, memfd, jit: e.jit, shared: e.shared, fd: e.anon ? -1 : e.fd, preexisting: false, bytes: null, since: e.t },
+          { prot, origin: 'mmap', anon: e.anon, memfd, jit: e.jit, shared: e.shared, fd: e.anon ? -1 : e.fd, object, preexisting: false, bytes: null, since: e.t },
           'map',
         );
       }
@@ -351,6 +361,14 @@ export function createEngine(opts: EngineOptions): Engine {
         const ok = e.kind === 'munmap' ? e.ret === 0 : e.kr === 0;
         const r = ok ? range(e.addr, e.kind === 'munmap' ? e.len : e.size) : null;
         if (r !== null) p.regions.unmap(r[0], r[1]);
+        return null;
+      }
+      case 'mremap': {
+        // The region moves with its history; MREMAP_DONTUNMAP (4) leaves the old range mapped.
+        if (e.ret === MAP_FAILED) return null;
+        const from = range(e.addr, e.oldLen);
+        const to = from !== null ? range(e.ret, e.newLen) : null;
+        if (from !== null && to !== null) p.regions.move(from[0], from[1], to[0], to[1], (e.flags & 4) !== 0);
         return null;
       }
       case 'vm_allocate':
@@ -609,8 +627,11 @@ export function createEngine(opts: EngineOptions): Engine {
         bump(KIND_INDEX.get('memfd')!);
         if (e.fd >= 0) {
           const m = (p.memfds ??= new Map());
-          if (m.size < limits.maxRegionsPerProcess || m.has(e.fd)) m.set(e.fd, e.name);
-          else memfdsForgotten++;
+          if (m.size < limits.maxRegionsPerProcess || m.has(e.fd)) {
+            m.set(e.fd, e.name);
+            // Each memfd_create makes a new object, even when its fd number was used before.
+            (p.memfdIds ??= new Map()).set(e.fd, e.seq + 1);
+          } else memfdsForgotten++;
         }
         return;
       case 'bytes': {

@@ -155,6 +155,9 @@ function dtracePrologue(c: Ctx, dynvarsize: string | undefined, trailers: number
     ['LT_DURATION', 'int', intLiteral('duration', o.duration ?? 0)],
     ['LT_SAMPLE_LIMIT', 'int', intLiteral('sampleLimit', o.sampleLimit)],
     ['LT_TRAILERS', 'int', intLiteral('trailers', trailers)],
+    ['LT_SELF_PID', 'int', intLiteral('selfPid', o.selfPid ?? 0)],
+    // $pid is the dtrace consumer itself; LT_SELF_PID the loadtrace process, whose children are the tracer or sudo.
+    ['LT_NOT_SELF', 'int', selfFilter(c) ? '(pid != $pid && (LT_SELF_PID == 0 || (pid != LT_SELF_PID && ppid != LT_SELF_PID)))' : '1'],
   ];
   return [
     ...pragmas.map((p) => `#pragma D option ${p}`),
@@ -162,6 +165,14 @@ function dtracePrologue(c: Ctx, dynvarsize: string | undefined, trailers: number
     '/* Prologue: options validated by loadtrace, as typed constants. LT_UID -1 = any uid. */',
     ...consts.map(([n, t, v]) => `inline ${t} ${n} = ${v};`),
   ].join('\n');
+}
+
+/**
+ * System-wide and by-name scripts leave loadtrace itself out (LT_NOT_SELF), and the tracer it
+ * runs: a capture would otherwise trace its own JIT and memory. -p and -c follow only their target.
+ */
+function selfFilter(c: Ctx): boolean {
+  return c.target.kind === 'all' || c.target.kind === 'name';
 }
 
 function bpftracePrologue(c: Ctx, trailers: number): string {
@@ -180,10 +191,18 @@ function bpftracePrologue(c: Ctx, trailers: number): string {
     ['LT_DURATION', intLiteral('duration', o.duration ?? 0)],
     ['LT_SAMPLE_LIMIT', intLiteral('sampleLimit', o.sampleLimit)],
     ['LT_TRAILERS', intLiteral('trailers', trailers)],
+    ['LT_SELF_PID', intLiteral('selfPid', o.selfPid ?? 0)],
+    [
+      'LT_NOT_SELF',
+      selfFilter(c)
+        ? '(LT_SELF_PID == 0 || (pid != LT_SELF_PID && curtask->real_parent->tgid != LT_SELF_PID && curtask->real_parent->real_parent->tgid != LT_SELF_PID))'
+        : '1',
+    ],
   ];
   return [
     '// Prologue: options validated by loadtrace, as typed constants. LT_UID -1 = any uid;',
-    '// LT_PID is the -p pid, or cpid (the -c child).',
+    '// LT_PID is the -p pid, or cpid (the -c child); LT_NOT_SELF leaves loadtrace (LT_SELF_PID, 0 = not',
+    '// given) and the processes it started (the tracer, also under sudo) out of system-wide and -n traces.',
     ...defs.map(([n, v]) => `#define ${n} ${v}`),
   ].join('\n');
 }

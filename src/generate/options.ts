@@ -36,6 +36,12 @@ export const toolOptionsSchema = z
     sampleHz: z.number().int().min(1).max(5000).default(997),
     /** At most this many samples per second per process; the rest are counted. Default 50. */
     sampleLimit: z.number().int().min(1).max(100000).default(50),
+    /**
+     * Pid of the loadtrace process running the capture: system-wide and by-name scripts leave it
+     * and its children and grandchildren (the tracer, directly or under sudo) out, in the kernel.
+     * Default: none (only the tracer itself is left out where the language can name it).
+     */
+    selfPid: z.number().int().min(1).max(2 ** 31 - 1).optional(),
     /** bpftrace: path of the C library that exports dlopen/dlsym; default found with ldconfig. */
     libc: z.string().optional(),
   })

@@ -31,7 +31,7 @@ export const FRAGMENT_PRINTS: Readonly<Record<string, readonly RecordKind[]>> = 
   dl: ['dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'bytes'],
   'dl.bt': ['dlopen', 'dlsym', 'dlclose'],
   'rwx-print': ['mmap', 'mprotect', 'bytes', 'vm_allocate', 'vm_protect', 'vm_map'],
-  'rwx-print.bt': ['mmap', 'mprotect', 'bytes', 'memfd'],
+  'rwx-print.bt': ['mmap', 'mprotect', 'bytes', 'memfd', 'mremap'],
   'rwx-track': ['munmap', 'vm_deallocate'],
   'rwx-track.bt': ['munmap'],
   memfd: ['memfd'],
@@ -53,7 +53,7 @@ export const TOOLS: readonly ToolInfo[] = [
   {
     name: 'dlsnoop',
     summary: 'dlopen, dlopen_preflight, dlsym, dlclose and in-memory image loads (NSCreateObjectFileImageFromMemory, NSLinkModule)',
-    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'bytes', 'mmap', 'mprotect', 'munmap', 'vm_protect', 'vm_map', 'vm_deallocate', 'vm_allocate', 'memfd'],
+    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'bytes', 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_protect', 'vm_map', 'vm_deallocate', 'vm_allocate', 'memfd'],
     backends: ['dtrace', 'bpftrace'],
     overhead:
       'One pid-provider (DTrace) or uprobe (bpftrace) firing per call: negligible unless a program resolves symbols in a tight loop.',
@@ -69,13 +69,15 @@ export const TOOLS: readonly ToolInfo[] = [
   {
     name: 'rwxsnoop',
     summary: 'executable, MAP_JIT and Mach VM mappings, protection changes to EXEC with the previous protection, first bytes of regions that become executable',
-    records: [...common, 'mmap', 'mprotect', 'munmap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'bytes', 'memfd'],
+    records: [...common, 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'bytes', 'memfd'],
     backends: ['dtrace', 'bpftrace'],
     overhead:
       'Every mmap/mprotect/munmap (and Mach VM trap) of the traced processes fires a probe; only what touches executable memory is printed: mappings and protection changes with EXEC, and later changes and unmaps of regions already printed. Region memory: one dynamic variable per live anonymous writable mapping.',
     caveats: [
       'Anonymous writable mappings are remembered, not printed; regions mapped before tracing began are untracked (prevProt -1).',
-      'An mprotect or munmap that does not start at a remembered mapping\'s first address is not matched to it.',
+      'bpftrace: a ring of 8 ranges per process answers for any address inside a remembered mapping (a protection change or unmap of part of it, mremap moves, fork copies); prevProt/prevFlags are those of the range holding the first address, so a change spanning mappings with different protections reports the first. A 9th live range pushes out the oldest, counted in regions_evicted; a change there is then untracked (prevProt -1).',
+      'DTrace: regions are still remembered by their start address only: a change or unmap that does not start at a remembered mapping\'s first address is not matched to it, and mach_vm_remap aliases are not traced.',
+      'Double mappings are linked only through a memfd\'s own fd (not a dup()ed fd, /proc/self/fd or shm_open); pages are taken to be 4 KiB on Linux.',
       'DTrace: raise dynvarsize when "dynamic variable drops" appear; entries of exited processes are not reclaimed.',
       'DTrace: Mach traps act on a task port; the record is attributed to the calling process even when the target is another task.',
       'Bytes are read from the caller\'s memory when protection changes; a page not resident faults and shows as a probe error.',
@@ -115,7 +117,7 @@ export const TOOLS: readonly ToolInfo[] = [
   {
     name: 'an0840',
     summary: 'all of the above in one script: the default capture tool for ATT&CK AN0840 (T1620 Reflective Code Loading)',
-    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'mmap', 'mprotect', 'munmap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'memfd', 'exec', 'fork', 'exit', 'sample', 'bytes'],
+    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'memfd', 'exec', 'fork', 'exit', 'sample', 'bytes'],
     backends: ['dtrace', 'bpftrace'],
     overhead: 'The sum of dlsnoop, rwxsnoop, anonexec and procsnoop.',
     caveats: ['Every caveat of dlsnoop, rwxsnoop, anonexec and procsnoop applies.'],

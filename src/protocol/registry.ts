@@ -146,6 +146,18 @@ export const RECORDS = {
       f('ret', 'int', '0 on success'),
     ],
   },
+  mremap: {
+    doc: 'mremap() returned (Linux), for regions the script has printed: the region moved or was resized, with its history.',
+    fields: [
+      f('addr', 'u64', 'old address'),
+      f('oldLen', 'u64', 'old length in bytes'),
+      f('newLen', 'u64', 'new length in bytes'),
+      f('flags', 'int', 'MREMAP_* bits (MAYMOVE 1, FIXED 2, DONTUNMAP 4)'),
+      f('newAddr', 'u64', 'requested new address (MREMAP_FIXED)'),
+      f('ret', 'u64', 'address of the region now, 0xffffffffffffffff (MAP_FAILED) on error'),
+      f('err', 'int', 'errno when ret is MAP_FAILED, else 0'),
+    ],
+  },
   vm_allocate: {
     doc: '_kernelrpc_mach_vm_allocate_trap returned (macOS).',
     fields: [

@@ -9,6 +9,7 @@ import { rule as rwxMemory } from './rwx-memory.ts';
 import { rule as wxTransition } from './wx-transition.ts';
 import { rule as anonExec } from './anon-exec.ts';
 import { rule as writableLocationLib } from './writable-location-lib.ts';
+import { rule as doubleMapping } from './double-mapping.ts';
 import { meta as correlation } from './correlation.ts';
 import type { Rule, RuleMeta } from './types.ts';
 
@@ -21,6 +22,7 @@ export const RULES: readonly Rule[] = [
   wxTransition,
   anonExec,
   writableLocationLib,
+  doubleMapping,
 ];
 
 /** The correlation pseudo-rule applied by the engine to findings. */

@@ -107,6 +107,8 @@ export interface RuleContext {
   region(addr: number): RegionSnapshot | null;
   /** Name given to memfd_create for this fd in this process, or null. */
   memfdName(fd: number): string | null;
+  /** Live regions of the current process that are views of one memory object (RegionAttrs.object), in address order. */
+  views(object: number): readonly RegionSnapshot[];
   /** Ask the baseline whether this behaviour is expected of the current process. */
   expect(rule: RuleMeta, behaviour: Behaviour, subject?: Subject, opts?: ExpectOptions): Verdict;
 }

@@ -26,6 +26,8 @@ export interface ProcessInfo {
   regions: RegionMap;
   /** fd -> memfd_create name, Linux only; null until the first memfd. */
   memfds: Map<number, string> | null;
+  /** fd -> identity of the memfd object it names (the memfd record's arrival order + 1); null until the first memfd. */
+  memfdIds: Map<number, number> | null;
   /** Per-process cache slot for the engine (baseline matches, verdicts, correlation). */
   cache: unknown;
 }
@@ -104,6 +106,7 @@ export class ProcessTable {
       lastSeen: t,
       regions: regions ?? new RegionMap(this.limits.maxRegionsPerProcess, this.regionCounter),
       memfds: null,
+      memfdIds: null,
       cache: null,
     };
     // Delete first so that Map order stays creation order (the eviction order for live processes).
@@ -141,6 +144,7 @@ export class ProcessTable {
   fork(parent: ProcessInfo, child: number, t: number, ts: string): ProcessInfo {
     const c = this.create(child, parent.pid, parent.uid, parent.name, parent.path, t, ts, true, parent.regions.clone());
     if (parent.memfds !== null) c.memfds = new Map(parent.memfds);
+    if (parent.memfdIds !== null) c.memfdIds = new Map(parent.memfdIds);
     return c;
   }
 
@@ -148,6 +152,7 @@ export class ProcessTable {
   exec(p: ProcessInfo, path: string, name: string, t: number, ts: string): ProcessInfo {
     const n = this.create(p.pid, p.ppid, p.uid, name, path, t, ts, true, null);
     n.memfds = p.memfds;
+    n.memfdIds = p.memfdIds;
     return n;
   }
 

@@ -24,6 +24,12 @@ export interface RegionAttrs {
   shared: boolean;
   /** File descriptor the mapping came from, -1 for anonymous or unknown. */
   fd: number;
+  /**
+   * The memory object behind the mapping when views of one object can be told apart (a memfd:
+   * the memfd record's identity), else 0. Two regions with the same non-zero object are views
+   * of the same memory.
+   */
+  object: number;
   /** Was writable at some point while traced. */
   everWritable: boolean;
   /** Was writable and executable at the same time while traced. */
@@ -55,7 +61,7 @@ export interface ProtectPiece {
 }
 
 /** Attributes for gaps a protect covers that the script knew about (prevProt/prevFlags). */
-export type GapFill = Omit<RegionAttrs, 'prot' | 'since' | 'bytes' | 'preexisting' | 'everWritable' | 'wasWX'> & {
+export type GapFill = Omit<RegionAttrs, 'prot' | 'since' | 'bytes' | 'preexisting' | 'everWritable' | 'wasWX' | 'object'> & {
   prot: number;
 };
 
@@ -68,6 +74,7 @@ function sameAttrs(a: Region, b: Region): boolean {
     a.jit === b.jit &&
     a.shared === b.shared &&
     a.fd === b.fd &&
+    a.object === b.object &&
     a.everWritable === b.everWritable &&
     a.wasWX === b.wasWX &&
     a.preexisting === b.preexisting
@@ -89,6 +96,7 @@ function makeRegion(a: Readonly<RegionAttrs>, start: number, end: number): Regio
     jit: a.jit,
     shared: a.shared,
     fd: a.fd,
+    object: a.object,
     everWritable: a.everWritable,
     wasWX: a.wasWX,
     preexisting: a.preexisting,
@@ -223,7 +231,7 @@ export class RegionMap {
   }
 
   /** A new mapping over [start, end): replaces whatever was there (as mmap and MAP_FIXED do). */
-  map(start: number, end: number, attrs: Omit<RegionAttrs, 'everWritable' | 'wasWX'> & Partial<RegionAttrs>): Region | null {
+  map(start: number, end: number, attrs: Omit<RegionAttrs, 'everWritable' | 'wasWX' | 'object'> & Partial<RegionAttrs>): Region | null {
     if (!(end > start)) return null;
     this.changed();
     this.splitAt(start);
@@ -242,6 +250,7 @@ export class RegionMap {
         jit: attrs.jit,
         shared: attrs.shared,
         fd: attrs.fd,
+        object: attrs.object ?? 0,
         everWritable: (attrs.everWritable ?? false) || w,
         wasWX: (attrs.wasWX ?? false) || (w && x),
         preexisting: attrs.preexisting,
@@ -303,6 +312,7 @@ export class RegionMap {
                 jit: fill.jit,
                 shared: fill.shared,
                 fd: fill.fd,
+                object: 0,
                 everWritable: (fill.prot & PROT_WRITE) !== 0,
                 wasWX: (fill.prot & (PROT_WRITE | PROT_EXEC)) === (PROT_WRITE | PROT_EXEC),
                 preexisting: false,
@@ -313,7 +323,7 @@ export class RegionMap {
               gapEnd,
             )
           : makeRegion(
-              { prot, origin: 'unknown', anon: null, memfd: false, jit: false, shared: false, fd: -1, everWritable: false, wasWX: false, preexisting: true, bytes: null, since: t },
+              { prot, origin: 'unknown', anon: null, memfd: false, jit: false, shared: false, fd: -1, object: 0, everWritable: false, wasWX: false, preexisting: true, bytes: null, since: t },
               cursor,
               gapEnd,
             );
@@ -336,6 +346,38 @@ export class RegionMap {
     this.mergeRange(first - 1, i);
     this.enforceLimit();
     return pieces;
+  }
+
+  /**
+   * mremap: the regions in [oldStart, oldEnd) now live at [newStart, newEnd), each piece keeping
+   * its attributes and history; growth takes the attributes of the piece that ended the old
+   * range, a shrink drops what no longer fits. The old range is unmapped unless `keepOld`
+   * (MREMAP_DONTUNMAP). Returns the number of bytes moved that were tracked.
+   */
+  move(oldStart: number, oldEnd: number, newStart: number, newEnd: number, keepOld: boolean): number {
+    if (!(oldEnd > oldStart) || !(newEnd > newStart)) return 0;
+    this.changed();
+    this.splitAt(oldStart);
+    this.splitAt(oldEnd);
+    const delta = newStart - oldStart;
+    const pieces: Region[] = [];
+    let i = this.firstEndAbove(oldStart);
+    for (let r = this.regions.get(i); r !== undefined && r.start < oldEnd; r = this.regions.get(++i)) pieces.push(copy(r));
+    const last = pieces[pieces.length - 1];
+    if (last !== undefined && last.end === oldEnd && newEnd > oldEnd + delta) last.end = newEnd - delta;
+    if (!keepOld) this.unmap(oldStart, oldEnd);
+    this.unmap(newStart, newEnd);
+    let moved = 0;
+    for (const r of pieces) {
+      const s = r.start + delta;
+      const e = Math.min(r.end + delta, newEnd);
+      if (!(e > s)) continue;
+      moved += e - s;
+      this.map(s, e, r);
+    }
+    // Kept (MREMAP_DONTUNMAP) or not, the splits made at the old range's ends may join again.
+    this.mergeRange(this.firstEndAbove(oldStart) - 1, this.firstEndAbove(oldEnd));
+    return moved;
   }
 
   /** Record the first bytes of the region starting at addr (splitting if addr is inside one). */

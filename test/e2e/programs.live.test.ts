@@ -7,6 +7,7 @@
  * One file, run in order: bpftrace attaches are heavy and must not compete
  * for the CPUs. Captures that several tests read are made once.
  */
+import { spawn as spawnChild } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -55,6 +56,11 @@ async function capture(label: string, command: string, extra: readonly string[] 
   const run = await runCli(args);
   const replayed = await replay(dir, { keepEvents: true });
   return { dir, run, live: parseFindings(run.stdout), replayed };
+}
+
+/** Starts a program outside any capture (for the system-wide test). */
+function spawnProgram(path: string) {
+  return spawnChild(path, [], { stdio: 'ignore' });
 }
 
 const once = new Map<string, Promise<Capture>>();
@@ -315,6 +321,124 @@ describeLive('live bpftrace captures of real programs', () => {
       expect(magic!.region).toMatchObject({ start: flipped, memfd: true });
       const memfd = c.replayed.events.filter((e) => e.kind === 'memfd');
       expect(memfd.map((e) => (e as { name: string }).name)).toEqual(['payload']);
+    },
+    CAPTURE_MS,
+  );
+
+  // ---- regions: memory followed as the kernel does (sub-ranges, adjacent mappings, moves, aliases) ----
+
+  const REGION_CASES: readonly (readonly [mode: string, rules: readonly string[], what: string])[] = [
+    ['segment', ['anon-exec', 'correlated-activity', 'wx-transition'], 'only the middle page of a 3-page RW mapping made RX'],
+    ['partial', ['anon-exec', 'correlated-activity', 'wx-transition'], 'the first page unmapped, the rest made RX'],
+    ['adjacent', ['anon-exec', 'correlated-activity', 'wx-transition'], 'one mprotect over two adjacent RW mappings'],
+    ['mremap', ['anon-exec', 'correlated-activity', 'wx-transition'], 'an RW page moved by mremap, then made RX at its new address'],
+  ];
+  for (const [mode, rules, what] of REGION_CASES) {
+    it(
+      `regions ${mode}: ${what} is found, with the page that ran`,
+      async () => {
+        const regions = program('regions');
+        const c = await capture(`regions-${mode}`, `${regions} ${mode}`);
+        expectClean(c);
+        const fs = dirFindings(c.dir);
+        expect(ruleNames(fs), describeFindings(fs)).toEqual(rules);
+        expectAllFromProgram(c, fs, regions);
+        const [line] = programOutput(c.dir, `regions: ${mode}: `);
+        const addr = /into (0x[0-9a-f]+)/.exec(line ?? '')?.[1];
+        expect(addr, `program output ${JSON.stringify(line)}`).toBeDefined();
+        const flip = fs.filter((f) => f.name === 'wx-transition');
+        expect(flip, describeFindings(fs)).toHaveLength(1);
+        // The previous protection came from the script's region ring: the mapping was RW.
+        const mp = flip[0]!.evidence.find((e) => e.kind === 'mprotect')!;
+        expect(mp.decoded).toMatchObject({ rwx: 'r-x', prevProt: ['PROT_READ', 'PROT_WRITE'] });
+        const exec = fs.filter((f) => f.name === 'anon-exec');
+        expect(exec).toHaveLength(1);
+        const pc = BigInt(exec[0]!.detail.pc as string);
+        expect(pc >= BigInt(addr!) && pc < BigInt(addr!) + 4096n, `pc ${exec[0]!.detail.pc} in the page at ${addr}`).toBe(true);
+      },
+      CAPTURE_MS,
+    );
+  }
+
+  it(
+    'regions alias: one memfd mapped RW and RX is a double mapping, with both views in the evidence',
+    async () => {
+      const regions = program('regions');
+      const c = await capture('regions-alias', `${regions} alias`);
+      expectClean(c);
+      const fs = dirFindings(c.dir);
+      // No anon-exec: the code runs from a memfd view, which is not anonymous memory (memory-image-load names it).
+      expect(ruleNames(fs), describeFindings(fs)).toEqual(['correlated-activity', 'double-mapping', 'memory-image-load']);
+      expectAllFromProgram(c, fs, regions);
+      const out = programOutput(c.dir, 'regions: alias: ').join('\n');
+      const x = /into (0x[0-9a-f]+)/.exec(out)?.[1];
+      const w = /written through (0x[0-9a-f]+)/.exec(out)?.[1];
+      expect([x, w], out).not.toContain(undefined);
+      const dm = fs.filter((f) => f.name === 'double-mapping');
+      expect(dm).toHaveLength(1);
+      expect(dm[0]!.detail).toMatchObject({
+        writable: `${w}-0x${(BigInt(w!) + 4096n).toString(16)} rw- shared memfd:alias`,
+        executable: `${x}-0x${(BigInt(x!) + 4096n).toString(16)} r-x shared memfd:alias`,
+      });
+      expect(dm[0]!.region).toMatchObject({ start: x, memfd: true });
+      // Both views' mmap records are the evidence of the finding and the trace.
+      const maps = c.replayed.events.filter((e) => e.kind === 'mmap' && e.fd >= 0 && (e.ret === x || e.ret === w));
+      expect(maps).toHaveLength(2);
+    },
+    CAPTURE_MS,
+  );
+
+  it(
+    'regions many: 1,000 live RW pages in one process keep the ring bounded; the trailer counts what was not kept',
+    async () => {
+      const regions = program('regions');
+      const n = 1000;
+      const c = await capture('regions-many', `${regions} many ${n}`, [], 'rwxsnoop');
+      expectClean(c);
+      expect(programOutput(c.dir, 'regions: many: ')).toEqual([`regions: many: ${n} pages`]);
+      const trailers = new Map(
+        c.replayed.events.flatMap((e) => (e.kind === 'trailer' ? [[e.counter, e.value] as const] : [])),
+      );
+      // Every page took a slot; all but the ring's 8 were pushed out by newer ones, counted as evicted.
+      expect(trailers.get('regions_tracked')).toBeGreaterThanOrEqual(n);
+      expect(trailers.get('regions_evicted')).toBeGreaterThanOrEqual(n - 8);
+      expect(trailers.get('regions_evicted')).toBeLessThanOrEqual(trailers.get('regions_tracked')!);
+      // Nothing about RW memory was printed (rwxsnoop prints no exec: the program is known by its name).
+      const mem = c.replayed.events.filter(
+        (e) => e.comm === 'regions' && (e.kind === 'mmap' ? e.anon : ['mprotect', 'munmap', 'mremap'].includes(e.kind)),
+      );
+      expect(mem).toEqual([]);
+      expect(c.replayed.findings).toEqual([]);
+    },
+    CAPTURE_MS,
+  );
+
+  it(
+    'system-wide: loadtrace and its tracer are not in their own trace',
+    async () => {
+      const dir = join(work, 'capture-all');
+      const wx = program('wx');
+      // Something to see while the capture runs: the wx program, started every 1.5 s (attaching
+      // system-wide takes seconds, so the first runs may come before the tracer is ready).
+      const children: ReturnType<typeof spawnProgram>[] = [];
+      const timer = setInterval(() => children.push(spawnProgram(wx)), 1500);
+      const run = await runCli(['capture', '--backend', 'bpftrace', '--out', dir, '--format', 'jsonl', '--log-level', 'warn', '--duration', '8']);
+      clearInterval(timer);
+      await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : c.on('close', resolve)))));
+      expect(run.code, run.stderr).toBe(0);
+      const r = await replay(dir, { keepEvents: true });
+      const meta = dirMeta(dir) as unknown as { options: { selfPid?: number }; tracer: { pid: number } };
+      expect(meta.options.selfPid).toBe(run.pid);
+      // begin and trailer records are the script's own announcements, printed from the tracer's BEGIN and END.
+      const own = r.events.filter(
+        (e) => e.kind !== 'begin' && e.kind !== 'trailer' && (e.pid === run.pid || e.ppid === run.pid || e.pid === meta.tracer.pid),
+      );
+      expect(own.map((e) => `${e.kind} ${e.pid} ${e.comm}`)).toEqual([]);
+      // The capture saw the rest of the system: wx's exec and its W→X.
+      expect(r.events.some((e) => e.kind === 'exec' && e.path === wx)).toBe(true);
+      expect(r.findings.some((f) => f.name === 'wx-transition' && f.process.path === wx), describeFindings(r.findings)).toBe(true);
+      // And none of the findings is about loadtrace.
+      expect(r.findings.filter((f) => f.process.pid === run.pid)).toEqual([]);
     },
     CAPTURE_MS,
   );

@@ -18,6 +18,9 @@ const EXPECTED: Record<string, string[]> = {
   'rwx-memory.quiet': [],
   'wx-transition.fire': ['LT-004:high', 'LT-005:high', 'LT-005:high', 'LT-100:critical'],
   'wx-transition.quiet': [],
+  'wx-transition.fire-mremap': ['LT-004:high', 'LT-005:high', 'LT-100:critical'],
+  'double-mapping.fire': ['LT-003:high', 'LT-008:high', 'LT-100:critical'],
+  'double-mapping.quiet': ['LT-003:high', 'LT-003:high'],
   'anon-exec.fire': ['LT-006:high', 'LT-006:medium'],
   'anon-exec.quiet': [],
   'writable-location-lib.fire': ['LT-001:medium', 'LT-001:medium', 'LT-007:high', 'LT-007:medium', 'LT-007:medium', 'LT-100:high'],
@@ -29,7 +32,7 @@ const EXPECTED: Record<string, string[]> = {
 describe('rule fixtures through the real parser', () => {
   it('covers every fixture, and every rule has a firing and a quiet fixture', () => {
     expect(Object.keys(EXPECTED).sort()).toEqual(Object.keys(FIXTURES).sort());
-    for (const rule of ['atypical-loader', 'atypical-dlsym', 'memory-image-load', 'rwx-memory', 'wx-transition', 'anon-exec', 'writable-location-lib', 'correlation']) {
+    for (const rule of ['atypical-loader', 'atypical-dlsym', 'memory-image-load', 'rwx-memory', 'wx-transition', 'anon-exec', 'writable-location-lib', 'double-mapping', 'correlation']) {
       expect(Object.keys(EXPECTED).some((k) => k.startsWith(`${rule}.fire`))).toBe(true);
       expect(EXPECTED[`${rule}.quiet`]).toBeDefined();
     }

@@ -26,11 +26,22 @@ class PageModel {
       const cur = this.pages[p] ?? null;
       if (cur === null) {
         this.pages[p] = fill
-          ? { ...fill, prot, preexisting: false, bytes: null, everWritable: (fill.prot & 2) !== 0 || w, wasWX: (fill.prot & 6) === 6 || wx }
-          : { prot, origin: 'unknown', anon: null, memfd: false, jit: false, shared: false, fd: -1, preexisting: true, bytes: null, everWritable: w, wasWX: wx };
+          ? { ...fill, object: 0, prot, preexisting: false, bytes: null, everWritable: (fill.prot & 2) !== 0 || w, wasWX: (fill.prot & 6) === 6 || wx }
+          : { prot, origin: 'unknown', anon: null, memfd: false, jit: false, shared: false, fd: -1, object: 0, preexisting: true, bytes: null, everWritable: w, wasWX: wx };
       } else {
         this.pages[p] = { ...cur, prot, everWritable: cur.everWritable || w, wasWX: cur.wasWX || wx };
       }
+    }
+  }
+  /** mremap: pages keep their attributes at their new place; growth copies the old range's last page. */
+  move(a: number, b: number, c: number, d: number, keepOld: boolean) {
+    const moved = this.pages.slice(a, b);
+    const last = moved[moved.length - 1] ?? null;
+    if (!keepOld) this.unmap(a, b);
+    this.unmap(c, d);
+    for (let i = 0; c + i < d; i++) {
+      const src = i < moved.length ? moved[i]! : last && { ...last, bytes: null };
+      this.pages[c + i] = src;
     }
   }
   setBytes(p: number, data: string) {
@@ -79,6 +90,7 @@ const attrsArb = fc.record({
   jit: fc.boolean(),
   shared: fc.constant(false),
   fd: fc.constantFrom(-1, 3),
+  object: fc.constantFrom(0, 7),
   preexisting: fc.constant(false),
   bytes: fc.constant(null),
 });
@@ -99,6 +111,7 @@ const opArb = fc.oneof(
   fc.record({ op: fc.constant('map' as const), r: rangeArb, attrs: attrsArb }),
   fc.record({ op: fc.constant('unmap' as const), r: rangeArb }),
   fc.record({ op: fc.constant('protect' as const), r: rangeArb, prot: fc.integer({ min: 0, max: 7 }), fill: fillArb }),
+  fc.record({ op: fc.constant('move' as const), r: rangeArb, to: fc.integer({ min: 0, max: PAGES - 1 }), len: fc.integer({ min: 1, max: 12 }), keep: fc.boolean() }),
   fc.record({ op: fc.constant('bytes' as const), p: fc.integer({ min: 0, max: PAGES - 1 }), data: fc.constantFrom('cffaedfe', '7f454c46', '00') }),
 );
 
@@ -132,6 +145,10 @@ describe('RegionMap against a page-by-page model', () => {
               else if (!piece.fromScript) expect(piece.before.prot).toBe(before!.prot);
             }
             model.protect(o.r[0], o.r[1], o.prot, o.fill);
+          } else if (o.op === 'move') {
+            const to = Math.min(PAGES, o.to + o.len);
+            m.move(BASE + o.r[0] * PG, BASE + o.r[1] * PG, BASE + o.to * PG, BASE + to * PG, o.keep);
+            model.move(o.r[0], o.r[1], o.to, to, o.keep);
           } else {
             m.setBytes(BASE + o.p * PG, o.data);
             model.setBytes(o.p, o.data);

@@ -111,6 +111,8 @@ inline int LT_UNFILTERED = 0;
 inline int LT_DURATION = 0;
 inline int LT_SAMPLE_LIMIT = 50;
 inline int LT_TRAILERS = 5;
+inline int LT_SELF_PID = 0;
+inline int LT_NOT_SELF = (pid != $pid && (LT_SELF_PID == 0 || (pid != LT_SELF_PID && ppid != LT_SELF_PID)));
 
 /* Flag values of xnu bsd/sys/mman.h and osfmk/mach/vm_prot.h (reference macos-dtrace.md §2). */
 inline int LT_PROT_WRITE = 0x2;
@@ -162,7 +164,7 @@ int lt_memfd[int, int];
  * the result is known (reference macos-dtrace.md §2: arg0..arg5 in prototype order).
  */
 syscall::mmap:entry
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	self->lt_mmap = 1;
 	self->lt_mmap_addr = arg0;
@@ -175,7 +177,7 @@ syscall::mmap:entry
 
 /* mprotect(addr, len, prot) (reference macos-dtrace.md §2). */
 syscall::mprotect:entry
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	self->lt_mp = 1;
 	self->lt_mp_addr = arg0;
@@ -188,7 +190,7 @@ syscall::mprotect:entry
  * in/out address (reference macos-dtrace.md §2).
  */
 mach_trap::_kernelrpc_mach_vm_allocate_trap:entry
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	self->lt_va = 1;
 	self->lt_va_ptr = arg1;
@@ -205,7 +207,7 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 
 /* _kernelrpc_mach_vm_protect_trap(target, address, size, set_maximum, new_protection): arg0..arg4 (reference macos-dtrace.md §2). */
 mach_trap::_kernelrpc_mach_vm_protect_trap:entry
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	self->lt_vp = 1;
 	self->lt_vp_addr = arg1;
@@ -219,7 +221,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:entry
  * arg1 is in/out, cur_protection is arg5 (reference macos-dtrace.md §2).
  */
 mach_trap::_kernelrpc_mach_vm_map_trap:entry
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	self->lt_vm = 1;
 	self->lt_vm_ptr = arg1;

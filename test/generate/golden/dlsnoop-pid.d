@@ -90,6 +90,8 @@ inline int LT_UNFILTERED = 0;
 inline int LT_DURATION = 0;
 inline int LT_SAMPLE_LIMIT = 50;
 inline int LT_TRAILERS = 2;
+inline int LT_SELF_PID = 0;
+inline int LT_NOT_SELF = 1;
 
 /* Announce tool, OS and backend first, so the parser picks the OS's MAP_* and RTLD_* tables. */
 BEGIN

@@ -63,6 +63,8 @@ inline int LT_UNFILTERED = 0;
 inline int LT_DURATION = 0;
 inline int LT_SAMPLE_LIMIT = 50;
 inline int LT_TRAILERS = 1;
+inline int LT_SELF_PID = 0;
+inline int LT_NOT_SELF = (pid != $pid && (LT_SELF_PID == 0 || (pid != LT_SELF_PID && ppid != LT_SELF_PID)));
 
 /* Announce tool, OS and backend first, so the parser picks the OS's MAP_* and RTLD_* tables. */
 BEGIN
@@ -106,7 +108,7 @@ proc:::exec-failure
  * (posix_spawn).
  */
 proc:::exec-success
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && (lt_execpend[pid] || lt_execpend[ppid])/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID) && (lt_execpend[pid] || lt_execpend[ppid])/
 {
 	this->path = lt_execpend[pid] ? lt_execpath[pid] : lt_execpath[ppid];
 	printf("LT1:%s\texec\t%lld\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
@@ -119,7 +121,7 @@ proc:::exec-success
  * flagged as cut short, so the exec is still seen.
  */
 proc:::exec-success
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID) && !lt_execpend[pid] && !lt_execpend[ppid]/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID) && !lt_execpend[pid] && !lt_execpend[ppid]/
 {
 	printf("LT1:%s\texec\t%lld\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
@@ -140,7 +142,7 @@ proc:::exec-success
  * the fork is then lost, reported as a probe error.
  */
 proc:::create
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	printf("LT1:%s\tfork\t%lld\t%d\t%d\t%d\t%d\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, args[0]->pr_pid);
@@ -148,7 +150,7 @@ proc:::create
 
 /* proc:::exit args[0] is the exit reason, e.g. CLD_EXITED (reference macos-dtrace.md §7). */
 proc:::exit
-/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && (LT_UID < 0 || uid == LT_UID)/
+/(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
 	printf("LT1:%s\texit\t%lld\t%d\t%d\t%d\t%d\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, args[0]);

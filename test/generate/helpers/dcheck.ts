@@ -98,7 +98,12 @@ export function checkD(program: string, opts: { allowDestructive?: boolean } = {
       continue;
     }
     if (line.startsWith('inline ')) {
-      const m = /^inline (int|string) (LT_[A-Z_]+) = (-?[0-9]+|0x[0-9a-f]+|"s*");$/.exec(line);
+      // LT_NOT_SELF is the one inline that is an expression: of pid, ppid, $pid (dtrace itself) and LT_SELF_PID only.
+      const self = /^inline int (LT_NOT_SELF) = (.*);$/.exec(line);
+      const selfOk =
+        self !== null &&
+        /^[()!=&| 0-9]*$/.test(self[2]!.replace(/\$pid|\bppid\b|\bpid\b|\bLT_SELF_PID\b/g, ''));
+      const m = selfOk ? ['', 'int', 'LT_NOT_SELF'] : /^inline (int|string) (LT_[A-Z_]+) = (-?[0-9]+|0x[0-9a-f]+|"s*");$/.exec(line);
       if (!m) problems.push(`malformed inline: ${line}`);
       else inlines.set(m[2]!, m[1]!);
       i = lineEnd;
