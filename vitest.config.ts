@@ -7,7 +7,12 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.live.test.ts'] },
+        test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: ['test/**/*.live.test.ts', 'test/**/*.dtrace.test.ts'] },
+      },
+      {
+        // The D compile gate: hundreds of `dtrace -e` runs of about two seconds each, two at a time.
+        extends: true,
+        test: { name: 'dtrace', include: ['test/**/*.dtrace.test.ts'], maxConcurrency: 2, testTimeout: 180_000 },
       },
       {
         // Live tests start real tracers against real programs: one file at a time, so that

@@ -141,7 +141,8 @@ function dtracePrologue(c: Ctx, dynvarsize: string | undefined, trailers: number
   if (o.bufsize) pragmas.push(`bufsize=${o.bufsize}`);
   if (o.dynvarsize ?? dynvarsize) pragmas.push(`dynvarsize=${o.dynvarsize ?? dynvarsize}`);
   // temporal exists from dtrace-284 on (reference macos-dtrace.md §4): opt-in, never assumed.
-  if (o.temporal) pragmas.push('temporal');
+  // Oracle's DTrace for Linux has no such option (docs/platforms/linux.md).
+  if (o.temporal && c.os === 'darwin') pragmas.push('temporal');
   const consts: [string, 'int' | 'string', string][] = [
     ['LT_NONCE', 'string', stringLiteral('nonce', c.nonce)],
     ['LT_TOOL', 'string', stringLiteral('tool', c.tool)],
@@ -287,6 +288,9 @@ function prepare(tool: string, req: { backend: Backend; target: Target; options?
         notes.push(`option ${k} applies to DTrace only and is ignored by bpftrace`);
       }
     }
+  }
+  if (req.backend === 'dtrace' && os === 'linux' && options.temporal) {
+    notes.push("option temporal is not an option of Oracle's DTrace for Linux and is ignored");
   }
   strsize = Math.trunc(strsize);
   return { tool, backend: req.backend, target, options, nonce: nonceOf(req.nonce), strsize, name, os, notes };
