@@ -47,9 +47,19 @@ export function registerBaselineCommands(program: Command, deps: BaselineCommand
       try {
         if (o.os !== undefined && o.os !== 'darwin' && o.os !== 'linux') throw new Error(`--os must be darwin or linux, not ${o.os}`);
         const base = o.merge !== undefined ? loadBaseline(o.merge) : undefined;
+        const skipped = new Set<string>();
         const learned = await learnBaseline(
           inputs.map((i) => deps.readEvents(i)),
-          { note: o.note, ...(o.os !== undefined ? { os: o.os as Os } : {}), ...(base !== undefined ? { base } : {}) },
+          {
+            note: o.note,
+            ...(o.os !== undefined ? { os: o.os as Os } : {}),
+            ...(base !== undefined ? { base } : {}),
+            onSkip: (s) => {
+              const k = s.reason;
+              if (!skipped.has(k)) err(`warning: ${inputs[s.input] ?? `input ${s.input}`}: ${k}\n`);
+              skipped.add(k);
+            },
+          },
         );
         writeFileSync(o.output, `${JSON.stringify(learned, null, 2)}\n`);
         out(`${o.output}: ${learned.entries.length} entries\n`);

@@ -64,7 +64,30 @@ export interface CompiledBaseline {
 
 function globMatcher(patterns: readonly string[]): Matcher {
   const ms = patterns.map((p) => (GLOB_CHARS.test(p) ? picomatch(p, GLOB_OPTS) : (s: string) => s === p));
+  if (ms.length === 0) return () => false;
   return ms.length === 1 ? ms[0]! : (s) => ms.some((m) => m(s));
+}
+
+/**
+ * A dlopen argument without a `/` is a bare soname: the loader resolves it through its search path (RUNPATH,
+ * LD_LIBRARY_PATH, the cache, the default directories), and the record carries only the requested string. Path globs
+ * cannot vouch for where it resolved, so a bare soname is judged by the globs without a `/` (`libm.so.*`), and those
+ * globs never match a path: `libm.so.*` does not allow `/tmp/libm.so.6`.
+ */
+function libraryMatcher(patterns: readonly string[]): Matcher {
+  const paths = globMatcher(patterns.filter((p) => p.includes('/')));
+  const sonames = globMatcher(patterns.filter((p) => !p.includes('/')));
+  return (lib) => (lib.includes('/') ? paths(lib) : sonames(lib));
+}
+
+/** A path that names one file wherever the process runs; `./prog` names a different file in every directory. */
+export function isAbsolutePath(path: string): boolean {
+  return path.startsWith('/');
+}
+
+/** Last component of a path. */
+function lastComponent(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 function nameMatcher(pattern: string): Matcher {
@@ -154,11 +177,13 @@ function compileEntry(e: BaselineEntry, index: number): CompiledEntry {
     entry: e,
     matches(p) {
       if (signed) return false;
-      if (path !== null && (p.path === null || !path(p.path))) return false;
-      if (name !== null && !name(p.name)) return false;
+      // A relative exec path (`./prog`) does not say which file ran: for `match.path` it is no path at all.
+      if (path !== null && (p.path === null || !isAbsolutePath(p.path) || !path(p.path))) return false;
+      // A process renamed by prctl(PR_SET_NAME) or process.title keeps the executable its exec record named.
+      if (name !== null && !name(p.name) && (p.path === null || !name(lastComponent(p.path)))) return false;
       return true;
     },
-    libraries: e.dlopen?.libraries !== undefined ? globMatcher(e.dlopen.libraries) : null,
+    libraries: e.dlopen?.libraries !== undefined ? libraryMatcher(e.dlopen.libraries) : null,
     symbols: e.dlsym?.symbols !== undefined ? globMatcher(e.dlsym.symbols) : null,
     exceptions: (e.exceptions ?? []).map((x) => compileException(x, label)),
   };

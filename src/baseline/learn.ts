@@ -9,7 +9,7 @@ import type { Os } from '../protocol/flags.ts';
 import type { TraceEvent } from '../protocol/registry.ts';
 import { createEngine, type Finding } from '../engine/index.ts';
 import type { Behaviour } from '../rules/types.ts';
-import { escapeGlob } from './compile.ts';
+import { escapeGlob, isAbsolutePath } from './compile.ts';
 import { EMPTY_BASELINE, type Baseline, type BaselineEntry } from './schema.ts';
 import { validateBaseline } from './load.ts';
 
@@ -57,6 +57,15 @@ export interface LearnOptions {
   readonly note?: string;
   /** Called with each input's diagnostics (drops while learning mean an incomplete baseline). */
   readonly onDiagnostic?: (input: number, d: Diagnostic) => void;
+  /** Called for each finding not learned, with why (a process started by a relative path). */
+  readonly onSkip?: (skip: LearnSkip) => void;
+}
+
+/** A finding whose behaviour was not learned. */
+export interface LearnSkip {
+  readonly input: number;
+  readonly finding: Finding;
+  readonly reason: string;
 }
 
 /** Learn a baseline from clean traces: one async iterable of events per input. */
@@ -70,6 +79,15 @@ export async function learnBaseline(inputs: readonly AsyncIterable<TraceEvent>[]
     for (const f of report.findings) {
       const b = behaviourOf(f);
       if (b === null) continue;
+      if (f.process.path !== null && !isAbsolutePath(f.process.path)) {
+        // `./prog` would vouch for any binary started as ./prog in any directory, and its name for any binary so named.
+        opts.onSkip?.({
+          input: index,
+          finding: f,
+          reason: `process ${f.process.name} (pid ${f.process.pid}) was started by the relative path ${f.process.path}: which file ran is unknown, so nothing it did is learned`,
+        });
+        continue;
+      }
       const match: BaselineEntry['match'] = f.process.path !== null ? { path: escapeGlob(f.process.path) } : { name: escapeGlob(f.process.name) };
       const k = JSON.stringify(match);
       let a = accs.get(k);

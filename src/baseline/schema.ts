@@ -102,10 +102,18 @@ export const LearnedSchema = z.strictObject({
   inputs: z.number().int().nonnegative().optional(),
 });
 
+/**
+ * A `match.path` glob must be able to match only absolute paths: `./prog` or `bin/prog` would match whatever
+ * binary is started under that name in any directory, which is no identity at all.
+ */
+const PathGlob = Glob.refine((g) => g.startsWith('/') || /^[*?[{!@+(]/.test(g), {
+  message: 'expected an absolute path glob (starting with / or a wildcard); a relative path names a different file in every directory',
+});
+
 export const MatchSchema = z
   .strictObject({
-    /** Glob (picomatch) on the executable path. */
-    path: Glob.optional(),
+    /** Glob (picomatch) on the absolute executable path. */
+    path: PathGlob.optional(),
     /** Process name, exact or glob. */
     name: Glob.optional(),
     /** Code-signing team id; reserved: the tracer does not report it yet, so such entries never match. */

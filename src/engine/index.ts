@@ -124,8 +124,54 @@ export interface Engine {
 interface ProcCache {
   matched: CompiledEntry[] | null;
   verdicts: Map<string, Verdict>;
-  /** rule id -> time of its last finding event and that finding, for correlation. */
-  corr: Map<string, { t: number; f: Finding }> | null;
+  /** Correlation state of the process (null until a non-info finding). */
+  corr: Correlation | null;
+}
+
+/** One call the engine saw, as rules report it: a thread and the exact timestamp its probe firing printed. */
+interface Call {
+  readonly id: string;
+  t: number;
+  /** The finding the rule made or updated on this call. */
+  f: Finding;
+}
+
+interface Correlation {
+  /** rule id -> its most recent distinct calls (at most correlationMinRules), oldest first. */
+  readonly byRule: Map<string, Call[]>;
+  /** The last call counted into the combined finding, so that several rules' views of it count once. */
+  lastCall: string;
+}
+
+/**
+ * Records printed by one probe firing (a call and the first bytes it printed) carry the same thread and
+ * timestamp: that is one behaviour, however many rules report it.
+ */
+function callOf(e: TraceEvent): string {
+  return `${e.tid}\0${e.ts}`;
+}
+
+/**
+ * The largest number of rules that can each be paired with a call of their own (bipartite matching by augmenting
+ * paths; a handful of rules with a few calls each).
+ */
+function distinctBehaviours(rules: readonly (readonly string[])[]): number {
+  const owner = new Map<string, number>();
+  const tryRule = (i: number, seen: Set<string>): boolean => {
+    for (const c of rules[i]!) {
+      if (seen.has(c)) continue;
+      seen.add(c);
+      const o = owner.get(c);
+      if (o === undefined || tryRule(o, seen)) {
+        owner.set(c, i);
+        return true;
+      }
+    }
+    return false;
+  };
+  let n = 0;
+  for (let i = 0; i < rules.length; i++) if (tryRule(i, new Set())) n++;
+  return n;
 }
 
 const NO_PIECES: readonly ProtectPiece[] = [];
@@ -460,21 +506,41 @@ export function createEngine(opts: EngineOptions): Engine {
 
   function correlate(p: ProcessInfo, rule: RuleMeta, f: Finding, e: TraceEvent): void {
     const cache = procCache(p);
-    const corr = (cache.corr ??= new Map());
-    corr.set(rule.id, { t: e.t, f });
-    if (corr.size < limits.correlationMinRules) return;
+    const corr: Correlation = (cache.corr ??= { byRule: new Map(), lastCall: '' });
+    const call = callOf(e);
+    let mine = corr.byRule.get(rule.id);
+    if (mine === undefined) {
+      mine = [];
+      corr.byRule.set(rule.id, mine);
+    }
+    const i = mine.findIndex((c) => c.id === call);
+    if (i >= 0) mine.splice(i, 1);
+    mine.push({ id: call, t: e.t, f });
+    // A matching of k rules never needs more than k calls of one rule: keep the newest.
+    if (mine.length > limits.correlationMinRules) mine.shift();
+    if (corr.byRule.size < limits.correlationMinRules) return;
+    const since = e.t - windowMs;
     const members: Finding[] = [];
-    for (const m of corr.values()) if (m.t >= e.t - windowMs) members.push(m.f);
-    if (members.length < limits.correlationMinRules) return;
+    const callsOf: string[][] = [];
+    for (const calls of corr.byRule.values()) {
+      const recent = calls.filter((c) => c.t >= since);
+      if (recent.length === 0) continue;
+      for (const c of recent) if (!members.includes(c.f)) members.push(c.f);
+      callsOf.push(recent.map((c) => c.id));
+    }
+    if (callsOf.length < limits.correlationMinRules) return;
+    const behaviours = distinctBehaviours(callsOf);
+    if (behaviours < limits.correlationMinRules) return;
     const key = `${CORRELATION_RULE.id}\0${p.key}`;
     const severity = combinedSeverity(members.map((m) => m.severity));
-    const names = members.map((m) => m.name).sort();
+    const names = [...new Set(members.map((m) => m.name))].sort();
     let combined = findings.get(key);
     if (combined === undefined) {
       if (findings.size >= limits.maxFindings) {
         findingsDropped++;
         return;
       }
+      corr.lastCall = call;
       combined = {
         id: `${CORRELATION_RULE.id}:${p.pid}:${p.key}`,
         rule: CORRELATION_RULE.id,
@@ -483,16 +549,17 @@ export function createEngine(opts: EngineOptions): Engine {
         severity,
         attack: [...new Set(members.flatMap((m) => m.attack))],
         maturity: CORRELATION_RULE.maturity,
-        summary: `${names.length} distinct rules within ${windowMs / 1000} s: ${names.join(', ')}`,
+        summary: correlationSummary(names, behaviours),
         process: { pid: p.pid, ppid: p.ppid, uid: p.uid, name: p.name, path: p.path, key: p.key },
         key: 'process',
         evidence: [detach(evidenceOf(e, os))],
         region: null,
         bytes: null,
         ustack: null,
-        detail: { rules: names, windowMs },
+        detail: { rules: names, behaviours, windowMs },
         baseline: { expected: false, entry: null, reason: 'each member finding carries its own baseline verdict' },
-        count: 1,
+        // Calls of member rules: the ones that made the combination, then each later one.
+        count: behaviours,
         firstSeen: Math.min(...members.map((m) => m.firstSeen)),
         lastSeen: e.t,
         firstTs: members.reduce((a, m) => (m.firstSeen < a.t ? { t: m.firstSeen, ts: m.firstTs } : a), { t: Infinity, ts: e.ts }).ts,
@@ -504,10 +571,14 @@ export function createEngine(opts: EngineOptions): Engine {
       opts.onFinding?.(combined);
       return;
     }
-    combined.count++;
+    if (call !== corr.lastCall) {
+      // Another rule's view of the call just counted is the same behaviour.
+      corr.lastCall = call;
+      combined.count++;
+      if (combined.evidence.length < limits.maxEvidence) combined.evidence.push(detach(evidenceOf(e, os)));
+    }
     combined.lastSeen = e.t;
     combined.lastTs = detachString(e.ts);
-    if (combined.evidence.length < limits.maxEvidence) combined.evidence.push(detach(evidenceOf(e, os)));
     if (severityRank(severity) > severityRank(combined.severity)) combined.severity = severity;
     const related = combined.related!;
     let grew = false;
@@ -517,12 +588,18 @@ export function createEngine(opts: EngineOptions): Engine {
         grew = true;
       }
     }
-    if (grew) {
+    const most = Math.max(behaviours, Number(combined.detail.behaviours));
+    if (grew || most !== combined.detail.behaviours) {
       const all = [...new Set([...(combined.detail.rules as readonly string[]), ...names])].sort();
-      combined.detail = { rules: all, windowMs };
-      combined.summary = `${all.length} distinct rules within ${windowMs / 1000} s: ${all.join(', ')}`;
+      combined.detail = { rules: all, behaviours: most, windowMs };
+      combined.summary = correlationSummary(all, most);
       (combined as { attack: readonly string[] }).attack = [...new Set([...combined.attack, ...members.flatMap((m) => m.attack)])];
     }
+  }
+
+  function correlationSummary(names: readonly string[], behaviours: number): string {
+    const rules = names.length === behaviours ? '' : ` (${names.length} rules)`;
+    return `${behaviours} distinct behaviours${rules} within ${windowMs / 1000} s: ${names.join(', ')}`;
   }
 
   /**
@@ -548,7 +625,8 @@ export function createEngine(opts: EngineOptions): Engine {
       const r = p.regions.find(pc);
       hot[LAST_ADDR] = pc;
       lastRegion = r;
-      if (r === null || r.anon === null) {
+      // Executable memory of unknown origin is judged by LT-006 (the trace saw it made executable); the rest cannot be.
+      if (r === null || (r.anon === null && (r.prot & PROT_EXEC) === 0)) {
         unattributed++;
         if (unattributedExamples.length < limits.maxExamples) unattributedExamples.push(`pid ${p.pid} (${p.name}) pc ${e.pc}`);
       }
@@ -786,7 +864,7 @@ export function createEngine(opts: EngineOptions): Engine {
         kind: 'preexisting_regions',
         title: 'regions of unknown origin (mapped before tracing began, or never tracked)',
         detail:
-          'Protection changes touched memory the trace never saw mapped and the script did not track: memory mapped before tracing began, a sub-range of a larger mapping, or a PROT_NONE reservation (JITs such as V8 reserve address space that way). Its origin (anonymous or file) and previous protection are unknown, so W→X cannot be judged there.',
+          'Protection changes touched memory the trace never saw mapped and the script did not track: memory mapped before tracing began, a sub-range of a larger mapping, or a PROT_NONE reservation (JITs such as V8 reserve address space that way). Its origin (anonymous or file) and previous protection are unknown, so W→X cannot be judged there; execution there, once made executable, is reported by LT-006 at medium unless the baseline expects generated code.',
         count: preexisting,
         examples: ex(preexistingExamples),
       });

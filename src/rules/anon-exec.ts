@@ -12,10 +12,12 @@ export const meta: RuleMeta = {
     'An execution sample whose program counter lies in an anonymous (or memfd-backed) executable region the trace saw created. ' +
     'A weaker variant (medium) fires when the PC lies outside every region the trace knows and the tracer itself could not name a ' +
     'module for it (the sample\'s first stack frame is a bare address): images mapped before tracing began, the main executable and ' +
-    'the dyld shared cache are never seen mapped, so a PC outside known regions alone proves nothing and is only counted as a blind spot.',
+    'the dyld shared cache are never seen mapped, so a PC outside known regions alone proves nothing and is only counted as a blind spot. ' +
+    'A PC in memory of unknown origin (mapped before tracing began, or never tracked) that the trace saw made executable by a ' +
+    'protection change is reported at medium, saying the origin is unknown: it may be a JIT\'s code space reserved before tracing.',
   tuning:
     'Set `anonExec: true` on the baseline entry of a process that runs generated code (JITs); execution inside MAP_JIT regions ' +
-    'is also expected where `jit: true`.',
+    'is also expected where `jit: true`, and so is execution in memory of unknown origin (it may be a JIT region made before tracing).',
   severity: 'high',
   attack: ['T1620', 'T1055'],
   maturity: 'experimental',
@@ -45,6 +47,28 @@ export const rule: Rule = {
           verdict,
           region: r,
           detail: { pc: e.pc, offset: pc - r.start },
+        },
+      ];
+    }
+    if (r !== null && r.anon === null && r.prot & PROT_EXEC) {
+      // The region is in the map only because the trace saw a protection change make it executable; what it was
+      // before (anonymous or a file, and whose) is unknown. A JIT may have made it before tracing began.
+      const verdict = ctx.expect(meta, 'anonExec');
+      if (verdict.expected) return null;
+      const jit = ctx.expect(meta, 'jit');
+      if (jit.expected) return null;
+      return [
+        {
+          key: hex(r.start),
+          severity: 'medium',
+          summary: `executing in region ${hex(r.start)}-${hex(r.end)} of unknown origin, made ${protString(r.prot)} while traced`,
+          verdict,
+          region: r,
+          detail: {
+            pc: e.pc,
+            offset: pc - r.start,
+            origin: 'unknown: mapped before tracing began, or never tracked; made executable by a protection change the trace saw',
+          },
         },
       ];
     }

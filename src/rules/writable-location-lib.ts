@@ -1,5 +1,5 @@
 import { classifyLocation, isDyldMemoryTemp } from './paths.ts';
-import type { Rule, RuleMeta, Severity } from './types.ts';
+import type { Rule, RuleContext, RuleMeta, Severity } from './types.ts';
 
 export const meta: RuleMeta = {
   id: 'LT-007',
@@ -9,7 +9,8 @@ export const meta: RuleMeta = {
     'dlopen() or dlopen_preflight() of a path under a world- or user-writable scratch directory (/tmp, /private/tmp, /var/tmp, ' +
     '/private/var/folders, /dev/shm: high) or a Downloads folder (/Users/*/Downloads, /home/*/Downloads: medium), or with any path ' +
     'component starting with a dot (hidden: medium). Fires whatever the process, unless its baseline lists the path explicitly; ' +
-    'dyld\'s own in-memory temp file is left to LT-003.',
+    'dyld\'s own in-memory temp file is left to LT-003. A failed call is reported at low severity. A call this rule reports is not ' +
+    'also reported by LT-001: one call, one finding.',
   tuning:
     'List the path in the `libraries` globs of the process\'s baseline entry (an entry that allows any library does not vouch for ' +
     'the location: e.g. python\'s `**/.venv/**` or `**/site-packages/**` must be listed), or add an exception with fields `[rule, lib.path]`.',
@@ -21,6 +22,19 @@ export const meta: RuleMeta = {
 };
 
 const BY_LOCATION: Record<string, Severity> = { temp: 'high', downloads: 'medium', hidden: 'medium' };
+
+/**
+ * Whether this rule reports a dlopen of `path` by the current process. LT-001 then leaves the call to it: one call
+ * is one finding, and this one says more (where the library lies) at a severity at least LT-001's.
+ */
+export function reportsLibrary(path: string, ctx: RuleContext): boolean {
+  return locationOf(path) !== null && !ctx.expect(meta, 'dlopen', { 'lib.path': path }, { explicit: true }).expected;
+}
+
+function locationOf(path: string): ReturnType<typeof classifyLocation> {
+  // dyld's in-memory temp file is LT-003's.
+  return isDyldMemoryTemp(path) ? null : classifyLocation(path);
+}
 
 export const rule: Rule = {
   ...meta,
@@ -37,8 +51,7 @@ export const rule: Rule = {
     } else {
       return null;
     }
-    if (isDyldMemoryTemp(path)) return null;
-    const loc = classifyLocation(path);
+    const loc = locationOf(path);
     if (loc === null) return null;
     const verdict = ctx.expect(meta, 'dlopen', { 'lib.path': path }, { explicit: true });
     if (verdict.expected) return null;

@@ -107,6 +107,50 @@ describe('baseline loading', () => {
     expect(c.matchProcess({ name: 'x', path: '/Apps/A 1/b2', pname: null })).toHaveLength(0);
   });
 
+  it('a process renamed at run time is matched by the executable its exec record named', () => {
+    const c = compileBaseline({ version: 1, entries: [{ id: 'node', match: { name: 'node' }, jit: true, note: 'n' }] });
+    // node sets its comm through process.title; the exec record said /usr/bin/node.
+    expect(c.matchProcess({ name: 'npm exec demo', path: '/usr/bin/node', pname: null }).map((e) => e.label)).toEqual(['node']);
+    // Started before tracing began: only the name is known, and it is not node's.
+    expect(c.matchProcess({ name: 'npm exec demo', path: null, pname: null })).toEqual([]);
+    expect(c.matchProcess({ name: 'node', path: null, pname: null }).map((e) => e.label)).toEqual(['node']);
+    expect(c.matchProcess({ name: 'npm exec demo', path: '/usr/bin/python3', pname: null })).toEqual([]);
+  });
+
+  it('never matches match.path against a relative exec path, and refuses relative path globs', () => {
+    const c = compileBaseline({ version: 1, entries: [{ match: { path: '**/prog' }, rwx: true, note: 'n' }] });
+    expect(c.matchProcess({ name: 'prog', path: '/opt/x/prog', pname: null })).toHaveLength(1);
+    expect(c.matchProcess({ name: 'prog', path: './prog', pname: null })).toHaveLength(0);
+    expect(c.matchProcess({ name: 'prog', path: 'bin/prog', pname: null })).toHaveLength(0);
+    for (const path of ['./prog', '../bin/prog', 'prog', 'bin/prog']) {
+      const e = errorOf(() => validateBaseline({ version: 1, entries: [{ match: { path }, note: 'n' }] }, 'a.json'));
+      expect(e.message, path).toContain('entries[0].match.path: expected an absolute path glob');
+    }
+    for (const path of ['/usr/bin/node', '**/bin/node', '{/usr,/opt}/bin/node']) {
+      expect(validateBaseline({ version: 1, entries: [{ match: { path }, note: 'n' }] }, 'a.json').entries).toHaveLength(1);
+    }
+  });
+
+  it('judges a bare soname by soname globs only, and never lets a soname glob vouch for a path', () => {
+    const c = compileBaseline({ version: 1, entries: [{ id: 'py', match: { name: 'python3' }, dlopen: { allowed: true, libraries: ['/usr/**', '**/*.node', 'libm.so.*'] }, note: 'n' }] });
+    const proc = { name: 'python3', path: '/usr/bin/python3', pname: null };
+    const m = c.matchProcess(proc);
+    const rule = { id: 'LT-001', name: 'atypical-loader' } as Parameters<typeof c.verdict>[2];
+    const v = (lib: string, explicit = false) => c.verdict(m, proc, rule, 'dlopen', { 'lib.path': lib }, { explicit }).expected;
+    expect(v('libm.so.6')).toBe(true);
+    expect(v('libm.so.6', true)).toBe(true);
+    // A path glob cannot say where a bare soname resolved.
+    expect(v('libcrypto.so.3')).toBe(false);
+    // `**/*.node` would match the bare name evil.node as a glob; it is a path glob, so it does not.
+    expect(v('evil.node')).toBe(false);
+    expect(v('evil.node', true)).toBe(false);
+    expect(v('/srv/app/build/addon.node')).toBe(true);
+    // A soname glob does not match a path, even one whose last component it matches.
+    expect(v('/tmp/libm.so.6')).toBe(false);
+    expect(v('/tmp/libm.so.6', true)).toBe(false);
+    expect(v('/usr/lib/x86_64-linux-gnu/libm.so.6')).toBe(true);
+  });
+
   it('entries needing signing identities never match yet', () => {
     const c = compileBaseline({ version: 1, entries: [{ match: { name: 'x', teamId: 'ABCDE12345' }, note: 'n' }] });
     expect(c.matchProcess({ name: 'x', path: null, pname: null })).toHaveLength(0);
@@ -143,6 +187,25 @@ describe('learning', () => {
     const r = runEngine(events, [], { baseline: learned });
     expect(signature(r)).toEqual(['LT-002:high']);
     expect(r.findings[0]!.baseline.reason).toMatch(/^entries\[\d+\] matches updater \(\/private\/tmp\/\.u\/updater\) but does not allow dlsym of task_for_pid$/);
+  });
+
+  it('refuses to learn a process started by a relative path, and says so', async () => {
+    const prog = { pid: 800, ppid: 1, uid: 1000, comm: 'prog' };
+    const text = new TraceBuilder('linux')
+      .rec(prog, 'exec', { path: './prog' })
+      .rec(prog, 'mmap', { addr: 0, len: 0x1000, prot: 7, flags: 0x22, fd: -1, off: 0, ret: 0x7f0000000000, err: 0 })
+      .rec({ ...prog, pid: 801 }, 'exec', { path: '/opt/app/prog' })
+      .rec({ ...prog, pid: 801 }, 'mmap', { addr: 0, len: 0x1000, prot: 7, flags: 0x22, fd: -1, off: 0, ret: 0x7f0000000000, err: 0 })
+      .text();
+    const events = await eventsOf(text);
+    const skips: string[] = [];
+    const learned = await learnBaseline([iter(events)], { onSkip: (s) => skips.push(s.reason) });
+    expect(learned.entries.map((e) => e.match)).toEqual([{ path: '/opt/app/prog' }]);
+    expect(skips).toHaveLength(1);
+    expect(skips[0]).toContain('relative path ./prog');
+    // The relative-path process is still reported against what was learned.
+    const r = runEngine(events, [], { baseline: learned });
+    expect(r.findings.filter((f) => f.rule !== 'LT-100').map((f) => [f.process.pid, f.rule])).toEqual([[800, 'LT-004']]);
   });
 
   it('records learned counts and times, and merges into a base', async () => {
@@ -197,6 +260,21 @@ describe('baseline commands', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toBe(`${badFile}: entries[0].rwx: expected boolean, received string\n`);
     expect((await run(['baseline', 'check', defaultBaselinePath('darwin'), defaultBaselinePath('linux')])).code).toBe(0);
+  });
+
+  it('learn warns about processes started by a relative path and leaves them out', async () => {
+    const prog = { pid: 800, ppid: 1, uid: 1000, comm: 'prog' };
+    const events = await eventsOf(
+      new TraceBuilder('linux')
+        .rec(prog, 'exec', { path: './prog' })
+        .rec(prog, 'mmap', { addr: 0, len: 0x1000, prot: 7, flags: 0x22, fd: -1, off: 0, ret: 0x7f0000000000, err: 0 })
+        .text(),
+    );
+    const outFile = join(dir, 'relative.json');
+    const r = await run(['baseline', 'learn', 'cap-rel', '-o', outFile], () => iter(events));
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('warning: cap-rel: process prog (pid 800) was started by the relative path ./prog: which file ran is unknown, so nothing it did is learned\n');
+    expect(loadBaseline(outFile).entries).toEqual([]);
   });
 
   it('learn writes a valid baseline from injected inputs; show and diff read it', async () => {

@@ -64,7 +64,7 @@ describe('loadtrace replay', () => {
     const r = cli(['replay', '-', '--events', '--nonce', 'a1b2c3d4e5f60718'], readFileSync(DEMO_TRACE, 'utf8'));
     expect(r.code).toBe(0);
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(events.length).toBe(34);
+    expect(events.length).toBe(35);
     for (const e of events) expect(eventSchema.safeParse(e).success).toBe(true);
     for (let i = 1; i < events.length; i++) expect(BigInt(events[i].ts) >= BigInt(events[i - 1].ts)).toBe(true);
   });

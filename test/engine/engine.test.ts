@@ -165,7 +165,8 @@ describe('engine', () => {
     );
     const c = within.findings.find((f) => f.rule === 'LT-100')!;
     expect(c.severity).toBe('critical');
-    expect(c.related).toHaveLength(3);
+    expect(c.related).toHaveLength(2);
+    expect(c.summary).toBe('2 distinct behaviours within 60 s: atypical-dlsym, writable-location-lib');
     const apart = runEngine(
       [ev('dlsym', { symbol: 'mprotect' }, 0), ev('dlopen', { path: '/opt/x.so' }, 61_000)],
       [],
@@ -179,9 +180,9 @@ describe('engine', () => {
   it('rounds lengths to pages and ignores addresses beyond 2^53', () => {
     const r = runEngine(
       [
-        ev('mmap', { len: '0x10', prot: 5, ret: '0x7f0000000000' }),
-        ev('sample', { pc: '0x7f0000000ff0' }),
-        ev('mmap', { len: '0x1000', prot: 7, ret: '0xffffffffffff0000' }),
+        ev('mmap', { len: '0x10', prot: 5, ret: '0x7f0000000000' }, 0),
+        ev('sample', { pc: '0x7f0000000ff0' }, 1),
+        ev('mmap', { len: '0x1000', prot: 7, ret: '0xffffffffffff0000' }, 2),
       ],
       [],
       { baseline: EMPTY, os: 'linux' },

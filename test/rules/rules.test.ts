@@ -38,6 +38,18 @@ table('LT-001 atypical-loader', [
   { name: 'dlopen by a process with no entry', events: [ev('dlopen', { path: '/opt/x/libx.dylib' })], expect: ['LT-001:medium'] },
   { name: 'dlopen(NULL) is info', events: [ev('dlopen', { path: null })], expect: ['LT-001:info'] },
   { name: 'failed dlopen is low', events: [ev('dlopen', { path: '/opt/x/nope.dylib', handle: '0x0' })], expect: ['LT-001:low'] },
+  {
+    name: 'bare soname allowed by a soname glob',
+    events: [ev('dlopen', { path: 'libm.so.6' })],
+    baseline: allow({ dlopen: { allowed: true, libraries: ['/usr/**', 'libm.so.*'] } }),
+    expect: [],
+  },
+  {
+    name: 'bare soname not vouched for by path globs',
+    events: [ev('dlopen', { path: 'libcrypto.so.3' })],
+    baseline: allow({ dlopen: { allowed: true, libraries: ['/usr/**', 'libm.so.*'] } }),
+    expect: ['LT-001:medium'],
+  },
   { name: 'dlopen_preflight is low', events: [ev('dlopen_preflight', { path: '/opt/x/libx.dylib' })], expect: ['LT-001:low'] },
   { name: 'allowed: any library', events: [ev('dlopen', { path: '/opt/x/libx.dylib' })], baseline: allow({ dlopen: { allowed: true } }), expect: [] },
   {
@@ -202,6 +214,28 @@ table('LT-006 anon-exec', [
     expect: [],
   },
   { name: 'sample outside with no stack', events: [ev('sample', { pc: '0x7f0000000010' })], expect: [] },
+  {
+    name: 'memory of unknown origin made executable, then executed, is medium',
+    events: [ev('mprotect', { addr: '0x7f0000000000', len: '0x1000', prot: 5 }, 0), ev('sample', { pc: '0x7f0000000010' }, 1)],
+    expect: ['LT-006:medium'],
+  },
+  {
+    name: 'memory of unknown origin made executable, with anonExec allowed',
+    events: [ev('mprotect', { addr: '0x7f0000000000', len: '0x1000', prot: 5 }, 0), ev('sample', { pc: '0x7f0000000010' }, 1)],
+    baseline: allow({ anonExec: true }),
+    expect: [],
+  },
+  {
+    name: 'memory of unknown origin made executable, with jit allowed',
+    events: [ev('mprotect', { addr: '0x7f0000000000', len: '0x1000', prot: 5 }, 0), ev('sample', { pc: '0x7f0000000010' }, 1)],
+    baseline: allow({ jit: true }),
+    expect: [],
+  },
+  {
+    name: 'memory of unknown origin made non-executable is not judged',
+    events: [ev('mprotect', { addr: '0x7f0000000000', len: '0x1000', prot: 1 }, 0), ev('sample', { pc: '0x7f0000000010' }, 1)],
+    expect: [],
+  },
   { name: 'sample outside, bare frame', events: [ev('sample', { pc: '0x7f0000000010', ustack: ['0x7f0000000010'] })], expect: ['LT-006:medium'] },
   { name: 'sample outside, module frame', events: [ev('sample', { pc: '0x7f0000000010', ustack: ['libfoo.dylib`f+0x10'] })], expect: [] },
   { name: 'anonExec allowed', events: [ev('mmap', { len: '0x1000', prot: 5, ret: '0x7f0000000000' }), ev('sample', { pc: '0x7f0000000010' })], baseline: allow({ anonExec: true }), expect: [] },
@@ -219,7 +253,14 @@ table('LT-006 anon-exec', [
 ]);
 
 table('LT-007 writable-location-lib', [
-  { name: '/tmp is high (and atypical)', events: [ev('dlopen', { path: '/tmp/x.so' })], expect: ['LT-001:medium', 'LT-007:high'] },
+  { name: '/tmp is high, and LT-001 leaves the call to LT-007', events: [ev('dlopen', { path: '/tmp/x.so' })], expect: ['LT-007:high'] },
+  { name: 'failed dlopen under a hidden relative folder is one low finding', events: [ev('dlopen', { path: './.hidden/nope.so', handle: '0x0' })], expect: ['LT-007:low'] },
+  {
+    name: 'LT-001 still speaks when an exception silences LT-007',
+    events: [ev('dlopen', { path: '/tmp/x.so' })],
+    baseline: { version: 1, entries: [], exceptions: [{ name: 'tmp-ok', fields: ['rule', 'lib.path'], values: [['LT-007', '/tmp/x.so']] }] },
+    expect: ['LT-001:medium'],
+  },
   { name: '/dev/shm', os: 'linux', events: [ev('dlopen', { path: '/dev/shm/x.so' })], baseline: allow({ dlopen: { allowed: true } }), expect: ['LT-007:high'] },
   { name: 'Downloads', events: [ev('dlopen', { path: '/home/u/Downloads/x.so' })], baseline: allow({ dlopen: { allowed: true } }), expect: ['LT-007:medium'] },
   { name: 'hidden component', events: [ev('dlopen', { path: '/Users/u/.x/lib.dylib' })], baseline: allow({ dlopen: { allowed: true } }), expect: ['LT-007:medium'] },

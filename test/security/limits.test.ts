@@ -92,7 +92,7 @@ describe('engine state stays within its limits', () => {
 
   it('one behaviour repeated: one finding whose count goes on while its evidence stops at maxEvidence', () => {
     const engine = createEngine({ baseline: EMPTY_BASELINE, os: 'linux' });
-    for (let i = 0; i < 100_000; i++) engine.event(ev('dlopen', 42, i, { path: '/tmp/x/same.so', pathTrunc: false, mode: 2, handle: '0x5500' }));
+    for (let i = 0; i < 100_000; i++) engine.event(ev('dlopen', 42, i, { path: '/opt/x/same.so', pathTrunc: false, mode: 2, handle: '0x5500' }));
     const r = engine.finish();
     const f = r.findings.find((x) => x.rule === 'LT-001')!;
     expect(f.count).toBe(100_000);
