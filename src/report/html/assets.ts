@@ -11,6 +11,7 @@
 export const STYLE = `
 :root { --fg: #1d2327; --muted: #5f6b73; --line: #d5dbe0; --bg: #fff; --panel: #f6f8fa; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--fg); background: var(--bg); margin: 0 24px 48px; }
 h1 { font-size: 22px; margin: 18px 0 6px; }
 h2 { font-size: 17px; margin: 26px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
@@ -101,7 +102,7 @@ export const SCRIPT = `
       buttons[b].addEventListener('click', function (ev) {
         var key = ev.currentTarget.getAttribute('data-sort');
         var numeric = key !== 'rule';
-        dir[key] = -(dir[key] || (key === 'sev' ? 1 : -1));
+        dir[key] = dir[key] === 1 ? -1 : 1;
         var rows = Array.prototype.slice.call(body.rows);
         rows.sort(function (x, y) {
           var a = x.getAttribute('data-' + key), c = y.getAttribute('data-' + key);

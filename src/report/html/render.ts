@@ -438,7 +438,8 @@ function timelineSvg(p: ProcessTimeline, findings: readonly Finding[], anchor: M
       if (ri >= 0 && rowY.has(ri)) y = rowY.get(ri)! + ROW_H / 2;
     }
     const cx = x(f.firstSeen);
-    const tri = `${cx.toFixed(1)},${y + 1} ${(cx - 6).toFixed(1)},${y - 10} ${(cx + 6).toFixed(1)},${y - 10}`;
+    // Above the row's own marks, so both can be pointed at.
+    const tri = `${cx.toFixed(1)},${y - 3} ${(cx - 5).toFixed(1)},${y - 12} ${(cx + 5).toFixed(1)},${y - 12}`;
     const title = `${f.severity.toUpperCase()} ${f.rule} ${f.name}: ${f.summary}\nat ${rel(f.firstSeen)}${f.count > 1 ? ` (×${f.count} to ${rel(f.lastSeen)})` : ''}\n(click: the finding in the table)`;
     out.push(`<a href="#${anchor.get(f)}" class="fl"><title>${esc(title)}</title><polygon class="flag f-${f.severity}" points="${tri}"/></a>`);
   }
