@@ -55,7 +55,7 @@ export function writeHostileCapture(dir: string): string {
 /** The page `replay --format html` prints for an input, made the way the CLI makes it. */
 export async function renderInput(
   input: string,
-  opts: { timeline?: Partial<import('../../src/report/html/index.ts').TimelineLimits>; render?: Partial<import('../../src/report/html/index.ts').RenderLimits> } = {},
+  opts: { timeline?: Partial<import('../../src/report/html/index.ts').TimelineLimits>; render?: Partial<import('../../src/report/html/index.ts').RenderLimits>; baseline?: string } = {},
 ): Promise<string> {
   const { openInput } = await import('../../src/pipeline/input.ts');
   const { replayStreams } = await import('../../src/pipeline/index.ts');
@@ -69,7 +69,7 @@ export async function renderInput(
       nonce: opened.nonce,
       os: opened.os,
       backend: opened.backend,
-      baseline: loadBaseline(defaultBaselinePath(opened.os ?? 'darwin')),
+      baseline: loadBaseline(opts.baseline ?? defaultBaselinePath(opened.os ?? 'darwin')),
       onEvent: (e) => timeline.event(e),
       onFinding: (f) => timeline.finding(f.process.pid),
     },
