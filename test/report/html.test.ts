@@ -152,7 +152,10 @@ describe('html report bounds', () => {
     }
     const d = c.result();
     expect(d.processes.length).toBe(8);
-    expect(d.evicted).toBe(32);
+    // Nobody exited and nobody had a finding: the first 8 stay, the other 32 are counted.
+    expect(d.evicted).toBe(0);
+    expect(d.processesNotKept).toBe(32);
+    expect(d.eventsNotKept).toBe(32 * (10 * 7 + 2000 + 20));
     let markers = 0;
     for (const p of d.processes) {
       expect(p.rows.length).toBeLessThanOrEqual(4);
@@ -170,12 +173,23 @@ describe('html report bounds', () => {
     expect(markers).toBeLessThanOrEqual(60);
   });
 
-  it('processes with findings are never set aside', () => {
+  it('when full: exited processes make room, a process with a finding takes the place of one without, others wait', () => {
     const c = createTimelineCollector({ limits: { maxProcesses: 2 } });
     c.event(mmapEv(1, 0, 0x1000));
     c.finding(1);
-    for (let pid = 2; pid < 50; pid++) c.event(mmapEv(pid, pid, 0x1000));
-    expect(c.result().processes.map((p) => p.pid)).toContain(1);
+    c.event(mmapEv(2, 1, 0x1000));
+    for (let pid = 3; pid < 50; pid++) c.event(mmapEv(pid, pid, 0x1000));
+    expect(c.result().processes.map((p) => p.pid).sort()).toEqual([1, 2]);
+    c.event(ev('exit', 2, 60, { status: 0 }));
+    c.event(mmapEv(3, 61, 0x1000));
+    expect(c.result().processes.map((p) => p.pid).sort()).toEqual([1, 3]);
+    // pid 7 was not kept (one event), then has a finding: it replaces pid 3, and says what it missed.
+    c.finding(7);
+    c.event(mmapEv(7, 62, 0x2000));
+    const d = c.result();
+    expect(d.processes.map((p) => p.pid).sort()).toEqual([1, 7]);
+    expect(d.processes.find((p) => p.pid === 7)!.lostBefore).toBe(1);
+    expect(d.evicted).toBe(2);
   });
 
   it('a large trace makes a bounded page that says what it left out', async () => {

@@ -13,7 +13,11 @@ import type { TraceEvent } from '../../protocol/registry.ts';
 import { u64 } from '../../rules/types.ts';
 
 export interface TimelineLimits {
-  /** Processes kept (default 256). Full: one without findings and with the fewest events kept makes room. */
+  /**
+   * Processes kept (default 256). Full: an exited process without findings makes room for a new one; if
+   * there is none, the new process is not kept, unless it has a finding: then the process without findings
+   * that holds the least makes room, and the new one is drawn from then on.
+   */
   readonly maxProcesses: number;
   /** Address ranges per process (default 48); events at further ranges are counted. */
   readonly maxRowsPerProcess: number;
@@ -99,7 +103,7 @@ export interface ProcessTimeline {
   sampleCount: number;
   /** Width of a sample bucket in ms (doubles as buckets are merged). */
   sampleBucketMs: number;
-  /** Events seen for this pid before it was evicted and tracked again: its early history is not shown. */
+  /** Events of this pid before it was kept (it had a finding while the collector was full), else 0. */
   lostBefore: number;
   /** Markers not kept because the overall cap was reached. */
   markersOverCap: number;
@@ -108,10 +112,12 @@ export interface ProcessTimeline {
 export interface TimelineData {
   readonly processes: ProcessTimeline[];
   readonly limits: TimelineLimits;
-  /** Processes evicted to make room (their pids may have been tracked again later). */
+  /** Processes set aside to make room (exited ones, or ones without findings for one with findings). */
   readonly evicted: number;
-  /** Events of processes not kept at all (every kept process had findings). */
+  /** Events of processes not kept (the collector was full). */
   readonly eventsNotKept: number;
+  /** Distinct processes not kept; a lower bound when more than it can count. */
+  readonly processesNotKept: number;
   readonly firstT: number | null;
   readonly lastT: number | null;
   readonly events: number;
@@ -133,8 +139,10 @@ export function createTimelineCollector(opts: { os?: Os; limits?: Partial<Timeli
   let os: Os = opts.os ?? 'darwin';
   const procs = new Map<number, ProcessTimeline>();
   const withFindings = new Set<number>();
-  // Events seen per pid for pids that were evicted, so a pid tracked again says what it missed.
-  const lostByPid = new Map<number, number>();
+  const exited = new Set<number>();
+  // Pids not kept, with their events so far: a pid that later has a finding says what it missed. Bounded.
+  const notKept = new Map<number, number>();
+  let processesNotKept = 0;
   let evicted = 0;
   let eventsNotKept = 0;
   let markers = 0;
@@ -150,18 +158,32 @@ export function createTimelineCollector(opts: { os?: Os; limits?: Partial<Timeli
     if (p !== undefined) return p;
     if (procs.size >= limits.maxProcesses) {
       let victim: ProcessTimeline | null = null;
-      for (const q of procs.values()) {
-        if (withFindings.has(q.pid)) continue;
-        if (victim === null || keptOf(q) < keptOf(victim)) victim = q;
+      for (const pid of exited) {
+        if (withFindings.has(pid)) continue;
+        victim = procs.get(pid) ?? null;
+        break;
+      }
+      // Only a process with findings is worth the scan; the others wait for an exit.
+      if (victim === null && withFindings.has(e.pid)) {
+        for (const q of procs.values()) {
+          if (withFindings.has(q.pid)) continue;
+          if (victim === null || keptOf(q) < keptOf(victim)) victim = q;
+        }
       }
       if (victim === null) {
         eventsNotKept++;
+        const seen = notKept.get(e.pid);
+        if (seen !== undefined) notKept.set(e.pid, seen + 1);
+        else {
+          processesNotKept++;
+          if (notKept.size < limits.maxProcesses * 64) notKept.set(e.pid, 1);
+        }
         return null;
       }
       procs.delete(victim.pid);
+      exited.delete(victim.pid);
       evicted++;
       markers -= markersOf(victim);
-      if (lostByPid.size < limits.maxProcesses * 16) lostByPid.set(victim.pid, (lostByPid.get(victim.pid) ?? 0) + victim.events + victim.lostBefore);
     }
     p = {
       pid: e.pid,
@@ -177,10 +199,10 @@ export function createTimelineCollector(opts: { os?: Os; limits?: Partial<Timeli
       samples: [],
       sampleCount: 0,
       sampleBucketMs: FIRST_BUCKET_MS,
-      lostBefore: lostByPid.get(e.pid) ?? 0,
+      lostBefore: notKept.get(e.pid) ?? 0,
       markersOverCap: 0,
     };
-    lostByPid.delete(e.pid);
+    notKept.delete(e.pid);
     procs.set(e.pid, p);
     return p;
   }
@@ -399,6 +421,10 @@ export function createTimelineCollector(opts: { os?: Os; limits?: Partial<Timeli
           return sample(p, e);
         case 'exec':
           p.path = detachString(e.path);
+          exited.delete(p.pid);
+          return addLane(p, e);
+        case 'exit':
+          exited.add(p.pid);
           return addLane(p, e);
         default:
           return addLane(p, e);
@@ -408,7 +434,7 @@ export function createTimelineCollector(opts: { os?: Os; limits?: Partial<Timeli
       withFindings.add(pid);
     },
     result() {
-      return { processes: [...procs.values()], limits, evicted, eventsNotKept, firstT, lastT, events };
+      return { processes: [...procs.values()], limits, evicted, eventsNotKept, processesNotKept, firstT, lastT, events };
     },
   };
 }

@@ -385,6 +385,9 @@ function timelineSvg(p: ProcessTimeline, findings: readonly Finding[], anchor: M
     out.push(circle(m, fx(m.t), AXIS_H + 7 + (k % 3) * 6));
   });
 
+  // One note per kind for the whole process, not one per range: a busy process has many.
+  const cut = { ranges: 0, changes: 0 };
+  const dropped = { ranges: 0, events: 0 };
   for (const ri of drawnRows) {
     const r = p.rows[ri]!;
     const y = rowY.get(ri)!;
@@ -401,12 +404,18 @@ function timelineSvg(p: ProcessTimeline, findings: readonly Finding[], anchor: M
     if (r.cutAt !== null) {
       const a = x(r.cutAt);
       out.push(`<rect class="cut" x="${a.toFixed(1)}" y="${y + 3}" width="${Math.max(PLOT_X + PLOT_W - a, 1.5).toFixed(1)}" height="${ROW_H - 6}"><title>${esc(`${r.segmentsDropped} later protection changes not drawn`)}</title></rect>`);
-      notes.push(`range ${hexAddr(r.start)}: ${r.segmentsDropped} protection changes after ${rel(r.cutAt)} not drawn (grey)`);
+      cut.ranges++;
+      cut.changes += r.segmentsDropped;
     }
     for (const m of r.markers) out.push(circle(m, fx(m.t), y + ROW_H / 2));
-    if (r.markersDropped > 0) notes.push(`range ${hexAddr(r.start)}: ${r.markersDropped} later events not drawn (first ${r.markers.length} kept)`);
+    if (r.markersDropped > 0) {
+      dropped.ranges++;
+      dropped.events += r.markersDropped;
+    }
   }
   if (outside) out.push(`<text x="4" y="${outsideY + 14}">outside traced ranges</text>`);
+  if (cut.ranges > 0) notes.push(`${cut.changes} later protection changes at ${cut.ranges} range${cut.ranges === 1 ? '' : 's'} not drawn (grey)`);
+  if (dropped.ranges > 0) notes.push(`${dropped.events} later events at ${dropped.ranges} range${dropped.ranges === 1 ? '' : 's'} not drawn (the first of each range are)`);
 
   // Samples, already in buckets: one mark per bucket and range, darker for more samples.
   for (const b of p.samples) {
@@ -449,7 +458,7 @@ function timelineSvg(p: ProcessTimeline, findings: readonly Finding[], anchor: M
   if (p.laneDropped > 0) notes.push(`${p.laneDropped} calls without an address not drawn (first ${p.lane.length} kept)`);
   if (p.rowsDropped > 0) notes.push(`${p.rowsDropped} events at further address ranges not kept (first ${p.rows.length} ranges kept)`);
   if (p.markersOverCap > 0) notes.push(`${p.markersOverCap} events not kept with their details (the collection's overall cap was reached)`);
-  if (p.lostBefore > 0) notes.push(`${p.lostBefore} earlier events of this pid not kept (it was set aside to make room for other processes)`);
+  if (p.lostBefore > 0) notes.push(`its first ${p.lostBefore} events were not kept (collection was full until this process had a finding)`);
   return { svg: out.join(''), notes };
 }
 
@@ -495,6 +504,7 @@ export function renderHtml(input: HtmlReportInput): string {
   const state: PageState = { details: [], drawn: 0, overPage: 0, limits };
 
   const sections: string[] = [];
+  const partial: number[] = [];
   let buckets = 0;
   let samples = 0;
   for (const p of drawn) {
@@ -508,8 +518,17 @@ export function renderHtml(input: HtmlReportInput): string {
         (notes.length > 0 ? `<p class="proc-note">${notes.map(esc).join('; ')}.</p>` : '') +
         `${svg}</div>`,
     );
-    for (const n of notes) if (!/execution samples drawn as/.test(n)) notice.push(`pid ${p.pid} (${displayText(p.comm)}): ${n}.`);
+    if (notes.some((n) => !/execution samples drawn as/.test(n))) partial.push(p.pid);
   }
+  // Totals for the page; each process's own note sits under its heading.
+  const sum = (f: (p: ProcessTimeline) => number) => drawn.reduce((n, p) => n + f(p), 0);
+  const cutChanges = sum((p) => p.rows.reduce((n, r) => n + r.segmentsDropped, 0));
+  const laterEvents = sum((p) => p.rows.reduce((n, r) => n + r.markersDropped, 0) + p.laneDropped + p.rowsDropped);
+  const hiddenRows = sum((p) => Math.max(0, p.rows.length - limits.maxRowsDrawn));
+  if (cutChanges > 0) notice.push(`${cutChanges} later protection changes not drawn (grey at the end of their range).`);
+  if (laterEvents > 0) notice.push(`${laterEvents} later events not drawn: each range keeps its first ${timeline.limits.maxMarkersPerRow}, each process its first ${timeline.limits.maxLaneMarkersPerProcess} calls without an address and its first ${timeline.limits.maxRowsPerProcess} ranges.`);
+  if (hiddenRows > 0) notice.push(`${hiddenRows} address ranges not drawn: at most ${limits.maxRowsDrawn} a process, those with findings, samples or execute permission first.`);
+  if (partial.length > 0) notice.push(`The note under each of these processes says what its timeline leaves out: pid ${partial.slice(0, 40).join(', ')}${partial.length > 40 ? ', …' : ''}.`);
   // Findings of processes that have no timeline (none kept, or set aside): say so, so no finding looks unplaced.
   const withoutTimeline = [...byPid.keys()].filter((pid) => !drawn.some((p) => p.pid === pid));
   if (withoutTimeline.length > 0) notice.push(`Findings of ${withoutTimeline.length} process(es) without a drawn timeline: pid ${withoutTimeline.slice(0, 50).join(', ')}${withoutTimeline.length > 50 ? ', …' : ''}.`);
@@ -521,8 +540,8 @@ export function renderHtml(input: HtmlReportInput): string {
     );
   }
   if (state.overPage > 0) notice.push(`${state.overPage} events and sample buckets not drawn: the page draws at most ${limits.maxMarkersDrawn}.`);
-  if (timeline.evicted > 0) notice.push(`${timeline.evicted} processes were set aside while collecting to keep memory bounded (at most ${timeline.limits.maxProcesses} at once).`);
-  if (timeline.eventsNotKept > 0) notice.push(`${timeline.eventsNotKept} events of further processes were not kept (every process kept had findings).`);
+  if (timeline.evicted > 0) notice.push(`${timeline.evicted} processes were set aside while collecting to keep memory bounded (at most ${timeline.limits.maxProcesses} at once): exited ones, or ones without findings to make room for one with findings.`);
+  if (timeline.eventsNotKept > 0) notice.push(`${timeline.eventsNotKept} events of ${timeline.processesNotKept} processes were not collected: at most ${timeline.limits.maxProcesses} processes are kept at once.`);
   const overCap = timeline.processes.reduce((n, p) => n + p.markersOverCap, 0);
   if (overCap > 0) notice.push(`${overCap} events were not kept with their details: collection keeps at most ${timeline.limits.maxMarkers}.`);
   const noticeHtml =
