@@ -561,6 +561,14 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
   } catch (err) {
     log.error({ err }, `could not rewrite meta.json in ${dir}; the one written at start is still there`);
   }
+  if (report !== null && engine?.reportHtml) {
+    try {
+      const html = engine.reportHtml(report, meta as unknown as Record<string, unknown>);
+      if (html !== null) writeFileSync(join(dir, 'report.html'), html, { mode: 0o600 });
+    } catch (err) {
+      log.error({ err }, 'could not write report.html; `loadtrace replay <dir> --format html` makes it again');
+    }
+  }
 
   if (report !== null && engine) {
     const text = engine.renderFinal(report, { dir, tool: opts.tool, ending });

@@ -29,6 +29,8 @@ export interface ReportChoices {
   readonly baseline: string;
   /** Resource limits of the analysis (--max-line-length, --max-processes…); defaults when absent. */
   readonly resources?: ResourceLimits;
+  /** Also write report.html into the capture directory (--html). */
+  readonly html?: boolean;
 }
 
 /** How the CLI gets the generator and the engine; replaceable for tests. */
@@ -60,6 +62,7 @@ interface RawCaptureFlags extends LimitFlags, ScriptFlags {
   backend?: Backend;
   printScript?: boolean;
   format: 'table' | 'jsonl' | 'json';
+  html?: boolean;
   minSeverity: string;
   failOn?: string;
   onDrops: 'log' | 'fail';
@@ -170,6 +173,7 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
     .addOption(new Option('--backend <backend>', `tracer (default ${defaultBackend(platform)})`).choices(['dtrace', 'bpftrace']))
     .option('--print-script', 'print the generated script and exit')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'jsonl', 'json']).default('table'))
+    .option('--html', 'also write report.html, one self-contained page with timelines, into the capture directory')
     .addOption(new Option('--min-severity <severity>', 'hide findings below this').choices([...SEVERITIES]).default('info'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this').choices([...SEVERITIES]))
     .addOption(new Option('--on-drops <action>', 'what drops over the threshold do').choices([...ON_DROPS]).default('log'))
@@ -227,6 +231,7 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
         failOn: flags.failOn ?? null,
         baseline: flags.baseline ?? defaultBaselinePath(platform),
         resources: limitsFromFlags(flags),
+        html: flags.html === true,
       };
       const engine = await deps.loadEngine(choices, logger);
       const result = await runCapture(options, { generate, generateFollow, engine, logger, stderrIsTTY, ...deps.capture });

@@ -10,6 +10,7 @@ import type { Finding, Report } from '../engine/index.ts';
 import { humanSummary } from '../cli/replay.ts';
 import { createPipeline, type PipelineResult } from '../pipeline/index.ts';
 import { filterFindings, findingToJson, formatJsonLines, formatTable, parseSeverity, summaryObject } from '../report/index.ts';
+import { createTimelineCollector, renderHtml, type TimelineCollector } from '../report/html/index.ts';
 import type { CaptureEngine } from './engine.ts';
 import type { ReportChoices } from './cli.ts';
 import type { Logger } from './log.ts';
@@ -38,16 +39,26 @@ export function createCaptureEngine(choices: ReportChoices, logger: Logger, opts
   }
   const min = minSeverity;
   let result: PipelineResult | null = null;
+  let timeline: TimelineCollector | null = null;
   const log = logger.child({ module: 'engine' });
   return {
     createAnalyzer(req) {
       const r = choices.resources;
+      // --html: the page's timelines are collected from the events as they pass, in bounded memory.
+      const tl = choices.html ? createTimelineCollector({ os: req.os }) : null;
+      timeline = tl;
       const p = createPipeline({
         nonce: req.nonce,
         os: req.os,
         backend: req.backend,
         baseline,
-        onFinding: req.onFinding,
+        onFinding: tl
+          ? (f) => {
+              tl.finding(f.process.pid);
+              req.onFinding(f);
+            }
+          : req.onFinding,
+        onEvent: tl ? (e) => tl.event(e) : undefined,
         maxLineLength: r?.maxLineLength,
         reorderMaxEvents: r?.reorderMaxEvents,
         limits: r?.limits,
@@ -82,6 +93,11 @@ export function createCaptureEngine(choices: ReportChoices, logger: Logger, opts
         return `\n${table}\n${result ? humanSummary(result.parse, result) : ''}`;
       }
       return '';
+    },
+    reportHtml(report, meta) {
+      if (timeline === null) return null;
+      const r = report as Report;
+      return renderHtml({ report: { ...r, findings: filterFindings(r.findings, min) }, parse: result?.parse ?? null, timeline: timeline.result(), meta });
     },
     findingsJsonl(report) {
       return formatJsonLines((report as Report).findings);

@@ -86,6 +86,8 @@ export interface CaptureEngine {
   findingsJsonl(report: unknown): string;
   /** summary.json for the capture directory. */
   summaryJson(report: unknown): unknown;
+  /** report.html for the capture directory (with --html), from the report and the final meta.json; absent or null: none. */
+  reportHtml?(report: unknown, meta: Readonly<Record<string, unknown>>): string | null;
   /** Counts for meta.json. */
   findingCounts(report: unknown): { total: number; bySeverity: Record<string, number> };
   /** Whether a finding is at or above --fail-on. */

@@ -7,7 +7,8 @@ import { Option, type Command } from 'commander';
 import { BaselineError, defaultBaselinePath, loadBaseline, type Baseline } from '../baseline/index.ts';
 import type { Os } from '../protocol/flags.ts';
 import { MARKER_PREFIX, NONCE_PATTERN, type TraceEvent } from '../protocol/registry.ts';
-import { formatJsonLines, formatTable, parseSeverity, summaryObject, failOn, type Severity } from '../report/index.ts';
+import { filterFindings, formatJsonLines, formatTable, parseSeverity, summaryObject, failOn, type Severity } from '../report/index.ts';
+import { createTimelineCollector, renderHtml } from '../report/html/index.ts';
 import { CaptureDirError } from '../pipeline/capture-dir.ts';
 import { openInput, type OpenedInput } from '../pipeline/input.ts';
 import { replayStreams, type Pipeline, type PipelineResult } from '../pipeline/index.ts';
@@ -22,7 +23,7 @@ interface ReplayFlags extends LimitFlags {
   nonce?: string;
   events?: boolean;
   json?: boolean;
-  format: 'table' | 'jsonl' | 'json';
+  format: 'table' | 'jsonl' | 'json' | 'html';
   minSeverity: string;
   failOn?: string;
   reorderWindow: string;
@@ -75,7 +76,7 @@ export function registerReplayCommand(program: Command): void {
     .option('--nonce <hex>', 'session nonce of a raw trace (16 hex digits); without it records are unauthenticated')
     .option('--events', 'print the events as JSON Lines, in time order, instead of findings')
     .option('--json', 'print the machine-readable summary (same as --format json)')
-    .addOption(new Option('--format <format>', 'findings output').choices(['table', 'jsonl', 'json']).default('table'))
+    .addOption(new Option('--format <format>', 'findings output (html: one self-contained page with timelines)').choices(['table', 'jsonl', 'json', 'html']).default('table'))
     .option('--min-severity <severity>', 'hide findings below this severity (info, low, medium, high, critical)', 'info')
     .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity is reported')
     .option('--reorder-window <ms>', 'reorder window in ms of trace time', '1000')
@@ -101,6 +102,7 @@ async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
     throw new CliError(`--nonce: '${flags.nonce}' is not 16 lowercase hex digits (the ${MARKER_PREFIX}<nonce> marker of the trace)`);
   }
   const format = flags.json ? 'json' : flags.format;
+  if (flags.events && format === 'html') throw new CliError('--events prints events instead of a report: it cannot be combined with --format html');
 
   let opened: OpenedInput;
   try {
@@ -134,6 +136,8 @@ async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
         stopProgress = startReplayProgress(process.stderr, p, [opened.sources.stdout, opened.sources.stderr], size);
       }
     : undefined;
+  // The page's timelines are collected from the events as they pass, in bounded memory.
+  const timeline = format === 'html' && !flags.events ? createTimelineCollector({ os }) : null;
   const result = await replayStreams(opened.sources, {
     nonce,
     os,
@@ -143,7 +147,8 @@ async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
     maxLineLength: bounds.maxLineLength,
     reorderMaxEvents: bounds.reorderMaxEvents,
     limits: bounds.limits,
-    onEvent: flags.events ? writeEvent : undefined,
+    onEvent: flags.events ? writeEvent : timeline ? (e) => timeline.event(e) : undefined,
+    onFinding: timeline ? (f) => timeline.finding(f.process.pid) : undefined,
     outputReady: flags.events ? () => draining : undefined,
   }, { notAttached: opened.notAttached, started }).finally(() => stopProgress());
   const { report, parse } = result;
@@ -152,6 +157,9 @@ async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
       const summary = summaryObject(report, { minSeverity, parse, meta });
       // The parse summary's keys also stand at the top level, where scripts look for them first.
       out.write(`${JSON.stringify({ ...parse, ...summary }, null, 2)}\n`);
+    } else if (format === 'html') {
+      const shown = { ...report, findings: filterFindings(report.findings, minSeverity) };
+      out.write(renderHtml({ report: shown, parse, timeline: timeline!.result(), meta: capture?.meta ?? null, source: input }));
     } else if (format === 'jsonl') {
       out.write(formatJsonLines(report.findings, { minSeverity }));
     } else {
