@@ -35,6 +35,7 @@ export const FRAGMENT_PRINTS: Readonly<Record<string, readonly RecordKind[]>> = 
   'rwx-track': ['munmap', 'vm_deallocate'],
   'rwx-track.bt': ['munmap'],
   memfd: ['memfd'],
+  mremap: ['mremap'],
   sample: ['sample'],
   'proc-exec': ['exec'],
   'proc-fork': ['fork'],
@@ -138,8 +139,8 @@ function compositionBody(tool: ToolName | 'follow', backend: Backend, target: Ta
   const seed = follow ? ['follow-seed'] : [];
   const tail = (ends: string[]) => [...(duration ? ['duration'] : []), 'select-forget', ...ends];
   const consts = backend === 'bpftrace' || tool !== 'procsnoop' ? ['consts'] : [];
-  // bpftrace traces memfd_create in its rwx fragments; D does it in a fragment of its own, for Linux only.
-  const rwx = ['rwx-args', 'rwx-print', 'rwx-track', ...(backend === 'dtrace' && os === 'linux' ? ['memfd'] : [])];
+  // bpftrace traces memfd_create and mremap in its rwx fragments; D does each in a fragment of its own, for Linux only.
+  const rwx = ['rwx-args', 'rwx-print', 'rwx-track', ...(backend === 'dtrace' && os === 'linux' ? ['memfd', 'mremap'] : [])];
   switch (tool) {
     case 'dlsnoop':
       if (backend === 'dtrace' && follow) return ['begin', 'dl', ...(duration ? ['duration'] : []), 'dl-end'];
