@@ -66,6 +66,7 @@ inline int LT_NOT_SELF = (pid != $pid && (LT_SELF_PID == 0 || (pid != LT_SELF_PI
 inline int LT_PROT_WRITE = 0x2;
 inline int LT_PROT_EXEC = 0x4;
 inline int LT_MAP_PRIVATE = 0x2;
+inline int LT_MAP_FIXED = 0x10;
 inline int LT_MAP_JIT = 0x800;
 inline int LT_MAP_ANON = 0x1000;
 inline int LT_VM_PROT_DEFAULT = 0x3;
@@ -73,6 +74,12 @@ inline int LT_VM_PROT_WRITE = 0x2;
 inline int LT_VM_PROT_EXECUTE = 0x4;
 /* mach_trap return probes put the kern_return_t in arg0, 0 = KERN_SUCCESS (reference macos-dtrace.md §2). */
 inline int LT_KERN_SUCCESS = 0;
+/*
+ * The region ring (rwx-track) rounds a length up to a 4 KiB page. Apple silicon has 16 KiB
+ * pages: there the rest of a last page stays untracked rather than claiming memory that may
+ * belong to the next mapping.
+ */
+inline int LT_PAGE_MASK = 0xfff;
 /*
  * Bit 30 of a remembered region's value ((flags << 8) | prot): a record about the region was
  * printed, so the parser knows it and its unmap matters. macOS MAP_* flags end at MAP_TPRO

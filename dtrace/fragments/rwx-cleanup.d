@@ -20,6 +20,10 @@ syscall::mprotect:return
 	self->lt_mp_addr = 0;
 	self->lt_mp_len = 0;
 	self->lt_mp_prot = 0;
+	self->lt_mp_prev = 0;
+	self->lt_mp_slot = 0;
+	self->lt_mp_rs = 0;
+	self->lt_mp_re = 0;
 	self->lt_pr = 0;
 }
 
@@ -39,6 +43,10 @@ mach_trap::_kernelrpc_mach_vm_map_trap:return
 	self->lt_vp_size = 0;
 	self->lt_vp_setmax = 0;
 	self->lt_vp_prot = 0;
+	self->lt_vp_prev = 0;
+	self->lt_vp_slot = 0;
+	self->lt_vp_rs = 0;
+	self->lt_vp_re = 0;
 	self->lt_vm = 0;
 	self->lt_vm_ptr = 0;
 	self->lt_vm_size = 0;

@@ -1,4 +1,7 @@
-/* rwxsnoop's own counters: regions remembered and forgotten, events filtered in the kernel. */
+/*
+ * rwxsnoop's own counters: regions remembered, forgotten and evicted from the region ring (a live
+ * mapping the script stopped following), events filtered in the kernel.
+ */
 END
 {
 	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
@@ -11,4 +14,6 @@ END
 	    walltimestamp, pid, ppid, tid, uid, execname, "mprotect_filtered", lt_mprotect_filtered);
 	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "munmap_filtered", lt_munmap_filtered);
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, "regions_evicted", lt_evicted);
 }

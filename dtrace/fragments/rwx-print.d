@@ -23,12 +23,13 @@ syscall::mmap:return
 
 /*
  * Print protection changes that include EXEC, or that touch a region already printed;
- * prevProt/prevFlags come from the script's memory of the region, -1 when untracked.
+ * prevProt/prevFlags come from the region ring (the range holding the start address, found at
+ * entry, rwx-args), -1 when untracked.
  */
 syscall::mprotect:return
-/self->lt_mp && (LT_UNFILTERED || (self->lt_mp_prot & LT_PROT_EXEC) || (lt_rgn[pid, (uint64_t)self->lt_mp_addr] & LT_RGN_SHOWN))/
+/self->lt_mp && (LT_UNFILTERED || (self->lt_mp_prot & LT_PROT_EXEC) || (self->lt_mp_prev & LT_RGN_SHOWN))/
 {
-	this->prev = lt_rgn[pid, (uint64_t)self->lt_mp_addr];
+	this->prev = self->lt_mp_prev;
 	printf("LT1:%s\tmprotect\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\t%d\t%d\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    self->lt_mp_addr, self->lt_mp_len, self->lt_mp_prot, (int64_t)arg1 < 0 ? -1 : (int)arg1, (int64_t)arg1 < 0 ? errno : 0,
@@ -56,7 +57,7 @@ syscall::mprotect:return
  * can be recognised. Skipped when it was already executable and not writable.
  */
 syscall::mprotect:return
-/self->lt_mp && (int64_t)arg1 == 0 && (self->lt_mp_prot & LT_PROT_EXEC) && (lt_rgn[pid, (uint64_t)self->lt_mp_addr] & (LT_PROT_WRITE | LT_PROT_EXEC)) != LT_PROT_EXEC/
+/self->lt_mp && (int64_t)arg1 == 0 && (self->lt_mp_prot & LT_PROT_EXEC) && (self->lt_mp_prev & (LT_PROT_WRITE | LT_PROT_EXEC)) != LT_PROT_EXEC/
 {
 	this->b = (uint8_t *)copyin(self->lt_mp_addr, 16);
 	printf("LT1:%s\tbytes\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x\n", LT_NONCE,
@@ -77,9 +78,9 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 
 /* Mach protection changes that include VM_PROT_EXECUTE, or touch a region already printed (reference macos-dtrace.md §2). */
 mach_trap::_kernelrpc_mach_vm_protect_trap:return
-/self->lt_vp && (LT_UNFILTERED || (self->lt_vp_prot & LT_VM_PROT_EXECUTE) || (lt_rgn[pid, (uint64_t)self->lt_vp_addr] & LT_RGN_SHOWN))/
+/self->lt_vp && (LT_UNFILTERED || (self->lt_vp_prot & LT_VM_PROT_EXECUTE) || (self->lt_vp_prev & LT_RGN_SHOWN))/
 {
-	this->prev = lt_rgn[pid, (uint64_t)self->lt_vp_addr];
+	this->prev = self->lt_vp_prev;
 	printf("LT1:%s\tvm_protect\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\t%d\t%d\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    self->lt_vp_addr, self->lt_vp_size, self->lt_vp_setmax, self->lt_vp_prot, (int)arg0,
@@ -108,7 +109,7 @@ mach_trap::_kernelrpc_mach_vm_map_trap:return
 
 /* A Mach protection change made the region executable: its first 16 bytes, as for mprotect. */
 mach_trap::_kernelrpc_mach_vm_protect_trap:return
-/self->lt_vp && arg0 == LT_KERN_SUCCESS && !self->lt_vp_setmax && (self->lt_vp_prot & LT_VM_PROT_EXECUTE) && (lt_rgn[pid, (uint64_t)self->lt_vp_addr] & (LT_VM_PROT_WRITE | LT_VM_PROT_EXECUTE)) != LT_VM_PROT_EXECUTE/
+/self->lt_vp && arg0 == LT_KERN_SUCCESS && !self->lt_vp_setmax && (self->lt_vp_prot & LT_VM_PROT_EXECUTE) && (self->lt_vp_prev & (LT_VM_PROT_WRITE | LT_VM_PROT_EXECUTE)) != LT_VM_PROT_EXECUTE/
 {
 	this->b = (uint8_t *)copyin(self->lt_vp_addr, 16);
 	printf("LT1:%s\tbytes\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x\n", LT_NONCE,

@@ -35,6 +35,7 @@ export const FRAGMENT_PRINTS: Readonly<Record<string, readonly RecordKind[]>> = 
   'rwx-track': ['munmap', 'vm_deallocate'],
   'rwx-track.bt': ['munmap'],
   memfd: ['memfd'],
+  mremap: ['mremap'],
   sample: ['sample'],
   'proc-exec': ['exec'],
   'proc-fork': ['fork'],
@@ -72,13 +73,13 @@ export const TOOLS: readonly ToolInfo[] = [
     records: [...common, 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'bytes', 'memfd'],
     backends: ['dtrace', 'bpftrace'],
     overhead:
-      'Every mmap/mprotect/munmap (and Mach VM trap) of the traced processes fires a probe; only what touches executable memory is printed: mappings and protection changes with EXEC, and later changes and unmaps of regions already printed. Region memory: one dynamic variable per live anonymous writable mapping.',
+      'Every mmap/mprotect/munmap (and Mach VM trap) of the traced processes fires a probe; only what touches executable memory is printed: mappings and protection changes with EXEC, and later changes and unmaps of regions already printed. Region memory: a fixed ring per process, whatever it maps (D: at most 33 dynamic variables; bpftrace: 9 map keys), freed at exec and exit.',
     caveats: [
       'Anonymous writable mappings are remembered, not printed; regions mapped before tracing began are untracked (prevProt -1).',
-      'bpftrace: a ring of 8 ranges per process answers for any address inside a remembered mapping (a protection change or unmap of part of it, mremap moves, fork copies); prevProt/prevFlags are those of the range holding the first address, so a change spanning mappings with different protections reports the first. A 9th live range pushes out the oldest, counted in regions_evicted; a change there is then untracked (prevProt -1).',
-      'DTrace: regions are still remembered by their start address only: a change or unmap that does not start at a remembered mapping\'s first address is not matched to it, and mach_vm_remap aliases are not traced.',
-      'Double mappings are linked only through a memfd\'s own fd (not a dup()ed fd, /proc/self/fd or shm_open); pages are taken to be 4 KiB on Linux.',
-      'DTrace: raise dynvarsize when "dynamic variable drops" appear; entries of exited processes are not reclaimed.',
+      'A ring of 8 ranges per process (D and bpftrace alike) answers for any address inside a remembered mapping (a protection change or unmap of part of it, mremap moves on Linux, fork copies); prevProt/prevFlags are those of the range holding the first address, so a change spanning mappings with different protections reports the first. A 9th live range pushes out the oldest, counted in regions_evicted; a change there is then untracked (prevProt -1).',
+      'DTrace on macOS: vm_remap/mach_vm_remap are MIG messages (mach_msg), not a Mach trap, and no probe short of every mach_msg sees them: a remapped alias of a region is not followed, so a change made through it is untracked (prevProt -1). Under SIP the child of proc:::create cannot be read, so a forked child starts with an empty ring.',
+      'Double mappings are linked only through a memfd\'s own fd (not a dup()ed fd, /proc/self/fd or shm_open); pages are taken to be 4 KiB (on Apple silicon\'s 16 KiB pages, the part of a last page past a length that is not a multiple of 16 KiB is untracked).',
+      'DTrace: raise dynvarsize when "dynamic variable drops" appear; the region ring is freed at exec and exit, other per-process entries of exited processes are not.',
       'DTrace: Mach traps act on a task port; the record is attributed to the calling process even when the target is another task.',
       'Bytes are read from the caller\'s memory when protection changes; a page not resident faults and shows as a probe error.',
       'Per-thread JIT write-protect flips (pthread_jit_write_protect_np) make no system call and are not seen.',
@@ -138,8 +139,8 @@ function compositionBody(tool: ToolName | 'follow', backend: Backend, target: Ta
   const seed = follow ? ['follow-seed'] : [];
   const tail = (ends: string[]) => [...(duration ? ['duration'] : []), 'select-forget', ...ends];
   const consts = backend === 'bpftrace' || tool !== 'procsnoop' ? ['consts'] : [];
-  // bpftrace traces memfd_create in its rwx fragments; D does it in a fragment of its own, for Linux only.
-  const rwx = ['rwx-args', 'rwx-print', 'rwx-track', ...(backend === 'dtrace' && os === 'linux' ? ['memfd'] : [])];
+  // bpftrace traces memfd_create and mremap in its rwx fragments; D does each in a fragment of its own, for Linux only.
+  const rwx = ['rwx-args', 'rwx-print', 'rwx-track', ...(backend === 'dtrace' && os === 'linux' ? ['memfd', 'mremap'] : [])];
   switch (tool) {
     case 'dlsnoop':
       if (backend === 'dtrace' && follow) return ['begin', 'dl', ...(duration ? ['duration'] : []), 'dl-end'];

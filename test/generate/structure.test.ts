@@ -37,7 +37,9 @@ describe('the structural check catches what it should', () => {
     ['an unknown provider', base.replace('syscall::mmap:entry', 'fbt::mmap:entry'), 'unknown probe description'],
     ['an unknown pragma', base.replace('#pragma D option quiet', '#pragma D option destructive'), 'unknown option'],
     ['a variable never assigned', base.replaceAll('lt_tracked++;', 'lt_trackd++;'), 'lt_tracked is read but never assigned'],
-    ['a clause-local read before assignment', base.replace('this->prev = lt_rgn[pid, (uint64_t)self->lt_mp_addr];', ''), 'this->prev read before'],
+    ['a clause-local read before assignment', base.replace('this->prev = self->lt_mp_prev;', ''), 'this->prev read before'],
+    ['a clause-local left from another firing', base.replace('\tthis->rc = 0;\n', ''), 'this->rc in a predicate'],
+    ['a clause-local set only under a predicate', base.replace('\tthis->whole = 0;\n', ''), 'this->whole read before'],
     ['an undeclared constant', base.replace('inline int LT_USTACK = 0;', ''), 'LT_USTACK is not declared'],
     ['a destructive action', base.replace('lt_tracked++;', 'lt_tracked++;\n\tsystem("id");'), 'destructive action'],
   ])('%s', (_what, script, message) => {

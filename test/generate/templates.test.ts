@@ -42,3 +42,35 @@ describe('each tool has an example transcript and a row in the docs table', () =
     for (const t of TOOLS) expect(doc).toContain(`\`${t.name}\``);
   });
 });
+
+describe('the D region ring', () => {
+  const d = (tool: 'rwxsnoop' | 'an0840' | 'anonexec', os: 'darwin' | 'linux') =>
+    generate({ tool, backend: 'dtrace', target: { kind: 'all' }, os, nonce: '0123456789abcdef' });
+
+  it('follows mremap in Linux D scripts only, where the call exists, and prints its record', () => {
+    for (const tool of ['rwxsnoop', 'an0840'] as const) {
+      const linux = d(tool, 'linux');
+      expect(linux.script).toMatch(/^syscall::mremap:entry$/m);
+      expect(linux.script).toMatch(/^syscall::mremap:return$/m);
+      expect(linux.kinds).toContain('mremap');
+      const darwin = d(tool, 'darwin');
+      expect(darwin.script).not.toContain('syscall::mremap:');
+      expect(darwin.kinds).not.toContain('mremap');
+    }
+  });
+
+  it('keeps 8 slots per process and counts what it pushes out in regions_evicted', () => {
+    for (const os of ['darwin', 'linux'] as const) {
+      const s = d('rwxsnoop', os).script;
+      for (let k = 0; k < 8; k++) expect(s).toContain(`lt_rq[pid, ${k}]`);
+      expect(s).not.toContain('lt_rq[pid, 8]');
+      expect(s).toContain('"regions_evicted", lt_evicted');
+      expect(s).not.toContain('lt_rgn');
+    }
+  });
+
+  it('is kept only by the tools that track regions', () => {
+    expect(d('anonexec', 'linux').script).not.toMatch(/lt_rq\[pid, [0-9]\] =/);
+    expect(d('rwxsnoop', 'linux').script).toMatch(/lt_rq\[pid, [0-9]\] =/);
+  });
+});

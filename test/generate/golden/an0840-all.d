@@ -108,7 +108,7 @@ inline int LT_USTACK = 0;
 inline int LT_UNFILTERED = 0;
 inline int LT_DURATION = 0;
 inline int LT_SAMPLE_LIMIT = 50;
-inline int LT_TRAILERS = 9;
+inline int LT_TRAILERS = 10;
 inline int LT_SELF_PID = 0;
 inline int LT_NOT_SELF = (pid != $pid && (LT_SELF_PID == 0 || (pid != LT_SELF_PID && ppid != LT_SELF_PID)));
 
@@ -116,6 +116,7 @@ inline int LT_NOT_SELF = (pid != $pid && (LT_SELF_PID == 0 || (pid != LT_SELF_PI
 inline int LT_PROT_WRITE = 0x2;
 inline int LT_PROT_EXEC = 0x4;
 inline int LT_MAP_PRIVATE = 0x2;
+inline int LT_MAP_FIXED = 0x10;
 inline int LT_MAP_JIT = 0x800;
 inline int LT_MAP_ANON = 0x1000;
 inline int LT_VM_PROT_DEFAULT = 0x3;
@@ -123,6 +124,12 @@ inline int LT_VM_PROT_WRITE = 0x2;
 inline int LT_VM_PROT_EXECUTE = 0x4;
 /* mach_trap return probes put the kern_return_t in arg0, 0 = KERN_SUCCESS (reference macos-dtrace.md §2). */
 inline int LT_KERN_SUCCESS = 0;
+/*
+ * The region ring (rwx-track) rounds a length up to a 4 KiB page. Apple silicon has 16 KiB
+ * pages: there the rest of a last page stays untracked rather than claiming memory that may
+ * belong to the next mapping.
+ */
+inline int LT_PAGE_MASK = 0xfff;
 /*
  * Bit 30 of a remembered region's value ((flags << 8) | prot): a record about the region was
  * printed, so the parser knows it and its unmap matters. macOS MAP_* flags end at MAP_TPRO
@@ -150,10 +157,15 @@ proc:::exec-success
 }
 
 /*
- * Remembered regions, [pid, start] -> (flags << 8) | prot (see rwx-track). Declared here because
- * rwx-print reads them before rwx-track assigns them, and D rejects that undeclared.
+ * The region ring's slots, keyed by [pid, slot]: start, end, value and seq (see rwx-track), and
+ * the per-process seq counter. Declared here because the entry clauses below search them before
+ * rwx-track assigns them, and D rejects that undeclared.
  */
-int64_t lt_rgn[int, uint64_t];
+uint64_t lt_rs[int, int];
+uint64_t lt_re[int, int];
+int64_t lt_rv[int, int];
+uint64_t lt_rq[int, int];
+uint64_t lt_rn[int];
 /* memfd descriptors per [pid, fd] (Linux only: see the memfd fragment); never set on macOS. */
 int lt_memfd[int, int];
 
@@ -173,7 +185,11 @@ syscall::mmap:entry
 	self->lt_mmap_off = arg5;
 }
 
-/* mprotect(addr, len, prot) (reference macos-dtrace.md §2). */
+/*
+ * mprotect(addr, len, prot) (reference macos-dtrace.md §2), with the remembered range holding
+ * addr: the newest slot of the region ring that holds it (rwx-track), its value, slot, start and
+ * end, or zeros and slot -1 when no slot holds it. Searched at entry, before the change.
+ */
 syscall::mprotect:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
@@ -181,6 +197,64 @@ syscall::mprotect:entry
 	self->lt_mp_addr = arg0;
 	self->lt_mp_len = arg1;
 	self->lt_mp_prot = (int)arg2;
+	this->a = (uint64_t)arg0;
+	this->bq = (uint64_t)0;
+	this->bv = (int64_t)0;
+	this->bk = -1;
+	this->bs = (uint64_t)0;
+	this->be = (uint64_t)0;
+	this->h = lt_rq[pid, 0] > this->bq && this->a >= lt_rs[pid, 0] && this->a < lt_re[pid, 0];
+	this->bv = this->h ? lt_rv[pid, 0] : this->bv;
+	this->bk = this->h ? 0 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 0] : this->bs;
+	this->be = this->h ? lt_re[pid, 0] : this->be;
+	this->bq = this->h ? lt_rq[pid, 0] : this->bq;
+	this->h = lt_rq[pid, 1] > this->bq && this->a >= lt_rs[pid, 1] && this->a < lt_re[pid, 1];
+	this->bv = this->h ? lt_rv[pid, 1] : this->bv;
+	this->bk = this->h ? 1 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 1] : this->bs;
+	this->be = this->h ? lt_re[pid, 1] : this->be;
+	this->bq = this->h ? lt_rq[pid, 1] : this->bq;
+	this->h = lt_rq[pid, 2] > this->bq && this->a >= lt_rs[pid, 2] && this->a < lt_re[pid, 2];
+	this->bv = this->h ? lt_rv[pid, 2] : this->bv;
+	this->bk = this->h ? 2 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 2] : this->bs;
+	this->be = this->h ? lt_re[pid, 2] : this->be;
+	this->bq = this->h ? lt_rq[pid, 2] : this->bq;
+	this->h = lt_rq[pid, 3] > this->bq && this->a >= lt_rs[pid, 3] && this->a < lt_re[pid, 3];
+	this->bv = this->h ? lt_rv[pid, 3] : this->bv;
+	this->bk = this->h ? 3 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 3] : this->bs;
+	this->be = this->h ? lt_re[pid, 3] : this->be;
+	this->bq = this->h ? lt_rq[pid, 3] : this->bq;
+	this->h = lt_rq[pid, 4] > this->bq && this->a >= lt_rs[pid, 4] && this->a < lt_re[pid, 4];
+	this->bv = this->h ? lt_rv[pid, 4] : this->bv;
+	this->bk = this->h ? 4 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 4] : this->bs;
+	this->be = this->h ? lt_re[pid, 4] : this->be;
+	this->bq = this->h ? lt_rq[pid, 4] : this->bq;
+	this->h = lt_rq[pid, 5] > this->bq && this->a >= lt_rs[pid, 5] && this->a < lt_re[pid, 5];
+	this->bv = this->h ? lt_rv[pid, 5] : this->bv;
+	this->bk = this->h ? 5 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 5] : this->bs;
+	this->be = this->h ? lt_re[pid, 5] : this->be;
+	this->bq = this->h ? lt_rq[pid, 5] : this->bq;
+	this->h = lt_rq[pid, 6] > this->bq && this->a >= lt_rs[pid, 6] && this->a < lt_re[pid, 6];
+	this->bv = this->h ? lt_rv[pid, 6] : this->bv;
+	this->bk = this->h ? 6 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 6] : this->bs;
+	this->be = this->h ? lt_re[pid, 6] : this->be;
+	this->bq = this->h ? lt_rq[pid, 6] : this->bq;
+	this->h = lt_rq[pid, 7] > this->bq && this->a >= lt_rs[pid, 7] && this->a < lt_re[pid, 7];
+	this->bv = this->h ? lt_rv[pid, 7] : this->bv;
+	this->bk = this->h ? 7 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 7] : this->bs;
+	this->be = this->h ? lt_re[pid, 7] : this->be;
+	this->bq = this->h ? lt_rq[pid, 7] : this->bq;
+	self->lt_mp_prev = this->bv;
+	self->lt_mp_slot = this->bk;
+	self->lt_mp_rs = this->bs;
+	self->lt_mp_re = this->be;
 }
 
 /*
@@ -203,7 +277,10 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 	self->lt_va_addr = *(uint64_t *)copyin(self->lt_va_ptr, 8);
 }
 
-/* _kernelrpc_mach_vm_protect_trap(target, address, size, set_maximum, new_protection): arg0..arg4 (reference macos-dtrace.md §2). */
+/*
+ * _kernelrpc_mach_vm_protect_trap(target, address, size, set_maximum, new_protection): arg0..arg4
+ * (reference macos-dtrace.md §2), with the remembered range holding address, as for mprotect.
+ */
 mach_trap::_kernelrpc_mach_vm_protect_trap:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
@@ -212,6 +289,64 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:entry
 	self->lt_vp_size = arg2;
 	self->lt_vp_setmax = (int)arg3;
 	self->lt_vp_prot = (int)arg4;
+	this->a = (uint64_t)arg1;
+	this->bq = (uint64_t)0;
+	this->bv = (int64_t)0;
+	this->bk = -1;
+	this->bs = (uint64_t)0;
+	this->be = (uint64_t)0;
+	this->h = lt_rq[pid, 0] > this->bq && this->a >= lt_rs[pid, 0] && this->a < lt_re[pid, 0];
+	this->bv = this->h ? lt_rv[pid, 0] : this->bv;
+	this->bk = this->h ? 0 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 0] : this->bs;
+	this->be = this->h ? lt_re[pid, 0] : this->be;
+	this->bq = this->h ? lt_rq[pid, 0] : this->bq;
+	this->h = lt_rq[pid, 1] > this->bq && this->a >= lt_rs[pid, 1] && this->a < lt_re[pid, 1];
+	this->bv = this->h ? lt_rv[pid, 1] : this->bv;
+	this->bk = this->h ? 1 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 1] : this->bs;
+	this->be = this->h ? lt_re[pid, 1] : this->be;
+	this->bq = this->h ? lt_rq[pid, 1] : this->bq;
+	this->h = lt_rq[pid, 2] > this->bq && this->a >= lt_rs[pid, 2] && this->a < lt_re[pid, 2];
+	this->bv = this->h ? lt_rv[pid, 2] : this->bv;
+	this->bk = this->h ? 2 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 2] : this->bs;
+	this->be = this->h ? lt_re[pid, 2] : this->be;
+	this->bq = this->h ? lt_rq[pid, 2] : this->bq;
+	this->h = lt_rq[pid, 3] > this->bq && this->a >= lt_rs[pid, 3] && this->a < lt_re[pid, 3];
+	this->bv = this->h ? lt_rv[pid, 3] : this->bv;
+	this->bk = this->h ? 3 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 3] : this->bs;
+	this->be = this->h ? lt_re[pid, 3] : this->be;
+	this->bq = this->h ? lt_rq[pid, 3] : this->bq;
+	this->h = lt_rq[pid, 4] > this->bq && this->a >= lt_rs[pid, 4] && this->a < lt_re[pid, 4];
+	this->bv = this->h ? lt_rv[pid, 4] : this->bv;
+	this->bk = this->h ? 4 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 4] : this->bs;
+	this->be = this->h ? lt_re[pid, 4] : this->be;
+	this->bq = this->h ? lt_rq[pid, 4] : this->bq;
+	this->h = lt_rq[pid, 5] > this->bq && this->a >= lt_rs[pid, 5] && this->a < lt_re[pid, 5];
+	this->bv = this->h ? lt_rv[pid, 5] : this->bv;
+	this->bk = this->h ? 5 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 5] : this->bs;
+	this->be = this->h ? lt_re[pid, 5] : this->be;
+	this->bq = this->h ? lt_rq[pid, 5] : this->bq;
+	this->h = lt_rq[pid, 6] > this->bq && this->a >= lt_rs[pid, 6] && this->a < lt_re[pid, 6];
+	this->bv = this->h ? lt_rv[pid, 6] : this->bv;
+	this->bk = this->h ? 6 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 6] : this->bs;
+	this->be = this->h ? lt_re[pid, 6] : this->be;
+	this->bq = this->h ? lt_rq[pid, 6] : this->bq;
+	this->h = lt_rq[pid, 7] > this->bq && this->a >= lt_rs[pid, 7] && this->a < lt_re[pid, 7];
+	this->bv = this->h ? lt_rv[pid, 7] : this->bv;
+	this->bk = this->h ? 7 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 7] : this->bs;
+	this->be = this->h ? lt_re[pid, 7] : this->be;
+	this->bq = this->h ? lt_rq[pid, 7] : this->bq;
+	self->lt_vp_prev = this->bv;
+	self->lt_vp_slot = this->bk;
+	self->lt_vp_rs = this->bs;
+	self->lt_vp_re = this->be;
 }
 
 /*
@@ -261,12 +396,13 @@ syscall::mmap:return
 
 /*
  * Print protection changes that include EXEC, or that touch a region already printed;
- * prevProt/prevFlags come from the script's memory of the region, -1 when untracked.
+ * prevProt/prevFlags come from the region ring (the range holding the start address, found at
+ * entry, rwx-args), -1 when untracked.
  */
 syscall::mprotect:return
-/self->lt_mp && (LT_UNFILTERED || (self->lt_mp_prot & LT_PROT_EXEC) || (lt_rgn[pid, (uint64_t)self->lt_mp_addr] & LT_RGN_SHOWN))/
+/self->lt_mp && (LT_UNFILTERED || (self->lt_mp_prot & LT_PROT_EXEC) || (self->lt_mp_prev & LT_RGN_SHOWN))/
 {
-	this->prev = lt_rgn[pid, (uint64_t)self->lt_mp_addr];
+	this->prev = self->lt_mp_prev;
 	printf("LT1:%s\tmprotect\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\t%d\t%d\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    self->lt_mp_addr, self->lt_mp_len, self->lt_mp_prot, (int64_t)arg1 < 0 ? -1 : (int)arg1, (int64_t)arg1 < 0 ? errno : 0,
@@ -294,7 +430,7 @@ syscall::mprotect:return
  * can be recognised. Skipped when it was already executable and not writable.
  */
 syscall::mprotect:return
-/self->lt_mp && (int64_t)arg1 == 0 && (self->lt_mp_prot & LT_PROT_EXEC) && (lt_rgn[pid, (uint64_t)self->lt_mp_addr] & (LT_PROT_WRITE | LT_PROT_EXEC)) != LT_PROT_EXEC/
+/self->lt_mp && (int64_t)arg1 == 0 && (self->lt_mp_prot & LT_PROT_EXEC) && (self->lt_mp_prev & (LT_PROT_WRITE | LT_PROT_EXEC)) != LT_PROT_EXEC/
 {
 	this->b = (uint8_t *)copyin(self->lt_mp_addr, 16);
 	printf("LT1:%s\tbytes\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x\n", LT_NONCE,
@@ -315,9 +451,9 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 
 /* Mach protection changes that include VM_PROT_EXECUTE, or touch a region already printed (reference macos-dtrace.md §2). */
 mach_trap::_kernelrpc_mach_vm_protect_trap:return
-/self->lt_vp && (LT_UNFILTERED || (self->lt_vp_prot & LT_VM_PROT_EXECUTE) || (lt_rgn[pid, (uint64_t)self->lt_vp_addr] & LT_RGN_SHOWN))/
+/self->lt_vp && (LT_UNFILTERED || (self->lt_vp_prot & LT_VM_PROT_EXECUTE) || (self->lt_vp_prev & LT_RGN_SHOWN))/
 {
-	this->prev = lt_rgn[pid, (uint64_t)self->lt_vp_addr];
+	this->prev = self->lt_vp_prev;
 	printf("LT1:%s\tvm_protect\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%llx\t%d\t%d\t%d\t%d\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
 	    self->lt_vp_addr, self->lt_vp_size, self->lt_vp_setmax, self->lt_vp_prot, (int)arg0,
@@ -346,7 +482,7 @@ mach_trap::_kernelrpc_mach_vm_map_trap:return
 
 /* A Mach protection change made the region executable: its first 16 bytes, as for mprotect. */
 mach_trap::_kernelrpc_mach_vm_protect_trap:return
-/self->lt_vp && arg0 == LT_KERN_SUCCESS && !self->lt_vp_setmax && (self->lt_vp_prot & LT_VM_PROT_EXECUTE) && (lt_rgn[pid, (uint64_t)self->lt_vp_addr] & (LT_VM_PROT_WRITE | LT_VM_PROT_EXECUTE)) != LT_VM_PROT_EXECUTE/
+/self->lt_vp && arg0 == LT_KERN_SUCCESS && !self->lt_vp_setmax && (self->lt_vp_prot & LT_VM_PROT_EXECUTE) && (self->lt_vp_prev & (LT_VM_PROT_WRITE | LT_VM_PROT_EXECUTE)) != LT_VM_PROT_EXECUTE/
 {
 	this->b = (uint8_t *)copyin(self->lt_vp_addr, 16);
 	printf("LT1:%s\tbytes\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x%02x\n", LT_NONCE,
@@ -356,27 +492,93 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:return
 }
 
 /*
- * Remember anonymous mappings that are writable or executable, keyed by [pid, address],
- * as (flags << 8) | prot, plus LT_RGN_SHOWN once a record about the region was printed:
- * a later mprotect adding EXEC can then say what the region was.
- * MAP_ANON is 0x1000 on macOS (reference macos-dtrace.md §2). Each entry costs dynamic
- * variable space until munmap; see dynvarsize in the tool's CAVEATS.
+ * The region ring: what each process mapped, as the kernel's own map of its memory would say
+ * for any address, within a fixed budget (the same ring as the bpftrace scripts keep, so the
+ * engine sees the same records from either tracer). A process has 8 slots, keyed by [pid, slot]
+ * in four arrays (lt_rs start, lt_re end, lt_rv value, lt_rq seq; declared in rwx-args): value
+ * is (flags << 8) | prot of an anonymous writable or executable mapping (plus LT_RGN_SHOWN once a
+ * record about it was printed, so the parser knows it and its unmap matters), or 0 for a hole (a
+ * range unmapped, or mapped over by something untracked, that hides an older slot); seq orders
+ * slots, the newest slot holding an address tells what it is, so a protection change or unmap of
+ * part of a mapping needs only one new slot on top of it. Every change first drops the slots it
+ * covers entirely; a new slot takes a free slot, else the oldest one, and a live mapping dropped
+ * that way is counted in regions_evicted. D has no loops: each search is written out once per
+ * slot, so the work is bounded and a process holds at most 33 dynamic variables, freed at exec
+ * and exit. Pages are taken to be 4 KiB (LT_PAGE_MASK): a range's end is its length rounded up.
+ *
+ * A change is described by the clause of the call that made it (this->s, this->e: the range;
+ * this->v: the value, 0 for a hole; this->skip: a slot the change must keep, -1 for none;
+ * this->always: 1 to add a slot, 0 to add a hole only when the range cuts a slot; this->whole:
+ * 1 to rewrite slot this->skip in place) and applied once, by one clause for every call below.
+ * The counters are declared because they are first read there.
+ */
+int lt_forgotten;
+int lt_evicted;
+
+/* No change unless a clause below asks for one: clause-local variables outlive a firing. */
+syscall::mmap:return,
+syscall::mprotect:return,
+syscall::munmap:return,
+mach_trap::_kernelrpc_mach_vm_allocate_trap:return,
+mach_trap::_kernelrpc_mach_vm_map_trap:return,
+mach_trap::_kernelrpc_mach_vm_protect_trap:return,
+mach_trap::_kernelrpc_mach_vm_deallocate_trap:return
+{
+	this->rc = 0;
+	this->s = (uint64_t)0;
+	this->e = (uint64_t)0;
+	this->v = (int64_t)0;
+	this->skip = -1;
+	this->always = 0;
+	this->whole = 0;
+}
+
+/*
+ * A new anonymous writable or executable mapping takes a slot. MAP_ANON is 0x1000 on macOS
+ * (reference macos-dtrace.md §2).
  */
 syscall::mmap:return
 /self->lt_mmap && (int64_t)arg1 >= 0 && (self->lt_mmap_flags & LT_MAP_ANON) && (self->lt_mmap_prot & (LT_PROT_WRITE | LT_PROT_EXEC))/
 {
-	lt_rgn[pid, (uint64_t)arg1] = ((int64_t)self->lt_mmap_flags << 8) | (self->lt_mmap_prot & 0xff) |
+	this->rc = 1;
+	this->s = (uint64_t)arg1;
+	this->e = this->s + (((uint64_t)self->lt_mmap_len + LT_PAGE_MASK) & ~LT_PAGE_MASK);
+	this->v = ((int64_t)self->lt_mmap_flags << 8) | (self->lt_mmap_prot & 0xff) |
 	    (self->lt_pr ? LT_RGN_SHOWN : 0);
+	this->always = 1;
 	lt_tracked++;
 }
 
-/* A successful mprotect of a remembered region updates its protection, keeping its flags; a printed change shows it. */
-syscall::mprotect:return
-/self->lt_mp && (int64_t)arg1 == 0 && lt_rgn[pid, (uint64_t)self->lt_mp_addr]/
+/*
+ * Anything else mapped MAP_FIXED replaces what was there: the slots it covers go, and a hole
+ * hides the part of a slot it covers partly.
+ */
+syscall::mmap:return
+/self->lt_mmap && (int64_t)arg1 >= 0 && lt_rn[pid] && (self->lt_mmap_flags & LT_MAP_FIXED) && !((self->lt_mmap_flags & LT_MAP_ANON) && (self->lt_mmap_prot & (LT_PROT_WRITE | LT_PROT_EXEC)))/
 {
-	this->key = (uint64_t)self->lt_mp_addr;
-	lt_rgn[pid, this->key] = (lt_rgn[pid, this->key] & ~0xff) | (self->lt_mp_prot & 0xff) |
+	this->rc = 1;
+	this->s = (uint64_t)arg1;
+	this->e = this->s + (((uint64_t)self->lt_mmap_len + LT_PAGE_MASK) & ~LT_PAGE_MASK);
+}
+
+/*
+ * A successful mprotect of a remembered range (the slot found at entry, rwx-args): the whole
+ * slot changes in place; part of it gets a slot of its own on top, with the mapping's flags and
+ * the new protection. A printed change (rwx-print) shows the range and the slot it lies in.
+ */
+syscall::mprotect:return
+/self->lt_mp && (int64_t)arg1 == 0 && self->lt_mp_prev != 0/
+{
+	this->rc = 1;
+	this->s = (uint64_t)self->lt_mp_addr;
+	this->e = this->s + (((uint64_t)self->lt_mp_len + LT_PAGE_MASK) & ~LT_PAGE_MASK);
+	this->v = (self->lt_mp_prev & ~(0xff | LT_RGN_SHOWN)) | (self->lt_mp_prot & 0xff) |
 	    (self->lt_pr ? LT_RGN_SHOWN : 0);
+	this->skip = self->lt_mp_slot;
+	this->always = 1;
+	this->whole = self->lt_mp_rs == this->s && self->lt_mp_re == this->e;
+	lt_rv[pid, this->skip] = !this->whole && self->lt_pr && lt_rq[pid, this->skip] != 0 ?
+	    lt_rv[pid, this->skip] | LT_RGN_SHOWN : lt_rv[pid, this->skip];
 }
 
 /*
@@ -386,8 +588,12 @@ syscall::mprotect:return
 mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 /self->lt_va && arg0 == LT_KERN_SUCCESS && self->lt_va_addr/
 {
-	lt_rgn[pid, (uint64_t)self->lt_va_addr] = ((int64_t)(LT_MAP_ANON | LT_MAP_PRIVATE) << 8) | LT_VM_PROT_DEFAULT |
+	this->rc = 1;
+	this->s = (uint64_t)self->lt_va_addr;
+	this->e = this->s + (((uint64_t)self->lt_va_size + LT_PAGE_MASK) & ~LT_PAGE_MASK);
+	this->v = ((int64_t)(LT_MAP_ANON | LT_MAP_PRIVATE) << 8) | LT_VM_PROT_DEFAULT |
 	    (self->lt_pr ? LT_RGN_SHOWN : 0);
+	this->always = 1;
 	lt_tracked++;
 }
 
@@ -395,34 +601,73 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 mach_trap::_kernelrpc_mach_vm_map_trap:return
 /self->lt_vm && arg0 == LT_KERN_SUCCESS && self->lt_vm_addr && (self->lt_vm_prot & (LT_VM_PROT_WRITE | LT_VM_PROT_EXECUTE))/
 {
-	lt_rgn[pid, (uint64_t)self->lt_vm_addr] = ((int64_t)(LT_MAP_ANON | LT_MAP_PRIVATE) << 8) | (self->lt_vm_prot & 0xff) |
+	this->rc = 1;
+	this->s = (uint64_t)self->lt_vm_addr;
+	this->e = this->s + (((uint64_t)self->lt_vm_size + LT_PAGE_MASK) & ~LT_PAGE_MASK);
+	this->v = ((int64_t)(LT_MAP_ANON | LT_MAP_PRIVATE) << 8) | (self->lt_vm_prot & 0xff) |
 	    (self->lt_pr ? LT_RGN_SHOWN : 0);
+	this->always = 1;
 	lt_tracked++;
 }
 
-/* A successful vm_protect of a remembered region updates its protection (set_maximum changes nothing current). */
+/* A successful vm_protect of a remembered range, as for mprotect (set_maximum changes nothing current). */
 mach_trap::_kernelrpc_mach_vm_protect_trap:return
-/self->lt_vp && arg0 == LT_KERN_SUCCESS && !self->lt_vp_setmax && lt_rgn[pid, (uint64_t)self->lt_vp_addr]/
+/self->lt_vp && arg0 == LT_KERN_SUCCESS && !self->lt_vp_setmax && self->lt_vp_prev != 0/
 {
-	this->key = (uint64_t)self->lt_vp_addr;
-	lt_rgn[pid, this->key] = (lt_rgn[pid, this->key] & ~0xff) | (self->lt_vp_prot & 0xff) |
+	this->rc = 1;
+	this->s = (uint64_t)self->lt_vp_addr;
+	this->e = this->s + (((uint64_t)self->lt_vp_size + LT_PAGE_MASK) & ~LT_PAGE_MASK);
+	this->v = (self->lt_vp_prev & ~(0xff | LT_RGN_SHOWN)) | (self->lt_vp_prot & 0xff) |
 	    (self->lt_pr ? LT_RGN_SHOWN : 0);
+	this->skip = self->lt_vp_slot;
+	this->always = 1;
+	this->whole = self->lt_vp_rs == this->s && self->lt_vp_re == this->e;
+	lt_rv[pid, this->skip] = !this->whole && self->lt_pr && lt_rq[pid, this->skip] != 0 ?
+	    lt_rv[pid, this->skip] | LT_RGN_SHOWN : lt_rv[pid, this->skip];
 }
 
 /*
- * munmap(addr, len) of a remembered region (reference macos-dtrace.md §2): printed only when
- * the region was shown (the parser knows nothing of the others), but forgotten either way.
+ * munmap(addr, len) touching a remembered range (reference macos-dtrace.md §2): printed only
+ * when one of them was shown (the parser knows nothing of the others), but forgotten either way.
  */
 syscall::munmap:entry
-/lt_rgn[pid, (uint64_t)arg0]/
+/lt_rn[pid]/
 {
-	self->lt_mu = 1;
-	self->lt_mu_addr = arg0;
-	self->lt_mu_len = arg1;
-	self->lt_mu_shown = (lt_rgn[pid, (uint64_t)arg0] & LT_RGN_SHOWN) ? 1 : 0;
+	this->s = (uint64_t)arg0;
+	this->e = this->s + (((uint64_t)arg1 + LT_PAGE_MASK) & ~LT_PAGE_MASK);
+	this->any = 0;
+	this->shown = 0;
+	this->h = lt_rq[pid, 0] != 0 && lt_rv[pid, 0] != 0 && lt_rs[pid, 0] < this->e && lt_re[pid, 0] > this->s;
+	this->any = this->any || this->h;
+	this->shown = this->shown || (this->h && (lt_rv[pid, 0] & LT_RGN_SHOWN));
+	this->h = lt_rq[pid, 1] != 0 && lt_rv[pid, 1] != 0 && lt_rs[pid, 1] < this->e && lt_re[pid, 1] > this->s;
+	this->any = this->any || this->h;
+	this->shown = this->shown || (this->h && (lt_rv[pid, 1] & LT_RGN_SHOWN));
+	this->h = lt_rq[pid, 2] != 0 && lt_rv[pid, 2] != 0 && lt_rs[pid, 2] < this->e && lt_re[pid, 2] > this->s;
+	this->any = this->any || this->h;
+	this->shown = this->shown || (this->h && (lt_rv[pid, 2] & LT_RGN_SHOWN));
+	this->h = lt_rq[pid, 3] != 0 && lt_rv[pid, 3] != 0 && lt_rs[pid, 3] < this->e && lt_re[pid, 3] > this->s;
+	this->any = this->any || this->h;
+	this->shown = this->shown || (this->h && (lt_rv[pid, 3] & LT_RGN_SHOWN));
+	this->h = lt_rq[pid, 4] != 0 && lt_rv[pid, 4] != 0 && lt_rs[pid, 4] < this->e && lt_re[pid, 4] > this->s;
+	this->any = this->any || this->h;
+	this->shown = this->shown || (this->h && (lt_rv[pid, 4] & LT_RGN_SHOWN));
+	this->h = lt_rq[pid, 5] != 0 && lt_rv[pid, 5] != 0 && lt_rs[pid, 5] < this->e && lt_re[pid, 5] > this->s;
+	this->any = this->any || this->h;
+	this->shown = this->shown || (this->h && (lt_rv[pid, 5] & LT_RGN_SHOWN));
+	this->h = lt_rq[pid, 6] != 0 && lt_rv[pid, 6] != 0 && lt_rs[pid, 6] < this->e && lt_re[pid, 6] > this->s;
+	this->any = this->any || this->h;
+	this->shown = this->shown || (this->h && (lt_rv[pid, 6] & LT_RGN_SHOWN));
+	this->h = lt_rq[pid, 7] != 0 && lt_rv[pid, 7] != 0 && lt_rs[pid, 7] < this->e && lt_re[pid, 7] > this->s;
+	this->any = this->any || this->h;
+	this->shown = this->shown || (this->h && (lt_rv[pid, 7] & LT_RGN_SHOWN));
+	self->lt_mu = this->any;
+	self->lt_mu_addr = this->any ? arg0 : 0;
+	self->lt_mu_len = this->any ? arg1 : 0;
+	self->lt_mu_shown = this->shown;
 }
 
-/* A shown region is gone: print it. */
+/* A shown range is gone: print it. */
 syscall::munmap:return
 /self->lt_mu && self->lt_mu_shown/
 {
@@ -431,29 +676,58 @@ syscall::munmap:return
 	    self->lt_mu_addr, self->lt_mu_len, (int64_t)arg1 < 0 ? -1 : (int)arg1);
 }
 
-/* Count unmaps of remembered regions the parser never saw. */
+/* Count unmaps of remembered ranges the parser never saw. */
 syscall::munmap:return
 /self->lt_mu && !self->lt_mu_shown/
 {
 	lt_munmap_filtered++;
 }
 
-/* Forget the region only when the unmap succeeded. */
+/* On success the unmapped range leaves a hole. */
 syscall::munmap:return
 /self->lt_mu && (int64_t)arg1 == 0/
 {
-	lt_rgn[pid, (uint64_t)self->lt_mu_addr] = 0;
-	lt_forgotten++;
+	this->rc = 1;
+	this->s = (uint64_t)self->lt_mu_addr;
+	this->e = this->s + (((uint64_t)self->lt_mu_len + LT_PAGE_MASK) & ~LT_PAGE_MASK);
 }
 
-/* _kernelrpc_mach_vm_deallocate_trap(target, address, size) of a remembered region (reference macos-dtrace.md §2). */
+/* _kernelrpc_mach_vm_deallocate_trap(target, address, size) touching a remembered range (reference macos-dtrace.md §2). */
 mach_trap::_kernelrpc_mach_vm_deallocate_trap:entry
-/lt_rgn[pid, (uint64_t)arg1]/
+/lt_rn[pid]/
 {
-	self->lt_vd = 1;
-	self->lt_vd_addr = arg1;
-	self->lt_vd_size = arg2;
-	self->lt_vd_shown = (lt_rgn[pid, (uint64_t)arg1] & LT_RGN_SHOWN) ? 1 : 0;
+	this->s = (uint64_t)arg1;
+	this->e = this->s + (((uint64_t)arg2 + LT_PAGE_MASK) & ~LT_PAGE_MASK);
+	this->any = 0;
+	this->shown = 0;
+	this->h = lt_rq[pid, 0] != 0 && lt_rv[pid, 0] != 0 && lt_rs[pid, 0] < this->e && lt_re[pid, 0] > this->s;
+	this->any = this->any || this->h;
+	this->shown = this->shown || (this->h && (lt_rv[pid, 0] & LT_RGN_SHOWN));
+	this->h = lt_rq[pid, 1] != 0 && lt_rv[pid, 1] != 0 && lt_rs[pid, 1] < this->e && lt_re[pid, 1] > this->s;
+	this->any = this->any || this->h;
+	this->shown = this->shown || (this->h && (lt_rv[pid, 1] & LT_RGN_SHOWN));
+	this->h = lt_rq[pid, 2] != 0 && lt_rv[pid, 2] != 0 && lt_rs[pid, 2] < this->e && lt_re[pid, 2] > this->s;
+	this->any = this->any || this->h;
+	this->shown = this->shown || (this->h && (lt_rv[pid, 2] & LT_RGN_SHOWN));
+	this->h = lt_rq[pid, 3] != 0 && lt_rv[pid, 3] != 0 && lt_rs[pid, 3] < this->e && lt_re[pid, 3] > this->s;
+	this->any = this->any || this->h;
+	this->shown = this->shown || (this->h && (lt_rv[pid, 3] & LT_RGN_SHOWN));
+	this->h = lt_rq[pid, 4] != 0 && lt_rv[pid, 4] != 0 && lt_rs[pid, 4] < this->e && lt_re[pid, 4] > this->s;
+	this->any = this->any || this->h;
+	this->shown = this->shown || (this->h && (lt_rv[pid, 4] & LT_RGN_SHOWN));
+	this->h = lt_rq[pid, 5] != 0 && lt_rv[pid, 5] != 0 && lt_rs[pid, 5] < this->e && lt_re[pid, 5] > this->s;
+	this->any = this->any || this->h;
+	this->shown = this->shown || (this->h && (lt_rv[pid, 5] & LT_RGN_SHOWN));
+	this->h = lt_rq[pid, 6] != 0 && lt_rv[pid, 6] != 0 && lt_rs[pid, 6] < this->e && lt_re[pid, 6] > this->s;
+	this->any = this->any || this->h;
+	this->shown = this->shown || (this->h && (lt_rv[pid, 6] & LT_RGN_SHOWN));
+	this->h = lt_rq[pid, 7] != 0 && lt_rv[pid, 7] != 0 && lt_rs[pid, 7] < this->e && lt_re[pid, 7] > this->s;
+	this->any = this->any || this->h;
+	this->shown = this->shown || (this->h && (lt_rv[pid, 7] & LT_RGN_SHOWN));
+	self->lt_vd = this->any;
+	self->lt_vd_addr = this->any ? arg1 : 0;
+	self->lt_vd_size = this->any ? arg2 : 0;
+	self->lt_vd_shown = this->shown;
 }
 
 /* A shown Mach region is gone: print it. */
@@ -465,12 +739,141 @@ mach_trap::_kernelrpc_mach_vm_deallocate_trap:return
 	    self->lt_vd_addr, self->lt_vd_size, (int)arg0);
 }
 
-/* Forget it when the deallocation succeeded. */
+/* On success the deallocated range leaves a hole. */
 mach_trap::_kernelrpc_mach_vm_deallocate_trap:return
 /self->lt_vd && arg0 == LT_KERN_SUCCESS/
 {
-	lt_rgn[pid, (uint64_t)self->lt_vd_addr] = 0;
-	lt_forgotten++;
+	this->rc = 1;
+	this->s = (uint64_t)self->lt_vd_addr;
+	this->e = this->s + (((uint64_t)self->lt_vd_size + LT_PAGE_MASK) & ~LT_PAGE_MASK);
+}
+
+/* The change asked for above: drop the slots it covers, then add its slot or hole. */
+syscall::mmap:return,
+syscall::mprotect:return,
+syscall::munmap:return,
+mach_trap::_kernelrpc_mach_vm_allocate_trap:return,
+mach_trap::_kernelrpc_mach_vm_map_trap:return,
+mach_trap::_kernelrpc_mach_vm_protect_trap:return,
+mach_trap::_kernelrpc_mach_vm_deallocate_trap:return
+/this->rc/
+{
+	this->free = -1;
+	this->old = 0;
+	this->oq = (uint64_t)0xffffffffffffffff;
+	this->partial = 0;
+	this->q = lt_rq[pid, 0];
+	this->ov = this->q != 0 && this->skip != 0 && lt_rs[pid, 0] < this->e && lt_re[pid, 0] > this->s;
+	this->cov = this->ov && lt_rs[pid, 0] >= this->s && lt_re[pid, 0] <= this->e;
+	lt_forgotten += this->cov && lt_rv[pid, 0] != 0 ? 1 : 0;
+	lt_rs[pid, 0] = this->cov ? 0 : lt_rs[pid, 0];
+	lt_re[pid, 0] = this->cov ? 0 : lt_re[pid, 0];
+	lt_rv[pid, 0] = this->cov ? 0 : lt_rv[pid, 0];
+	lt_rq[pid, 0] = this->cov ? 0 : this->q;
+	this->q = this->cov ? 0 : this->q;
+	this->partial = this->partial || (this->ov && !this->cov);
+	this->free = this->q == 0 && this->free < 0 ? 0 : this->free;
+	this->old = this->q != 0 && this->q < this->oq ? 0 : this->old;
+	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
+	this->q = lt_rq[pid, 1];
+	this->ov = this->q != 0 && this->skip != 1 && lt_rs[pid, 1] < this->e && lt_re[pid, 1] > this->s;
+	this->cov = this->ov && lt_rs[pid, 1] >= this->s && lt_re[pid, 1] <= this->e;
+	lt_forgotten += this->cov && lt_rv[pid, 1] != 0 ? 1 : 0;
+	lt_rs[pid, 1] = this->cov ? 0 : lt_rs[pid, 1];
+	lt_re[pid, 1] = this->cov ? 0 : lt_re[pid, 1];
+	lt_rv[pid, 1] = this->cov ? 0 : lt_rv[pid, 1];
+	lt_rq[pid, 1] = this->cov ? 0 : this->q;
+	this->q = this->cov ? 0 : this->q;
+	this->partial = this->partial || (this->ov && !this->cov);
+	this->free = this->q == 0 && this->free < 0 ? 1 : this->free;
+	this->old = this->q != 0 && this->q < this->oq ? 1 : this->old;
+	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
+	this->q = lt_rq[pid, 2];
+	this->ov = this->q != 0 && this->skip != 2 && lt_rs[pid, 2] < this->e && lt_re[pid, 2] > this->s;
+	this->cov = this->ov && lt_rs[pid, 2] >= this->s && lt_re[pid, 2] <= this->e;
+	lt_forgotten += this->cov && lt_rv[pid, 2] != 0 ? 1 : 0;
+	lt_rs[pid, 2] = this->cov ? 0 : lt_rs[pid, 2];
+	lt_re[pid, 2] = this->cov ? 0 : lt_re[pid, 2];
+	lt_rv[pid, 2] = this->cov ? 0 : lt_rv[pid, 2];
+	lt_rq[pid, 2] = this->cov ? 0 : this->q;
+	this->q = this->cov ? 0 : this->q;
+	this->partial = this->partial || (this->ov && !this->cov);
+	this->free = this->q == 0 && this->free < 0 ? 2 : this->free;
+	this->old = this->q != 0 && this->q < this->oq ? 2 : this->old;
+	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
+	this->q = lt_rq[pid, 3];
+	this->ov = this->q != 0 && this->skip != 3 && lt_rs[pid, 3] < this->e && lt_re[pid, 3] > this->s;
+	this->cov = this->ov && lt_rs[pid, 3] >= this->s && lt_re[pid, 3] <= this->e;
+	lt_forgotten += this->cov && lt_rv[pid, 3] != 0 ? 1 : 0;
+	lt_rs[pid, 3] = this->cov ? 0 : lt_rs[pid, 3];
+	lt_re[pid, 3] = this->cov ? 0 : lt_re[pid, 3];
+	lt_rv[pid, 3] = this->cov ? 0 : lt_rv[pid, 3];
+	lt_rq[pid, 3] = this->cov ? 0 : this->q;
+	this->q = this->cov ? 0 : this->q;
+	this->partial = this->partial || (this->ov && !this->cov);
+	this->free = this->q == 0 && this->free < 0 ? 3 : this->free;
+	this->old = this->q != 0 && this->q < this->oq ? 3 : this->old;
+	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
+	this->q = lt_rq[pid, 4];
+	this->ov = this->q != 0 && this->skip != 4 && lt_rs[pid, 4] < this->e && lt_re[pid, 4] > this->s;
+	this->cov = this->ov && lt_rs[pid, 4] >= this->s && lt_re[pid, 4] <= this->e;
+	lt_forgotten += this->cov && lt_rv[pid, 4] != 0 ? 1 : 0;
+	lt_rs[pid, 4] = this->cov ? 0 : lt_rs[pid, 4];
+	lt_re[pid, 4] = this->cov ? 0 : lt_re[pid, 4];
+	lt_rv[pid, 4] = this->cov ? 0 : lt_rv[pid, 4];
+	lt_rq[pid, 4] = this->cov ? 0 : this->q;
+	this->q = this->cov ? 0 : this->q;
+	this->partial = this->partial || (this->ov && !this->cov);
+	this->free = this->q == 0 && this->free < 0 ? 4 : this->free;
+	this->old = this->q != 0 && this->q < this->oq ? 4 : this->old;
+	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
+	this->q = lt_rq[pid, 5];
+	this->ov = this->q != 0 && this->skip != 5 && lt_rs[pid, 5] < this->e && lt_re[pid, 5] > this->s;
+	this->cov = this->ov && lt_rs[pid, 5] >= this->s && lt_re[pid, 5] <= this->e;
+	lt_forgotten += this->cov && lt_rv[pid, 5] != 0 ? 1 : 0;
+	lt_rs[pid, 5] = this->cov ? 0 : lt_rs[pid, 5];
+	lt_re[pid, 5] = this->cov ? 0 : lt_re[pid, 5];
+	lt_rv[pid, 5] = this->cov ? 0 : lt_rv[pid, 5];
+	lt_rq[pid, 5] = this->cov ? 0 : this->q;
+	this->q = this->cov ? 0 : this->q;
+	this->partial = this->partial || (this->ov && !this->cov);
+	this->free = this->q == 0 && this->free < 0 ? 5 : this->free;
+	this->old = this->q != 0 && this->q < this->oq ? 5 : this->old;
+	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
+	this->q = lt_rq[pid, 6];
+	this->ov = this->q != 0 && this->skip != 6 && lt_rs[pid, 6] < this->e && lt_re[pid, 6] > this->s;
+	this->cov = this->ov && lt_rs[pid, 6] >= this->s && lt_re[pid, 6] <= this->e;
+	lt_forgotten += this->cov && lt_rv[pid, 6] != 0 ? 1 : 0;
+	lt_rs[pid, 6] = this->cov ? 0 : lt_rs[pid, 6];
+	lt_re[pid, 6] = this->cov ? 0 : lt_re[pid, 6];
+	lt_rv[pid, 6] = this->cov ? 0 : lt_rv[pid, 6];
+	lt_rq[pid, 6] = this->cov ? 0 : this->q;
+	this->q = this->cov ? 0 : this->q;
+	this->partial = this->partial || (this->ov && !this->cov);
+	this->free = this->q == 0 && this->free < 0 ? 6 : this->free;
+	this->old = this->q != 0 && this->q < this->oq ? 6 : this->old;
+	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
+	this->q = lt_rq[pid, 7];
+	this->ov = this->q != 0 && this->skip != 7 && lt_rs[pid, 7] < this->e && lt_re[pid, 7] > this->s;
+	this->cov = this->ov && lt_rs[pid, 7] >= this->s && lt_re[pid, 7] <= this->e;
+	lt_forgotten += this->cov && lt_rv[pid, 7] != 0 ? 1 : 0;
+	lt_rs[pid, 7] = this->cov ? 0 : lt_rs[pid, 7];
+	lt_re[pid, 7] = this->cov ? 0 : lt_re[pid, 7];
+	lt_rv[pid, 7] = this->cov ? 0 : lt_rv[pid, 7];
+	lt_rq[pid, 7] = this->cov ? 0 : this->q;
+	this->q = this->cov ? 0 : this->q;
+	this->partial = this->partial || (this->ov && !this->cov);
+	this->free = this->q == 0 && this->free < 0 ? 7 : this->free;
+	this->old = this->q != 0 && this->q < this->oq ? 7 : this->old;
+	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
+	this->add = this->always || this->partial;
+	this->slot = this->whole ? this->skip : this->free >= 0 ? this->free : this->old;
+	lt_evicted += this->add && !this->whole && this->free < 0 && lt_rv[pid, this->slot] != 0 ? 1 : 0;
+	lt_rn[pid] = this->add ? lt_rn[pid] + 1 : lt_rn[pid];
+	lt_rs[pid, this->slot] = this->add ? this->s : lt_rs[pid, this->slot];
+	lt_re[pid, this->slot] = this->add ? this->e : lt_re[pid, this->slot];
+	lt_rv[pid, this->slot] = this->add ? this->v : lt_rv[pid, this->slot];
+	lt_rq[pid, this->slot] = this->add ? lt_rn[pid] : lt_rq[pid, this->slot];
 }
 
 /* Clear the saved unmap arguments. */
@@ -486,6 +889,66 @@ mach_trap::_kernelrpc_mach_vm_deallocate_trap:return
 	self->lt_vd_addr = 0;
 	self->lt_vd_size = 0;
 	self->lt_vd_shown = 0;
+}
+
+/*
+ * A forked child has a copy of its parent's memory: it gets a copy of the parent's ring.
+ * proc:::create also fires for a new thread on Linux, whose pr_pid is then the parent's own.
+ * Under SIP the psinfo_t read faults (reference macos-dtrace.md §6) and the child starts empty.
+ */
+proc:::create
+/lt_rn[pid] && args[0]->pr_pid != pid/
+{
+	this->c = args[0]->pr_pid;
+	lt_rs[this->c, 0] = lt_rs[pid, 0];
+	lt_re[this->c, 0] = lt_re[pid, 0];
+	lt_rv[this->c, 0] = lt_rv[pid, 0];
+	lt_rq[this->c, 0] = lt_rq[pid, 0];
+	lt_rs[this->c, 1] = lt_rs[pid, 1];
+	lt_re[this->c, 1] = lt_re[pid, 1];
+	lt_rv[this->c, 1] = lt_rv[pid, 1];
+	lt_rq[this->c, 1] = lt_rq[pid, 1];
+	lt_rs[this->c, 2] = lt_rs[pid, 2];
+	lt_re[this->c, 2] = lt_re[pid, 2];
+	lt_rv[this->c, 2] = lt_rv[pid, 2];
+	lt_rq[this->c, 2] = lt_rq[pid, 2];
+	lt_rs[this->c, 3] = lt_rs[pid, 3];
+	lt_re[this->c, 3] = lt_re[pid, 3];
+	lt_rv[this->c, 3] = lt_rv[pid, 3];
+	lt_rq[this->c, 3] = lt_rq[pid, 3];
+	lt_rs[this->c, 4] = lt_rs[pid, 4];
+	lt_re[this->c, 4] = lt_re[pid, 4];
+	lt_rv[this->c, 4] = lt_rv[pid, 4];
+	lt_rq[this->c, 4] = lt_rq[pid, 4];
+	lt_rs[this->c, 5] = lt_rs[pid, 5];
+	lt_re[this->c, 5] = lt_re[pid, 5];
+	lt_rv[this->c, 5] = lt_rv[pid, 5];
+	lt_rq[this->c, 5] = lt_rq[pid, 5];
+	lt_rs[this->c, 6] = lt_rs[pid, 6];
+	lt_re[this->c, 6] = lt_re[pid, 6];
+	lt_rv[this->c, 6] = lt_rv[pid, 6];
+	lt_rq[this->c, 6] = lt_rq[pid, 6];
+	lt_rs[this->c, 7] = lt_rs[pid, 7];
+	lt_re[this->c, 7] = lt_re[pid, 7];
+	lt_rv[this->c, 7] = lt_rv[pid, 7];
+	lt_rq[this->c, 7] = lt_rq[pid, 7];
+	lt_rn[this->c] = lt_rn[pid];
+}
+
+/* exec replaces the address space, and exit ends it: the ring goes. */
+proc:::exec-success,
+proc:::exit
+/lt_rn[pid]/
+{
+	lt_rs[pid, 0] = 0; lt_re[pid, 0] = 0; lt_rv[pid, 0] = 0; lt_rq[pid, 0] = 0;
+	lt_rs[pid, 1] = 0; lt_re[pid, 1] = 0; lt_rv[pid, 1] = 0; lt_rq[pid, 1] = 0;
+	lt_rs[pid, 2] = 0; lt_re[pid, 2] = 0; lt_rv[pid, 2] = 0; lt_rq[pid, 2] = 0;
+	lt_rs[pid, 3] = 0; lt_re[pid, 3] = 0; lt_rv[pid, 3] = 0; lt_rq[pid, 3] = 0;
+	lt_rs[pid, 4] = 0; lt_re[pid, 4] = 0; lt_rv[pid, 4] = 0; lt_rq[pid, 4] = 0;
+	lt_rs[pid, 5] = 0; lt_re[pid, 5] = 0; lt_rv[pid, 5] = 0; lt_rq[pid, 5] = 0;
+	lt_rs[pid, 6] = 0; lt_re[pid, 6] = 0; lt_rv[pid, 6] = 0; lt_rq[pid, 6] = 0;
+	lt_rs[pid, 7] = 0; lt_re[pid, 7] = 0; lt_rv[pid, 7] = 0; lt_rq[pid, 7] = 0;
+	lt_rn[pid] = 0;
 }
 
 /*
@@ -545,6 +1008,10 @@ syscall::mprotect:return
 	self->lt_mp_addr = 0;
 	self->lt_mp_len = 0;
 	self->lt_mp_prot = 0;
+	self->lt_mp_prev = 0;
+	self->lt_mp_slot = 0;
+	self->lt_mp_rs = 0;
+	self->lt_mp_re = 0;
 	self->lt_pr = 0;
 }
 
@@ -564,6 +1031,10 @@ mach_trap::_kernelrpc_mach_vm_map_trap:return
 	self->lt_vp_size = 0;
 	self->lt_vp_setmax = 0;
 	self->lt_vp_prot = 0;
+	self->lt_vp_prev = 0;
+	self->lt_vp_slot = 0;
+	self->lt_vp_rs = 0;
+	self->lt_vp_re = 0;
 	self->lt_vm = 0;
 	self->lt_vm_ptr = 0;
 	self->lt_vm_size = 0;
@@ -713,7 +1184,10 @@ proc:::exit
 	lt_follow[pid] = 0;
 }
 
-/* rwxsnoop's own counters: regions remembered and forgotten, events filtered in the kernel. */
+/*
+ * rwxsnoop's own counters: regions remembered, forgotten and evicted from the region ring (a live
+ * mapping the script stopped following), events filtered in the kernel.
+ */
 END
 {
 	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
@@ -726,6 +1200,8 @@ END
 	    walltimestamp, pid, ppid, tid, uid, execname, "mprotect_filtered", lt_mprotect_filtered);
 	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname, "munmap_filtered", lt_munmap_filtered);
+	printf("LT1:%s\ttrailer\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, "regions_evicted", lt_evicted);
 }
 
 /* anonexec's own counters: processes watched, samples printed and samples over budget. */

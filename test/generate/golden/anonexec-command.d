@@ -68,6 +68,7 @@ inline int LT_NOT_SELF = 1;
 inline int LT_PROT_WRITE = 0x2;
 inline int LT_PROT_EXEC = 0x4;
 inline int LT_MAP_PRIVATE = 0x2;
+inline int LT_MAP_FIXED = 0x10;
 inline int LT_MAP_JIT = 0x800;
 inline int LT_MAP_ANON = 0x1000;
 inline int LT_VM_PROT_DEFAULT = 0x3;
@@ -75,6 +76,12 @@ inline int LT_VM_PROT_WRITE = 0x2;
 inline int LT_VM_PROT_EXECUTE = 0x4;
 /* mach_trap return probes put the kern_return_t in arg0, 0 = KERN_SUCCESS (reference macos-dtrace.md §2). */
 inline int LT_KERN_SUCCESS = 0;
+/*
+ * The region ring (rwx-track) rounds a length up to a 4 KiB page. Apple silicon has 16 KiB
+ * pages: there the rest of a last page stays untracked rather than claiming memory that may
+ * belong to the next mapping.
+ */
+inline int LT_PAGE_MASK = 0xfff;
 /*
  * Bit 30 of a remembered region's value ((flags << 8) | prot): a record about the region was
  * printed, so the parser knows it and its unmap matters. macOS MAP_* flags end at MAP_TPRO
@@ -119,10 +126,15 @@ proc:::exec-success
 }
 
 /*
- * Remembered regions, [pid, start] -> (flags << 8) | prot (see rwx-track). Declared here because
- * rwx-print reads them before rwx-track assigns them, and D rejects that undeclared.
+ * The region ring's slots, keyed by [pid, slot]: start, end, value and seq (see rwx-track), and
+ * the per-process seq counter. Declared here because the entry clauses below search them before
+ * rwx-track assigns them, and D rejects that undeclared.
  */
-int64_t lt_rgn[int, uint64_t];
+uint64_t lt_rs[int, int];
+uint64_t lt_re[int, int];
+int64_t lt_rv[int, int];
+uint64_t lt_rq[int, int];
+uint64_t lt_rn[int];
 /* memfd descriptors per [pid, fd] (Linux only: see the memfd fragment); never set on macOS. */
 int lt_memfd[int, int];
 
@@ -142,7 +154,11 @@ syscall::mmap:entry
 	self->lt_mmap_off = arg5;
 }
 
-/* mprotect(addr, len, prot) (reference macos-dtrace.md §2). */
+/*
+ * mprotect(addr, len, prot) (reference macos-dtrace.md §2), with the remembered range holding
+ * addr: the newest slot of the region ring that holds it (rwx-track), its value, slot, start and
+ * end, or zeros and slot -1 when no slot holds it. Searched at entry, before the change.
+ */
 syscall::mprotect:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
@@ -150,6 +166,64 @@ syscall::mprotect:entry
 	self->lt_mp_addr = arg0;
 	self->lt_mp_len = arg1;
 	self->lt_mp_prot = (int)arg2;
+	this->a = (uint64_t)arg0;
+	this->bq = (uint64_t)0;
+	this->bv = (int64_t)0;
+	this->bk = -1;
+	this->bs = (uint64_t)0;
+	this->be = (uint64_t)0;
+	this->h = lt_rq[pid, 0] > this->bq && this->a >= lt_rs[pid, 0] && this->a < lt_re[pid, 0];
+	this->bv = this->h ? lt_rv[pid, 0] : this->bv;
+	this->bk = this->h ? 0 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 0] : this->bs;
+	this->be = this->h ? lt_re[pid, 0] : this->be;
+	this->bq = this->h ? lt_rq[pid, 0] : this->bq;
+	this->h = lt_rq[pid, 1] > this->bq && this->a >= lt_rs[pid, 1] && this->a < lt_re[pid, 1];
+	this->bv = this->h ? lt_rv[pid, 1] : this->bv;
+	this->bk = this->h ? 1 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 1] : this->bs;
+	this->be = this->h ? lt_re[pid, 1] : this->be;
+	this->bq = this->h ? lt_rq[pid, 1] : this->bq;
+	this->h = lt_rq[pid, 2] > this->bq && this->a >= lt_rs[pid, 2] && this->a < lt_re[pid, 2];
+	this->bv = this->h ? lt_rv[pid, 2] : this->bv;
+	this->bk = this->h ? 2 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 2] : this->bs;
+	this->be = this->h ? lt_re[pid, 2] : this->be;
+	this->bq = this->h ? lt_rq[pid, 2] : this->bq;
+	this->h = lt_rq[pid, 3] > this->bq && this->a >= lt_rs[pid, 3] && this->a < lt_re[pid, 3];
+	this->bv = this->h ? lt_rv[pid, 3] : this->bv;
+	this->bk = this->h ? 3 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 3] : this->bs;
+	this->be = this->h ? lt_re[pid, 3] : this->be;
+	this->bq = this->h ? lt_rq[pid, 3] : this->bq;
+	this->h = lt_rq[pid, 4] > this->bq && this->a >= lt_rs[pid, 4] && this->a < lt_re[pid, 4];
+	this->bv = this->h ? lt_rv[pid, 4] : this->bv;
+	this->bk = this->h ? 4 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 4] : this->bs;
+	this->be = this->h ? lt_re[pid, 4] : this->be;
+	this->bq = this->h ? lt_rq[pid, 4] : this->bq;
+	this->h = lt_rq[pid, 5] > this->bq && this->a >= lt_rs[pid, 5] && this->a < lt_re[pid, 5];
+	this->bv = this->h ? lt_rv[pid, 5] : this->bv;
+	this->bk = this->h ? 5 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 5] : this->bs;
+	this->be = this->h ? lt_re[pid, 5] : this->be;
+	this->bq = this->h ? lt_rq[pid, 5] : this->bq;
+	this->h = lt_rq[pid, 6] > this->bq && this->a >= lt_rs[pid, 6] && this->a < lt_re[pid, 6];
+	this->bv = this->h ? lt_rv[pid, 6] : this->bv;
+	this->bk = this->h ? 6 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 6] : this->bs;
+	this->be = this->h ? lt_re[pid, 6] : this->be;
+	this->bq = this->h ? lt_rq[pid, 6] : this->bq;
+	this->h = lt_rq[pid, 7] > this->bq && this->a >= lt_rs[pid, 7] && this->a < lt_re[pid, 7];
+	this->bv = this->h ? lt_rv[pid, 7] : this->bv;
+	this->bk = this->h ? 7 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 7] : this->bs;
+	this->be = this->h ? lt_re[pid, 7] : this->be;
+	this->bq = this->h ? lt_rq[pid, 7] : this->bq;
+	self->lt_mp_prev = this->bv;
+	self->lt_mp_slot = this->bk;
+	self->lt_mp_rs = this->bs;
+	self->lt_mp_re = this->be;
 }
 
 /*
@@ -172,7 +246,10 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 	self->lt_va_addr = *(uint64_t *)copyin(self->lt_va_ptr, 8);
 }
 
-/* _kernelrpc_mach_vm_protect_trap(target, address, size, set_maximum, new_protection): arg0..arg4 (reference macos-dtrace.md §2). */
+/*
+ * _kernelrpc_mach_vm_protect_trap(target, address, size, set_maximum, new_protection): arg0..arg4
+ * (reference macos-dtrace.md §2), with the remembered range holding address, as for mprotect.
+ */
 mach_trap::_kernelrpc_mach_vm_protect_trap:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
@@ -181,6 +258,64 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:entry
 	self->lt_vp_size = arg2;
 	self->lt_vp_setmax = (int)arg3;
 	self->lt_vp_prot = (int)arg4;
+	this->a = (uint64_t)arg1;
+	this->bq = (uint64_t)0;
+	this->bv = (int64_t)0;
+	this->bk = -1;
+	this->bs = (uint64_t)0;
+	this->be = (uint64_t)0;
+	this->h = lt_rq[pid, 0] > this->bq && this->a >= lt_rs[pid, 0] && this->a < lt_re[pid, 0];
+	this->bv = this->h ? lt_rv[pid, 0] : this->bv;
+	this->bk = this->h ? 0 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 0] : this->bs;
+	this->be = this->h ? lt_re[pid, 0] : this->be;
+	this->bq = this->h ? lt_rq[pid, 0] : this->bq;
+	this->h = lt_rq[pid, 1] > this->bq && this->a >= lt_rs[pid, 1] && this->a < lt_re[pid, 1];
+	this->bv = this->h ? lt_rv[pid, 1] : this->bv;
+	this->bk = this->h ? 1 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 1] : this->bs;
+	this->be = this->h ? lt_re[pid, 1] : this->be;
+	this->bq = this->h ? lt_rq[pid, 1] : this->bq;
+	this->h = lt_rq[pid, 2] > this->bq && this->a >= lt_rs[pid, 2] && this->a < lt_re[pid, 2];
+	this->bv = this->h ? lt_rv[pid, 2] : this->bv;
+	this->bk = this->h ? 2 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 2] : this->bs;
+	this->be = this->h ? lt_re[pid, 2] : this->be;
+	this->bq = this->h ? lt_rq[pid, 2] : this->bq;
+	this->h = lt_rq[pid, 3] > this->bq && this->a >= lt_rs[pid, 3] && this->a < lt_re[pid, 3];
+	this->bv = this->h ? lt_rv[pid, 3] : this->bv;
+	this->bk = this->h ? 3 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 3] : this->bs;
+	this->be = this->h ? lt_re[pid, 3] : this->be;
+	this->bq = this->h ? lt_rq[pid, 3] : this->bq;
+	this->h = lt_rq[pid, 4] > this->bq && this->a >= lt_rs[pid, 4] && this->a < lt_re[pid, 4];
+	this->bv = this->h ? lt_rv[pid, 4] : this->bv;
+	this->bk = this->h ? 4 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 4] : this->bs;
+	this->be = this->h ? lt_re[pid, 4] : this->be;
+	this->bq = this->h ? lt_rq[pid, 4] : this->bq;
+	this->h = lt_rq[pid, 5] > this->bq && this->a >= lt_rs[pid, 5] && this->a < lt_re[pid, 5];
+	this->bv = this->h ? lt_rv[pid, 5] : this->bv;
+	this->bk = this->h ? 5 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 5] : this->bs;
+	this->be = this->h ? lt_re[pid, 5] : this->be;
+	this->bq = this->h ? lt_rq[pid, 5] : this->bq;
+	this->h = lt_rq[pid, 6] > this->bq && this->a >= lt_rs[pid, 6] && this->a < lt_re[pid, 6];
+	this->bv = this->h ? lt_rv[pid, 6] : this->bv;
+	this->bk = this->h ? 6 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 6] : this->bs;
+	this->be = this->h ? lt_re[pid, 6] : this->be;
+	this->bq = this->h ? lt_rq[pid, 6] : this->bq;
+	this->h = lt_rq[pid, 7] > this->bq && this->a >= lt_rs[pid, 7] && this->a < lt_re[pid, 7];
+	this->bv = this->h ? lt_rv[pid, 7] : this->bv;
+	this->bk = this->h ? 7 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 7] : this->bs;
+	this->be = this->h ? lt_re[pid, 7] : this->be;
+	this->bq = this->h ? lt_rq[pid, 7] : this->bq;
+	self->lt_vp_prev = this->bv;
+	self->lt_vp_slot = this->bk;
+	self->lt_vp_rs = this->bs;
+	self->lt_vp_re = this->be;
 }
 
 /*
@@ -262,6 +397,10 @@ syscall::mprotect:return
 	self->lt_mp_addr = 0;
 	self->lt_mp_len = 0;
 	self->lt_mp_prot = 0;
+	self->lt_mp_prev = 0;
+	self->lt_mp_slot = 0;
+	self->lt_mp_rs = 0;
+	self->lt_mp_re = 0;
 	self->lt_pr = 0;
 }
 
@@ -281,6 +420,10 @@ mach_trap::_kernelrpc_mach_vm_map_trap:return
 	self->lt_vp_size = 0;
 	self->lt_vp_setmax = 0;
 	self->lt_vp_prot = 0;
+	self->lt_vp_prev = 0;
+	self->lt_vp_slot = 0;
+	self->lt_vp_rs = 0;
+	self->lt_vp_re = 0;
 	self->lt_vm = 0;
 	self->lt_vm_ptr = 0;
 	self->lt_vm_size = 0;

@@ -150,8 +150,13 @@ export function checkD(program: string, opts: { allowDestructive?: boolean } = {
       // A declared variable that is never assigned on one system (lt_memfd on macOS) reads as 0 by design.
       if (!assignedGlobal.has(m[1]!) && !declared.has(m[1]!)) problems.push(`${where}: ${m[1]} is read but never assigned`);
     }
-    if (c.predicate && /this->/.test(c.predicate)) problems.push(`${where}: clause-local variable in a predicate`);
-    const seen = new Set<string>();
+    // Clause-local variables live through one probe firing, across its clauses in source order; they
+    // count as set only when an earlier clause without a predicate sets them for every probe of this
+    // one, since a value left from an earlier firing is garbage.
+    const seen = new Set<string>(inherited(clauses.slice(0, k), c.probes));
+    for (const m of (c.predicate ?? '').matchAll(/this->(\w+)/g)) {
+      if (!seen.has(m[1]!)) problems.push(`${where}: clause-local variable this->${m[1]} in a predicate, not set by an earlier clause`);
+    }
     for (const m of c.body.matchAll(/this->(\w+)(\s*(=(?!=)))?/g)) {
       if (m[2]) seen.add(m[1]!);
       else if (!seen.has(m[1]!)) problems.push(`${where}: this->${m[1]} read before it is assigned`);
@@ -167,4 +172,18 @@ export function checkD(program: string, opts: { allowDestructive?: boolean } = {
     if (!/;\s*$/.test(c.body) && c.body.trim() !== '') problems.push(`${where}: last statement lacks ;`);
   });
   return { problems, clauses, inlines };
+}
+
+/** Clause-local variables that earlier predicate-free clauses set for every one of these probes. */
+function inherited(earlier: DCheckResult['clauses'], probes: readonly string[]): string[] {
+  const sets = probes.map((p) => {
+    const set = new Set<string>();
+    for (const c of earlier) {
+      if (c.predicate !== null || !c.probes.includes(p)) continue;
+      for (const m of c.body.matchAll(/this->(\w+)\s*=(?!=)/g)) set.add(m[1]!);
+    }
+    return set;
+  });
+  const [first, ...rest] = sets;
+  return first ? [...first].filter((v) => rest.every((s) => s.has(v))) : [];
 }

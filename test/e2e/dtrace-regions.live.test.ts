@@ -1,0 +1,145 @@
+/**
+ * The region programs through the D scripts on Linux (Oracle's DTrace for Linux), so the D
+ * region ring is held to the same rule sets as the bpftrace one (programs.live.test.ts).
+ * Needs LOADTRACE_DTRACE, the path of a built dtrace (scripts/dtrace-linux/build.sh); without
+ * it the suite skips with that reason, and LOADTRACE_REQUIRE_DTRACE=1 turns the skip into a
+ * failure. Oracle's DTrace enables the -c child's probes when it reaches main, so the exec of
+ * the program is not in these captures: findings are tied to it by name and pid instead.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { replay, type ReplayResult } from '../../src/index.ts';
+import type { Finding } from '../../src/engine/index.ts';
+import { buildProgram, liveStatus } from '../helpers/live.ts';
+import { describeFindings, dirFindings, dirMeta, distinct, killLeftovers, programOutput, runCli } from './support.ts';
+
+const DTRACE = process.env.LOADTRACE_DTRACE;
+const CAPTURE_MS = 90_000;
+
+function blocker(): string | null {
+  const live = liveStatus();
+  if (!live.ok) return live.reason;
+  if (!DTRACE) return 'LOADTRACE_DTRACE is not set';
+  if (!existsSync(DTRACE)) return `LOADTRACE_DTRACE ${DTRACE} does not exist`;
+  return null;
+}
+
+function describeDtrace(name: string, body: () => void): void {
+  const why = blocker();
+  if (why === null) describe(name, body);
+  else if (process.env.LOADTRACE_REQUIRE_DTRACE === '1') {
+    describe(name, () => {
+      it('has what live D tracing needs', () => {
+        throw new Error(`live D tracing is required (LOADTRACE_REQUIRE_DTRACE=1) but ${why}`);
+      });
+    });
+  } else describe.skip(`${name} (skipped: ${why})`, body);
+}
+
+interface Capture {
+  readonly dir: string;
+  readonly code: number | null;
+  readonly stderr: string;
+  readonly replayed: ReplayResult;
+}
+
+let work = '';
+
+async function capture(label: string, command: string, tool = 'an0840'): Promise<Capture> {
+  const dir = join(work, label);
+  const run = await runCli(
+    ['capture', tool, '--backend', 'dtrace', '--out', dir, '--format', 'jsonl', '--log-level', 'warn', '-c', command],
+    CAPTURE_MS - 5_000,
+  );
+  return { dir, code: run.code, stderr: run.stderr, replayed: await replay(dir, { keepEvents: true }) };
+}
+
+function expectClean(c: Capture): void {
+  expect(c.code, `exit code; stderr:\n${c.stderr}`).toBe(0);
+  expect(dirMeta(c.dir).tracer.backend).toBe('dtrace');
+  expect(dirMeta(c.dir).ending).toBe('completed');
+  expect(c.replayed.parse.parseErrors, 'parse errors').toBe(0);
+  expect(c.replayed.parse.drops.total, 'drops').toBe(0);
+  const kinds = c.replayed.blindSpots.map((b) => b.kind);
+  expect(kinds).not.toContain('missing_trailer');
+  expect(kinds).not.toContain('partial_trailer');
+}
+
+/** Every finding is the program's, by name, and all of them one process. */
+function expectOneProgram(fs: readonly Finding[]): void {
+  expect(distinct(fs.map((f) => f.process.name))).toEqual(['regions']);
+  expect(distinct(fs.map((f) => String(f.process.pid)))).toHaveLength(1);
+}
+
+describeDtrace('live: the region programs through the D scripts (Linux)', () => {
+  beforeAll(() => {
+    process.env.LOADTRACE_DTRACE = DTRACE;
+    work = mkdtempSync(join(tmpdir(), 'loadtrace-dtrace-e2e-'));
+  });
+  afterAll(() => {
+    killLeftovers();
+    if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  const CASES: readonly (readonly [mode: string, what: string])[] = [
+    ['segment', 'only the middle page of a 3-page RW mapping made RX'],
+    ['partial', 'the first page unmapped, the rest made RX'],
+    ['adjacent', 'one mprotect over two adjacent RW mappings'],
+    ['mremap', 'an RW page moved by mremap, then made RX at its new address'],
+  ];
+  for (const [mode, what] of CASES) {
+    it(
+      `regions ${mode}: ${what} gives the bpftrace rule set, with the previous protection from the ring`,
+      async () => {
+        const c = await capture(`regions-${mode}`, `${buildProgram('regions')} ${mode}`);
+        expectClean(c);
+        const fs = dirFindings(c.dir);
+        expect(distinct(fs.map((f) => f.name)), describeFindings(fs)).toEqual(['anon-exec', 'correlated-activity', 'wx-transition']);
+        expectOneProgram(fs);
+        const flip = fs.filter((f) => f.name === 'wx-transition');
+        expect(flip).toHaveLength(1);
+        const mp = flip[0]!.evidence.find((e) => e.kind === 'mprotect')!;
+        expect(mp.decoded).toMatchObject({ rwx: 'r-x', prevProt: ['PROT_READ', 'PROT_WRITE'] });
+        const [line] = programOutput(c.dir, `regions: ${mode}: `);
+        const addr = /into (0x[0-9a-f]+)/.exec(line ?? '')?.[1];
+        expect(addr, `program output ${JSON.stringify(line)}`).toBeDefined();
+        const pc = BigInt(fs.find((f) => f.name === 'anon-exec')!.detail.pc as string);
+        expect(pc >= BigInt(addr!) && pc < BigInt(addr!) + 4096n).toBe(true);
+      },
+      CAPTURE_MS,
+    );
+  }
+
+  it(
+    'regions alias: one memfd mapped RW and RX is a double mapping',
+    async () => {
+      const c = await capture('regions-alias', `${buildProgram('regions')} alias`);
+      expectClean(c);
+      const fs = dirFindings(c.dir);
+      expect(distinct(fs.map((f) => f.name)), describeFindings(fs)).toEqual(['correlated-activity', 'double-mapping', 'memory-image-load']);
+      expectOneProgram(fs);
+    },
+    CAPTURE_MS,
+  );
+
+  it(
+    'regions many: 1,000 live RW pages keep the D ring bounded; regions_evicted counts what was not kept',
+    async () => {
+      const n = 1000;
+      const c = await capture('regions-many', `${buildProgram('regions')} many ${n}`, 'rwxsnoop');
+      expectClean(c);
+      const trailers = new Map(c.replayed.events.flatMap((e) => (e.kind === 'trailer' ? [[e.counter, e.value] as const] : [])));
+      expect(trailers.get('regions_tracked')).toBeGreaterThanOrEqual(n);
+      expect(trailers.get('regions_evicted')).toBeGreaterThanOrEqual(n - 8);
+      expect(trailers.get('regions_evicted')).toBeLessThanOrEqual(trailers.get('regions_tracked')!);
+      const mem = c.replayed.events.filter(
+        (e) => e.comm === 'regions' && (e.kind === 'mmap' ? e.anon : ['mprotect', 'munmap', 'mremap'].includes(e.kind)),
+      );
+      expect(mem).toEqual([]);
+      expect(c.replayed.findings).toEqual([]);
+    },
+    CAPTURE_MS,
+  );
+});
