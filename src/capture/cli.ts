@@ -153,7 +153,6 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
   const platform = process.platform;
   const capture = program
     .command('capture')
-    .summary('trace live, print findings as they happen, keep a capture directory')
     .description(
       'Trace live and keep everything in a capture directory: the script, raw stdout/stderr, meta.json, ' +
         'findings.jsonl and summary.json. Findings print while the tracer runs. Ctrl-C stops cleanly; ' +
@@ -237,7 +236,6 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
 
   program
     .command('doctor')
-    .summary('check that this machine can capture, with a fix for each failure')
     .description('Check that this machine can capture: platform, tracer, privileges, SIP, probes, tracefs. Exit 1 if not.')
     .addOption(new Option('--backend <backend>', 'check this tracer').choices(['dtrace', 'bpftrace']))
     .option('--json', 'machine-readable output')

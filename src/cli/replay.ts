@@ -64,7 +64,6 @@ export function humanSummary(parse: ParseSummary, result: PipelineResult): strin
 export function registerReplayCommand(program: Command): void {
   const cmd = program
     .command('replay')
-    .summary('replay a capture directory, raw trace or stdin and report findings')
     .description(
       'Replay a recorded trace through the whole pipeline and report findings.\n' +
         'INPUT is a capture directory (its meta.json gives the nonce and platform), a raw trace file, or - for stdin.',
