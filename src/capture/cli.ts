@@ -7,7 +7,7 @@ import { Command, Option } from 'commander';
 import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { CliError, EXIT } from '../cli/exit.ts';
-import { positiveInt, splitCommand } from '../cli/args.ts';
+import { positiveInt, resolveCommandPath, splitCommand } from '../cli/args.ts';
 import { addLimitOptions, limitsFromFlags, type LimitFlags, type ResourceLimits } from '../cli/limits.ts';
 import { addScriptOptions, scriptOptionsOf, type ScriptFlags } from '../generate/cli.ts';
 import { SEVERITIES } from '../rules/types.ts';
@@ -88,9 +88,9 @@ export function targetFromFlags(flags: Pick<RawCaptureFlags, 'pid' | 'command' |
   if (flags.command !== undefined) {
     const command = splitCommand(flags.command);
     if (command.length === 0) throw new CliError('-c: empty command', EXIT.usage);
-    return { kind: 'command', command };
+    return { kind: 'command', command: [resolveCommandPath(command[0]!), ...command.slice(1)] };
   }
-  if (argv && argv.length > 0) return { kind: 'command', command: argv };
+  if (argv && argv.length > 0) return { kind: 'command', command: [resolveCommandPath(argv[0]!), ...argv.slice(1)] };
   return { kind: 'all' };
 }
 
