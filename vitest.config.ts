@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // Tests that start bin/loadtrace.js need the compiled CLI of the current sources.
+    globalSetup: ['test/helpers/build.ts'],
     projects: [
       {
         extends: true,

@@ -9,12 +9,15 @@
  *   npm run bench -- --sizes 100k,1m    chosen sizes
  *   npm run bench -- --quick            100k and 1M, one run each
  *   npm run bench -- --live             live tracing overhead (Linux, root, bpftrace)
+ *   npm run bench -- --startup          CLI start-up only (--version, --help, replay of the demo)
+ *
+ * Every run but --live measures the CLI's start-up first (scripts/bench/startup.ts).
  *
  * Results: a table on stdout and bench-results/bench-<date>.json.
  */
 import { fork } from 'node:child_process';
 import { createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, freemem, tmpdir, totalmem } from 'node:os';
+import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import split2 from 'split2';
@@ -224,6 +227,17 @@ async function main(argv: string[]): Promise<void> {
     await runLive({ out: join(ROOT, 'bench-results'), machine: machine() });
     return;
   }
+  const { runStartup, formatStartup } = await import('./bench/startup.ts');
+  const startup = runStartup(ROOT);
+  process.stdout.write(`CLI start-up, whole processes (load average ${loadavg()[0]!.toFixed(1)} before):\n${formatStartup(startup)}\n`);
+  if (argv.includes('--startup')) {
+    const outDir = join(ROOT, 'bench-results');
+    mkdirSync(outDir, { recursive: true });
+    const outFile = join(outDir, `startup-${new Date().toISOString().replace(/[:]/g, '-').replace(/\..+/, '')}.json`);
+    writeFileSync(outFile, `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), startup }, null, 2)}\n`);
+    process.stdout.write(`results: ${outFile}\n`);
+    return;
+  }
   const quick = argv.includes('--quick');
   const si = argv.indexOf('--sizes');
   const sizes = si >= 0 ? argv[si + 1]!.split(',').map(parseSize) : quick ? [100_000, 1_000_000] : [100_000, 1_000_000, 10_000_000];
@@ -306,7 +320,7 @@ async function main(argv: string[]): Promise<void> {
   const outFile = join(outDir, `bench-${stamp}.json`);
   writeFileSync(
     outFile,
-    `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), seed: SEED, quick, totalSeconds: Math.round(total), generated: gens, results: rows, targets }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), machine: machine(), startup, seed: SEED, quick, totalSeconds: Math.round(total), generated: gens, results: rows, targets }, null, 2)}\n`,
   );
   process.stdout.write(`results: ${outFile}\n`);
 }

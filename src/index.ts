@@ -10,7 +10,9 @@ import { defaultBaselinePath, loadBaseline, type Baseline } from './baseline/ind
 import type { Finding, BlindSpot, Report } from './engine/index.ts';
 import type { ParseSummary } from './parse/index.ts';
 import { replayStreams, type PipelineOptions } from './pipeline/index.ts';
-import { openInput } from './pipeline/input.ts';
+import { checkIsTrace, inputName, InputError, openInput } from './pipeline/input.ts';
+import { CaptureDirError } from './pipeline/capture-dir.ts';
+import { BaselineError } from './baseline/index.ts';
 import type { Os } from './protocol/flags.ts';
 import type { TraceEvent } from './protocol/registry.ts';
 
@@ -66,7 +68,7 @@ export { formatTable, formatJsonLines, summaryObject, failOn, filterFindings } f
 // Pipeline, replay and capture.
 export { createPipeline, replayStreams, replayFile, type Pipeline, type PipelineOptions, type PipelineResult } from './pipeline/index.ts';
 export { openCaptureDir, CaptureDirError } from './pipeline/capture-dir.ts';
-export { openInput } from './pipeline/input.ts';
+export { openInput, InputError } from './pipeline/input.ts';
 export { readEvents } from './pipeline/events.ts';
 export { runCapture, type CaptureOptions, type CaptureResult } from './capture/capture.ts';
 
@@ -80,6 +82,8 @@ export interface ReplayOptions {
   readonly keepEvents?: boolean;
   readonly reorderWindowMs?: number;
   readonly pipeline?: Partial<Omit<PipelineOptions, 'baseline' | 'nonce' | 'os'>>;
+  /** Accept input that holds no records or no begin record (default false: an InputError). */
+  readonly allowEmpty?: boolean;
 }
 
 export interface ReplayResult {
@@ -94,21 +98,33 @@ export interface ReplayResult {
 /**
  * Replay a capture directory, a raw trace file, or trace text (a Buffer, or a
  * string holding newlines) through the whole pipeline.
+ *
+ * Rejects, never throws past the promise, with: CaptureDirError (a capture
+ * directory that cannot be replayed), InputError (missing or unreadable input,
+ * or input that is not a trace), BaselineError (the baseline file).
  */
 export async function replay(input: string | Buffer, opts: ReplayOptions = {}): Promise<ReplayResult> {
   const text = typeof input === 'string' && input.includes('\n') ? Buffer.from(input) : input;
+  const name = inputName(text);
   const opened = openInput(text, { nonce: opts.nonce, os: opts.os });
   const baseline =
     typeof opts.baseline === 'object' ? opts.baseline : loadBaseline(opts.baseline ?? defaultBaselinePath(opened.os ?? 'darwin'));
   const events: TraceEvent[] = [];
-  const result = await replayStreams(opened.sources, {
-    ...opts.pipeline,
-    nonce: opened.nonce,
-    os: opened.os,
-    backend: opened.backend,
-    baseline,
-    reorderWindowMs: opts.reorderWindowMs,
-    onEvent: opts.keepEvents ? (e) => void events.push(e) : opts.pipeline?.onEvent,
-  }, { notAttached: opened.notAttached });
+  let result;
+  try {
+    result = await replayStreams(opened.sources, {
+      ...opts.pipeline,
+      nonce: opened.nonce,
+      os: opened.os,
+      backend: opened.backend,
+      baseline,
+      reorderWindowMs: opts.reorderWindowMs,
+      onEvent: opts.keepEvents ? (e) => void events.push(e) : opts.pipeline?.onEvent,
+    }, { notAttached: opened.notAttached });
+  } catch (err) {
+    if (err instanceof CaptureDirError || err instanceof InputError || err instanceof BaselineError) throw err;
+    throw new InputError(`${name}: cannot read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  checkIsTrace(name, result.parse, opts.allowEmpty ?? false);
   return { findings: result.report.findings, blindSpots: result.report.blindSpots, report: result.report, parse: result.parse, events };
 }

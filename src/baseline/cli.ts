@@ -6,8 +6,8 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { Os } from '../protocol/flags.ts';
 import type { TraceEvent } from '../protocol/registry.ts';
-import { diffBaselines, formatBaseline, formatDiff, learnBaseline } from './learn.ts';
-import { BaselineError, loadBaseline } from './load.ts';
+import { diffBaselines, formatBaseline, formatDiff, learnBaseline, mergeBaselines } from './learn.ts';
+import { BaselineError, defaultBaselinePath, loadBaseline } from './load.ts';
 
 export interface BaselineCommandDeps {
   /** Events of one input (a capture directory, a raw trace file, `-` for stdin), in time order. */
@@ -20,8 +20,8 @@ export interface BaselineCommandDeps {
   readonly setExitCode?: (code: number) => void;
 }
 
-/** Exit codes of the baseline commands. */
-export const BASELINE_EXIT = { ok: 0, invalid: 1, differ: 1 } as const;
+/** Exit codes of the baseline commands: `check` and `diff` answer with 1; bad input or options is 2, as everywhere. */
+export const BASELINE_EXIT = { ok: 0, invalid: 1, differ: 1, usage: 2 } as const;
 
 /** Add `baseline learn|show|diff|check` to a commander program. */
 export function registerBaselineCommands(program: Command, deps: BaselineCommandDeps): Command {
@@ -29,8 +29,8 @@ export function registerBaselineCommands(program: Command, deps: BaselineCommand
   const err = deps.err ?? ((s: string) => void process.stderr.write(s));
   const exit = deps.setExitCode ?? ((c: number) => void (process.exitCode = c));
   const fail = (e: unknown) => {
-    err(`${e instanceof BaselineError ? e.message : `error: ${(e as Error).message}`}\n`);
-    exit(BASELINE_EXIT.invalid);
+    err(`loadtrace: ${(e as Error).message}\n`);
+    exit(BASELINE_EXIT.usage);
   };
 
   const baseline = program.command('baseline').description('learn, show, compare and check baselines');
@@ -40,15 +40,18 @@ export function registerBaselineCommands(program: Command, deps: BaselineCommand
     .description('learn expected behaviour from clean captures or traces')
     .argument('<inputs...>', 'capture directories or raw trace files')
     .requiredOption('-o, --output <file>', 'baseline file to write')
-    .option('--merge <file>', 'merge what is learned into this existing baseline')
+    .option('--merge <file>', "merge what is learned into this baseline (default: the shipped one for the traces' platform)")
+    .option('--no-defaults', 'keep only what is learned: no shipped baseline underneath')
     .option('--os <os>', 'darwin or linux (default: from the traces)')
     .option('--note <text>', 'note for learned entries', 'learned from clean captures')
-    .action(async (inputs: string[], o: { output: string; merge?: string; os?: string; note: string }) => {
+    .addHelpText('after', '\nExamples:\n  loadtrace baseline learn captures/clean-1 captures/clean-2 -o mine.json\n  loadtrace baseline learn clean.trace --no-defaults -o only-learned.json\n  loadtrace replay captures/suspect --baseline mine.json\n')
+    .action(async (inputs: string[], o: { output: string; merge?: string; defaults: boolean; os?: string; note: string }) => {
       try {
         if (o.os !== undefined && o.os !== 'darwin' && o.os !== 'linux') throw new Error(`--os must be darwin or linux, not ${o.os}`);
+        if (o.merge !== undefined && !o.defaults) throw new Error('--merge and --no-defaults: choose one');
         const base = o.merge !== undefined ? loadBaseline(o.merge) : undefined;
         const skipped = new Set<string>();
-        const learned = await learnBaseline(
+        let learned = await learnBaseline(
           inputs.map((i) => deps.readEvents(i)),
           {
             note: o.note,
@@ -61,8 +64,15 @@ export function registerBaselineCommands(program: Command, deps: BaselineCommand
             },
           },
         );
+        let under = o.merge ?? null;
+        // A learned baseline replaces the default one when used: without the shipped entries
+        // underneath, every common JIT and loader the default knows would become a finding.
+        if (base === undefined && o.defaults) {
+          under = defaultBaselinePath(learned.os === 'darwin' ? 'darwin' : 'linux');
+          learned = mergeBaselines(loadBaseline(under), learned);
+        }
         writeFileSync(o.output, `${JSON.stringify(learned, null, 2)}\n`);
-        out(`${o.output}: ${learned.entries.length} entries\n`);
+        out(`${o.output}: ${learned.entries.length} entries${under !== null ? ` (learned entries merged into ${under})` : ''}\n`);
         exit(BASELINE_EXIT.ok);
       } catch (e) {
         fail(e);

@@ -72,9 +72,14 @@ export interface LearnSkip {
 export async function learnBaseline(inputs: readonly AsyncIterable<TraceEvent>[] | readonly Iterable<TraceEvent>[], opts: LearnOptions = {}): Promise<Baseline> {
   const accs = new Map<string, Acc>();
   let index = 0;
+  // The platform the traces name, so a learned baseline says which one it is for.
+  let tracedOs: Os | undefined;
   for (const input of inputs) {
     const engine = createEngine({ baseline: EMPTY_BASELINE, ...(opts.os !== undefined ? { os: opts.os } : {}) });
-    for await (const e of input as AsyncIterable<TraceEvent>) engine.event(e);
+    for await (const e of input as AsyncIterable<TraceEvent>) {
+      if (e.kind === 'begin' && tracedOs === undefined && (e.os === 'darwin' || e.os === 'linux')) tracedOs = e.os;
+      engine.event(e);
+    }
     const report = engine.finish();
     for (const f of report.findings) {
       const b = behaviourOf(f);
@@ -121,7 +126,8 @@ export async function learnBaseline(inputs: readonly AsyncIterable<TraceEvent>[]
     entries.push(e);
   }
   entries.sort((x, y) => JSON.stringify(x.match).localeCompare(JSON.stringify(y.match)));
-  const learned: Baseline = { version: 1, ...(opts.os !== undefined ? { os: opts.os } : {}), entries };
+  const os = opts.os ?? tracedOs;
+  const learned: Baseline = { version: 1, ...(os !== undefined ? { os } : {}), entries };
   return validateBaseline(opts.base !== undefined ? mergeBaselines(opts.base, learned) : learned, 'learned baseline');
 }
 
@@ -205,9 +211,14 @@ export interface BaselineDiff {
 
 const COMPARED = ['dlopen', 'dlsym', 'jit', 'wx', 'anonExec', 'rwx', 'memload', 'exceptions', 'note'] as const;
 
-function label(e: BaselineEntry): string {
+/** What an entry matches, as `path=… name=…`. */
+function matchText(e: BaselineEntry): string {
   const m = e.match;
-  return e.id ?? [m.path && `path=${m.path}`, m.name && `name=${m.name}`, m.teamId && `teamId=${m.teamId}`, m.signingId && `signingId=${m.signingId}`].filter(Boolean).join(' ');
+  return [m.path && `path=${m.path}`, m.name && `name=${m.name}`, m.teamId && `teamId=${m.teamId}`, m.signingId && `signingId=${m.signingId}`].filter(Boolean).join(' ');
+}
+
+function label(e: BaselineEntry): string {
+  return e.id ?? matchText(e);
 }
 
 /** Compare two baselines entry by entry (entries are matched by their `match`); `learned` stats are ignored. */
@@ -247,7 +258,7 @@ export function formatBaseline(b: Baseline): string {
     if (e.dlsym?.allowed) allowed.push(e.dlsym.symbols ? `dlsym[${e.dlsym.symbols.length}]` : 'dlsym');
     for (const k of ['jit', 'wx', 'anonExec', 'rwx', 'memload'] as const) if (e[k]) allowed.push(k);
     if (e.exceptions?.length) allowed.push(`exceptions[${e.exceptions.length}]`);
-    lines.push(`${String(i).padStart(3)}  ${e.id ?? ''}${e.id ? '  ' : ''}${label(e)}`);
+    lines.push(`${String(i).padStart(3)}  ${e.id !== undefined ? `${e.id}  ` : ''}match ${matchText(e)}`);
     lines.push(`     expects: ${allowed.join(', ') || 'nothing'}`);
     lines.push(`     note: ${e.note}`);
   });

@@ -4,7 +4,7 @@
  * say how it ended. docs/capture.md is the user-facing description.
  */
 import type { EventEmitter } from 'node:events';
-import { existsSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
@@ -21,7 +21,7 @@ import { openRawFile, RawSink, type RawFileOpener, type RawWriteFailure } from '
 import { runCommand, type CommandRunner } from './run-command.ts';
 import { emptyStderrFacts, LineScanner, scanStderrLine, totalDrops, type StderrFacts } from './stderr-scan.ts';
 import { StatusLine } from './status.ts';
-import { defaultBackend, isRoot, tracerVersion, type Backend } from './tracer.ts';
+import { defaultBackend, isRoot, tracerVersion, whichSync, type Backend } from './tracer.ts';
 import { FollowDriver, needsFollow, planFollow, type FollowPlan } from './follow.ts';
 import { launchSpec, planLaunch, sudoValidate, tracerArgv, type Launch } from './launch.ts';
 
@@ -56,6 +56,11 @@ export const captureOptionsSchema = z.object({
   maxTracers: z.number().int().positive().default(16),
   /** Follow mode: on (per-pid tracers for new processes), off, or auto (dtrace with -n or system-wide). */
   follow: z.enum(['auto', 'on', 'off']).default('auto'),
+  /**
+   * Run a command target as this user rather than as the tracer's root: the command is started
+   * through `setpriv`, which execs it, so the traced pid is the command's own. null: as root.
+   */
+  runAs: z.object({ user: z.string().min(1), uid: z.number().int().nonnegative(), gid: z.number().int().nonnegative() }).nullable().default(null),
 });
 export type CaptureOptions = z.input<typeof captureOptionsSchema>;
 export type ResolvedCaptureOptions = Readonly<z.output<typeof captureOptionsSchema>>;
@@ -150,6 +155,17 @@ export function classifyEnding(input: EndingInput): { ending: Ending; detail: st
   return { ending: 'completed', detail: null };
 }
 
+/** The target as the tracer runs it: a command to run as another user goes through setpriv. */
+export function withRunAs(opts: Pick<ResolvedCaptureOptions, 'target' | 'runAs'>, env: NodeJS.ProcessEnv): Target {
+  if (opts.runAs === null || opts.target.kind !== 'command') return opts.target;
+  const setpriv = whichSync('setpriv', env);
+  if (setpriv === null) {
+    throw new CliError(`cannot run the command as ${opts.runAs.user}: setpriv (util-linux) is not on PATH; install it, or pass --run-as root`, EXIT.usage);
+  }
+  const { uid, gid } = opts.runAs;
+  return { kind: 'command', command: [realpathSync(setpriv), `--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--', ...opts.target.command] };
+}
+
 /** `captures/<tool>-<UTC timestamp>` under cwd, e.g. captures/an0840-20260105T101500Z. */
 export function defaultCaptureDir(cwd: string, tool: string, now: Date): string {
   const ts = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
@@ -242,6 +258,7 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
   const startedAt = deps.now();
   const dir = resolve(deps.cwd, opts.out ?? defaultCaptureDir(deps.cwd, opts.tool, startedAt));
 
+  const traced = withRunAs(opts, deps.env);
   const follow = needsFollow(opts, backend) && deps.generateFollow !== null;
   let gen: Generated;
   let followPlan: FollowPlan | null = null;
@@ -250,7 +267,7 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
       followPlan = planFollow(deps.generate, deps.generateFollow, opts, os);
       gen = followPlan.main;
     } else {
-      gen = deps.generate({ tool: opts.tool, backend, target: opts.target, options: opts.toolOptions, ...(backend === 'dtrace' ? { os } : {}) });
+      gen = deps.generate({ tool: opts.tool, backend, target: traced, options: opts.toolOptions, ...(backend === 'dtrace' ? { os } : {}) });
     }
   } catch (err) {
     if (err instanceof CliError) throw err;
@@ -311,7 +328,7 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
     sip: sipInfo,
     tracer: { backend, path: launch.tracerPath, version, viaSudo: launch.viaSudo, argv: [spawnSpec.file, ...spawnSpec.args], pid: null },
     tool: opts.tool,
-    target: opts.target,
+    target: opts.runAs !== null && opts.target.kind === 'command' ? { ...opts.target, runAs: opts.runAs } : opts.target,
     options: opts.toolOptions,
     nonce: gen.nonce,
     script: scriptName,

@@ -4,10 +4,11 @@
  * doctor.ts. docs/capture.md documents both commands and their exit codes.
  */
 import { Command, Option } from 'commander';
+import { execFileSync } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { CliError, EXIT } from '../cli/exit.ts';
-import { positiveInt, splitCommand } from '../cli/args.ts';
+import { positiveInt, resolveCommandPath, splitCommand } from '../cli/args.ts';
 import { addLimitOptions, limitsFromFlags, type LimitFlags, type ResourceLimits } from '../cli/limits.ts';
 import { addScriptOptions, scriptOptionsOf, type ScriptFlags } from '../generate/cli.ts';
 import { SEVERITIES } from '../rules/types.ts';
@@ -71,6 +72,7 @@ interface RawCaptureFlags extends LimitFlags, ScriptFlags {
   follow: 'auto' | 'on' | 'off';
   maxTracers: number;
   stopTimeout: number;
+  runAs?: string;
 }
 
 /** The words after `--` on the command line of this invocation, if any. */
@@ -91,10 +93,37 @@ export function targetFromFlags(flags: Pick<RawCaptureFlags, 'pid' | 'command' |
   if (flags.command !== undefined) {
     const command = splitCommand(flags.command);
     if (command.length === 0) throw new CliError('-c: empty command', EXIT.usage);
-    return { kind: 'command', command };
+    return { kind: 'command', command: [resolveCommandPath(command[0]!), ...command.slice(1)] };
   }
-  if (argv && argv.length > 0) return { kind: 'command', command: argv };
+  if (argv && argv.length > 0) return { kind: 'command', command: [resolveCommandPath(argv[0]!), ...argv.slice(1)] };
   return { kind: 'all' };
+}
+
+/** Who a command target runs as: under sudo the invoking user (SUDO_UID), or --run-as USER; null keeps root. */
+export function runAsFromFlags(
+  flag: string | undefined,
+  target: Target,
+  ctx: { env: NodeJS.ProcessEnv; isRoot: boolean; platform: NodeJS.Platform },
+): CaptureOptions['runAs'] {
+  if (target.kind !== 'command') {
+    if (flag !== undefined) throw new CliError('--run-as applies to a command target (-c CMD or -- CMD ARGS…)', EXIT.usage);
+    return null;
+  }
+  const sudoUid = ctx.env.SUDO_UID;
+  const who = flag ?? (ctx.isRoot && sudoUid !== undefined && /^\d+$/.test(sudoUid) && sudoUid !== '0' ? sudoUid : null);
+  if (who === null || who === 'root') return null;
+  if (ctx.platform === 'darwin') throw new CliError('--run-as: running the command as another user needs setpriv, which macOS lacks; pass --run-as root', EXIT.usage);
+  let entry: string;
+  try {
+    entry = execFileSync('getent', ['passwd', who], { encoding: 'utf8', env: ctx.env, stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0]!;
+  } catch {
+    throw new CliError(`--run-as ${who}: no such user${flag === undefined ? ' (from SUDO_UID)' : ''}`, EXIT.usage);
+  }
+  const [user, , uid, gid] = entry.split(':');
+  if (user === undefined || !/^\d+$/.test(uid ?? '') || !/^\d+$/.test(gid ?? '')) throw new CliError(`--run-as ${who}: unreadable passwd entry`, EXIT.usage);
+  if (Number(uid) === 0) return null;
+  const sudoGid = flag === undefined ? ctx.env.SUDO_GID : undefined;
+  return { user, uid: Number(uid), gid: sudoGid !== undefined && /^\d+$/.test(sudoGid) ? Number(sudoGid) : Number(gid) };
 }
 
 /** The file a command word runs: itself when it holds a slash, else the first match on PATH. */
@@ -156,7 +185,6 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
   const platform = process.platform;
   const capture = program
     .command('capture')
-    .summary('trace live, print findings as they happen, keep a capture directory')
     .description(
       'Trace live and keep everything in a capture directory: the script, raw stdout/stderr, meta.json, ' +
         'findings.jsonl and summary.json. Findings print while the tracer runs. Ctrl-C stops cleanly; ' +
@@ -167,6 +195,7 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
     .option('-p, --pid <pid>', 'trace this process', positiveInt('-p'))
     .option('-c, --command <cmd>', 'run this command and trace it (split like a shell, no expansion)')
     .option('-n, --name <name>', 'trace processes with this name')
+    .option('--run-as <user>', 'run the -c command as this user (default under sudo: the user who ran sudo; root to keep root)')
     .option('--out <dir>', 'capture directory (default ./captures/<tool>-<timestamp>)')
     .option('-d, --duration <seconds>', 'stop after this many seconds', seconds('--duration'))
     .option('--baseline <file>', `baseline file (default: the package's baselines/${platform === 'darwin' ? 'macos' : 'linux'}-default.json)`)
@@ -224,7 +253,9 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
         follow: flags.follow,
         maxTracers: flags.maxTracers,
         stopTimeoutMs: Math.round(flags.stopTimeout * 1000),
+        runAs: runAsFromFlags(flags.runAs, target, { env: process.env, isRoot: isRoot(), platform }),
       };
+      if (options.runAs) logger.info(`running the command as ${options.runAs.user} (uid ${options.runAs.uid}); --run-as root keeps root`);
       const choices: ReportChoices = {
         format: flags.format,
         minSeverity: flags.minSeverity,
@@ -242,7 +273,6 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
 
   program
     .command('doctor')
-    .summary('check that this machine can capture, with a fix for each failure')
     .description('Check that this machine can capture: platform, tracer, privileges, SIP, probes, tracefs. Exit 1 if not.')
     .addOption(new Option('--backend <backend>', 'check this tracer').choices(['dtrace', 'bpftrace']))
     .option('--json', 'machine-readable output')

@@ -2,6 +2,8 @@
  * Option parsers for commander, shared by every command: a bad value is a
  * usage error (exit 2) that names the option and quotes what was given.
  */
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
 import { CliError, EXIT } from './exit.ts';
 
 /** Any integer, negative ones included. */
@@ -73,4 +75,30 @@ export function splitCommand(text: string): string[] {
   }
   if (inWord) words.push(cur);
   return words;
+}
+
+/**
+ * The absolute, symlink-free path of a command word, found as a shell finds it: itself when it
+ * holds a slash (relative to cwd), else the first executable file of that name on PATH. The
+ * tracer gets this path: bpftrace refuses a bare name that matches two files (`/bin/ls` and
+ * `/usr/bin/ls` where /bin links to /usr/bin), and a missing command would only show as the
+ * tracer dying. Throws a CliError with EXIT.commandNotFound.
+ */
+export function resolveCommandPath(word: string, env: NodeJS.ProcessEnv = process.env, cwd: string = process.cwd()): string {
+  const candidates = word.includes('/') ? [resolve(cwd, word)] : (env.PATH ?? '').split(delimiter).filter((d) => d !== '').map((d) => resolve(cwd, join(d, word)));
+  let reason = word.includes('/') ? 'no such file' : `not found on PATH (${env.PATH ?? ''})`;
+  for (const path of candidates) {
+    try {
+      if (!statSync(path).isFile()) {
+        reason = `${path} is not a regular file`;
+        continue;
+      }
+      accessSync(path, constants.X_OK);
+      return realpathSync(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EACCES') reason = `${path} is not executable`;
+    }
+  }
+  throw new CliError(`command not found: ${word}: ${reason}`, EXIT.commandNotFound);
 }

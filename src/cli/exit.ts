@@ -17,6 +17,8 @@ export const EXIT = {
   drops: 5,
   /** Writing the capture failed (disk full, I/O error); everything written was kept. */
   io: 6,
+  /** The command given with -c (or after --) was not found, or is not an executable file (as a shell's 127). */
+  commandNotFound: 127,
   /** Anything else unexpected. */
   error: 70,
   /** Interrupted twice: the tracer was killed; everything received was kept. */

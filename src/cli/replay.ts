@@ -10,7 +10,7 @@ import { MARKER_PREFIX, NONCE_PATTERN, type TraceEvent } from '../protocol/regis
 import { filterFindings, formatJsonLines, formatTable, parseSeverity, summaryObject, failOn, type Severity } from '../report/index.ts';
 import { createTimelineCollector, renderHtml } from '../report/html/index.ts';
 import { CaptureDirError } from '../pipeline/capture-dir.ts';
-import { openInput, type OpenedInput } from '../pipeline/input.ts';
+import { checkIsTrace, inputName, InputError, openInput, type OpenedInput } from '../pipeline/input.ts';
 import { replayStreams, type Pipeline, type PipelineResult } from '../pipeline/index.ts';
 import type { ParseSummary } from '../parse/index.ts';
 import { CliError, EXIT } from './exit.ts';
@@ -28,6 +28,7 @@ interface ReplayFlags extends LimitFlags {
   failOn?: string;
   reorderWindow: string;
   color?: boolean;
+  allowEmpty?: boolean;
 }
 
 function loadBaselineOrExit(path: string): Baseline {
@@ -65,7 +66,6 @@ export function humanSummary(parse: ParseSummary, result: PipelineResult): strin
 export function registerReplayCommand(program: Command): void {
   const cmd = program
     .command('replay')
-    .summary('replay a capture directory, raw trace or stdin and report findings')
     .description(
       'Replay a recorded trace through the whole pipeline and report findings.\n' +
         'INPUT is a capture directory (its meta.json gives the nonce and platform), a raw trace file, or - for stdin.',
@@ -80,7 +80,8 @@ export function registerReplayCommand(program: Command): void {
     .option('--min-severity <severity>', 'hide findings below this severity (info, low, medium, high, critical)', 'info')
     .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity is reported')
     .option('--reorder-window <ms>', 'reorder window in ms of trace time', '1000')
-    .option('--no-color', 'no ANSI colours in the table');
+    .option('--no-color', 'no ANSI colours in the table')
+    .option('--allow-empty', 'accept input with no records or no begin record (default: exit 2, it is not a trace)');
   addLimitOptions(cmd).action(async (input: string, flags: ReplayFlags) => {
       process.exitCode = await runReplay(input, flags);
     });
@@ -111,7 +112,7 @@ async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
     const src = opened.sources.stdout;
     if (input !== '-' && opened.capture === null) await new Promise<void>((res, rej) => src.once('open', () => res()).once('error', rej));
   } catch (err) {
-    if (err instanceof CaptureDirError) throw new CliError(err.message, EXIT.usage, { cause: err });
+    if (err instanceof CaptureDirError || err instanceof InputError) throw new CliError(err.message, EXIT.usage, { cause: err });
     throw new CliError(`${input}: cannot read: ${(err as Error).message}`, EXIT.usage, { cause: err });
   }
   const { nonce, os, backend, capture } = opened;
@@ -152,6 +153,11 @@ async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
     outputReady: flags.events ? () => draining : undefined,
   }, { notAttached: opened.notAttached, started }).finally(() => stopProgress());
   const { report, parse } = result;
+  try {
+    checkIsTrace(inputName(input), parse, flags.allowEmpty === true);
+  } catch (err) {
+    throw new CliError((err as Error).message, EXIT.usage, { cause: err });
+  }
   if (!flags.events) {
     if (format === 'json') {
       const summary = summaryObject(report, { minSeverity, parse, meta });

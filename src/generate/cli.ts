@@ -4,7 +4,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { integer, nonNegativeInt, positiveInt, splitCommand } from '../cli/args.ts';
+import { integer, nonNegativeInt, positiveInt, resolveCommandPath, splitCommand } from '../cli/args.ts';
 import { EXIT } from '../cli/exit.ts';
 import { GenerateError, SCRIPT_PATH, TOOLS, generate, type GenerateResult, type Target, type ToolName, type ToolOptionsInput } from './index.ts';
 
@@ -64,7 +64,20 @@ function targetOf(f: GenerateFlags): Target {
   if (given > 1) throw new GenerateError('give at most one of -p PID, -c CMD, -n NAME');
   if (f.pid !== undefined) return { kind: 'pid', pid: f.pid };
   // Split as capture -c splits it, so that one command line means the same program in both.
-  if (f.command !== undefined) return { kind: 'command', command: splitCommand(f.command) };
+  if (f.command !== undefined) {
+    // The absolute path when the command is found here, so the printed `run:` line works as printed
+    // (bpftrace refuses a bare name that matches two files); as given otherwise: the script may be
+    // meant for another machine.
+    const words = splitCommand(f.command);
+    if (words.length === 0) return { kind: 'command', command: words };
+    let first = words[0]!;
+    try {
+      first = resolveCommandPath(first);
+    } catch {
+      // not found here: keep it as written
+    }
+    return { kind: 'command', command: [first, ...words.slice(1)] };
+  }
   if (f.name !== undefined) return { kind: 'name', name: f.name };
   return { kind: 'all' };
 }

@@ -7,7 +7,7 @@
 import { pipeline } from 'node:stream/promises';
 import { createParserSink, HeldRecords, type ParserOptions } from '../parse/index.ts';
 import type { TraceEvent } from '../protocol/registry.ts';
-import { openInput } from './input.ts';
+import { inputName, InputError, openInput } from './input.ts';
 
 /** Events decoded and waiting for the consumer before the input is held back. */
 const QUEUE_HIGH = 4096;
@@ -66,4 +66,19 @@ export async function* readEvents(input: string | Buffer, opts: ParserOptions = 
       go?.();
     }
   }
+}
+
+/**
+ * readEvents for input that must be a trace: an input that ends without a begin record (a
+ * binary, text, an empty file) is an InputError naming it, not an empty list of events.
+ */
+export async function* readTraceEvents(input: string | Buffer, opts: ParserOptions = {}): AsyncGenerator<TraceEvent> {
+  let begun = false;
+  let count = 0;
+  for await (const e of readEvents(input, opts)) {
+    if (e.kind === 'begin') begun = true;
+    count++;
+    yield e;
+  }
+  if (!begun) throw new InputError(`${inputName(input)}: not a loadtrace trace: ${count === 0 ? 'no records' : `${count} records but no begin record`}`);
 }

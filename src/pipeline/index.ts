@@ -117,6 +117,9 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
         s.on('error', reject);
       }),
   );
+  // finish() awaits these; until it is called (or when feeding failed first and it never is),
+  // a stream error must not count as an unhandled rejection that kills the host process.
+  for (const d of drained) d.catch(() => {});
 
   return {
     stdout,
@@ -183,7 +186,13 @@ export async function replayStreams(
   const feeding = Promise.all([feed(sources.stdout, p.stdout), feed(sources.stderr, p.stderr)]);
   // Once the sources are piped: a listener added before would start them flowing on its own.
   extra?.started?.(p);
-  await feeding;
+  try {
+    await feeding;
+  } catch (err) {
+    // A source that fails (unreadable, gone) ends the replay: nothing is left reading or waiting.
+    for (const s of [sources.stdout, sources.stderr, p.stdout, p.stderr]) s?.destroy();
+    throw err;
+  }
   return p.finish(extra);
 }
 

@@ -3,11 +3,19 @@
  * trace bytes in memory. Each resolves to byte streams plus what is known of
  * the session (nonce, platform, escaping), so every caller reads inputs alike.
  */
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { TRACE_READ_CHUNK } from '../parse/index.ts';
+import { TRACE_READ_CHUNK, type ParseSummary } from '../parse/index.ts';
 import type { Os } from '../protocol/flags.ts';
 import { captureStreams, isCaptureDir, openCaptureDir, type CaptureDir } from './capture-dir.ts';
+
+/**
+ * An input that cannot be replayed: missing or unreadable, or read to the end without being a
+ * trace. The message names the input and what was found.
+ */
+export class InputError extends Error {
+  override name = 'InputError';
+}
 
 export interface InputHints {
   readonly nonce?: string | null;
@@ -68,6 +76,13 @@ export function openInput(input: string | Buffer, hints: InputHints = {}): Opene
       notAttached: cap.notAttached,
     };
   }
+  try {
+    const st = statSync(input);
+    if (!st.isFile() && !st.isFIFO() && !st.isCharacterDevice()) throw new Error('not a file or a capture directory');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new InputError(`${input}: cannot read: ${e.code === 'ENOENT' ? 'ENOENT: no such file or directory' : e.message}`, { cause: err });
+  }
   return {
     sources: { stdout: createReadStream(input, { highWaterMark: TRACE_READ_CHUNK }) },
     nonce: hints.nonce ?? null,
@@ -76,4 +91,25 @@ export function openInput(input: string | Buffer, hints: InputHints = {}): Opene
     capture: null,
     notAttached: [],
   };
+}
+
+/** What a name for an input reads as in messages. */
+export function inputName(input: string | Buffer): string {
+  return Buffer.isBuffer(input) ? 'trace bytes' : input === '-' ? 'standard input' : input;
+}
+
+/**
+ * Refuses input that was read to the end without being a trace: no records at all, or no begin
+ * record (every loadtrace script prints one first). `allowEmpty` accepts both, for a capture
+ * known to have ended before the tracer printed anything.
+ */
+export function checkIsTrace(name: string, parse: ParseSummary, allowEmpty: boolean): void {
+  if (allowEmpty) return;
+  const begins = parse.recordsByKind.begin ?? 0;
+  if (parse.records > 0 && begins > 0) return;
+  const found =
+    parse.lines === 0
+      ? 'it is empty'
+      : `its ${parse.lines} lines hold ${parse.records === 0 ? 'no records' : `${parse.records} records but no begin record`} (${parse.foreign} foreign, ${parse.blank} blank, ${parse.parseErrors} malformed, ${parse.forged} with a wrong nonce)`;
+  throw new InputError(`${name}: not a loadtrace trace: ${found}; pass --allow-empty (allowEmpty) if that is expected`);
 }

@@ -12,6 +12,7 @@ import {
   formatDiff,
   learnBaseline,
   loadBaseline,
+  loadDefaultBaseline,
   mergeBaselines,
   parseBaseline,
   registerBaselineCommands,
@@ -280,7 +281,7 @@ describe('baseline commands', () => {
   it('learn writes a valid baseline from injected inputs; show and diff read it', async () => {
     const events = await eventsOf(FIXTURES['rwx-memory.fire']!());
     const outFile = join(dir, 'learned.json');
-    const r = await run(['baseline', 'learn', 'cap1', '-o', outFile], (input) => {
+    const r = await run(['baseline', 'learn', 'cap1', '-o', outFile, '--no-defaults'], (input) => {
       expect(input).toBe('cap1');
       return iter(events);
     });
@@ -294,5 +295,28 @@ describe('baseline commands', () => {
     expect(diff.out).toContain('+ path=/Applications/Calc.app/Contents/MacOS/calc');
     expect((await run(['baseline', 'diff', outFile, outFile])).out).toBe('no differences\n');
     expect(JSON.parse(readFileSync(outFile, 'utf8')).version).toBe(1);
+  });
+
+  it('learn keeps the shipped baseline of the traces\' platform underneath and records the platform; show prints each match once', async () => {
+    const events = await eventsOf(FIXTURES['rwx-memory.fire']!());
+    const os = events.find((e) => e.kind === 'begin')!.os as 'darwin' | 'linux';
+    const outFile = join(dir, 'learned-defaults.json');
+    const r = await run(['baseline', 'learn', 'cap1', '-o', outFile], () => iter(events));
+    expect(r.code).toBe(0);
+    const shipped = loadDefaultBaseline(os);
+    const learned = loadBaseline(outFile);
+    expect(learned.os).toBe(os);
+    expect(learned.entries.length).toBe(shipped.entries.length + 1);
+    expect(r.out).toContain(`(learned entries merged into ${defaultBaselinePath(os)})`);
+    const shown = await run(['baseline', 'show', outFile]);
+    expect(shown.out).toContain('match path=/Applications/Calc.app/Contents/MacOS/calc');
+    const withId = shipped.entries.find((e) => e.id !== undefined);
+    if (withId) expect(shown.out.split(withId.id!).length - 1).toBe(1);
+  });
+
+  it('learn, show and diff errors exit 2 (bad input), check of an invalid baseline exits 1', async () => {
+    expect((await run(['baseline', 'show', join(dir, 'missing.json')])).code).toBe(2);
+    expect((await run(['baseline', 'learn', 'cap1', '-o', join(dir, 'x.json'), '--os', 'plan9'], () => iter([]))).code).toBe(2);
+    expect((await run(['baseline', 'check', join(dir, 'missing.json')])).code).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -73,17 +73,30 @@ describe('capture as a process (real signals)', () => {
   it('the command after -- becomes the -c target; the default folder is ./captures/<tool>-<time>', async () => {
     const steps: Step[] = [{ stdout: BEGIN }, { exit: 0 }];
     const argvLog = join(tmpdir(), `argv-${process.pid}-${Date.now()}.jsonl`);
-    const r = start(['capture', 'dlsnoop', '--log-level', 'warn', '--', './prog', 'a', '-x'], steps, { FAKE_TRACER_ARGV: argvLog });
+    // `ls` as a shell finds it on PATH, symlinks resolved: one path however /bin and /usr/bin are linked.
+    const ls = realpathSync(execFileSync('sh', ['-c', 'command -v ls'], { encoding: 'utf8' }).trim());
+    const r = start(['capture', 'dlsnoop', '--log-level', 'warn', '--', 'ls', 'a', '-x'], steps, { FAKE_TRACER_ARGV: argvLog });
     const res = await r.done;
     expect(res.code).toBe(0);
     const folders = readdirSync(join(r.cwd, 'captures'));
     expect(folders).toHaveLength(1);
     expect(folders[0]).toMatch(/^dlsnoop-\d{8}T\d{6}Z$/);
     const meta = JSON.parse(readFileSync(join(r.cwd, 'captures', folders[0]!, 'meta.json'), 'utf8'));
-    expect(meta.target).toEqual({ kind: 'command', command: ['./prog', 'a', '-x'] });
+    expect(meta.target).toEqual({ kind: 'command', command: [ls, 'a', '-x'] });
     expect(meta.tool).toBe('dlsnoop');
     const argv = JSON.parse(readFileSync(argvLog, 'utf8').trim().split('\n').pop()!).args;
-    expect(argv.slice(argv.indexOf('-c'), argv.indexOf('-c') + 2)).toEqual(['-c', './prog a -x']);
+    expect(argv.slice(argv.indexOf('-c'), argv.indexOf('-c') + 2)).toEqual(['-c', `${ls} a -x`]);
+  });
+
+  it('a command that is not found or not executable exits 127 before any tracer starts, with no capture folder', async () => {
+    const missing = await start(['capture', '-c', '/nonexistent/prog'], []).done;
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toContain('command not found: /nonexistent/prog: no such file');
+    const run = start(['capture', '--', 'no-such-command-here'], []);
+    const onPath = await run.done;
+    expect(onPath.code).toBe(127);
+    expect(onPath.stderr).toContain('command not found: no-such-command-here: not found on PATH');
+    expect(existsSync(join(run.cwd, 'captures'))).toBe(false);
   });
 
   it('usage errors exit 2 with a clear message', async () => {

@@ -116,7 +116,7 @@ describe('loadtrace replay', () => {
   });
 
   it('stops quietly when the reader goes away (| head)', () => {
-    // Far more output than a pipe buffer holds, so the writer meets the closed pipe.
+    // Far more output than a pipe buffer holds, so the writer meets the closed pipe (records only, no begin: --allow-empty).
     const big = join(tmp, 'big.trace');
     const nonce = 'a1b2c3d4e5f60718';
     const lines: string[] = [];
@@ -124,7 +124,7 @@ describe('loadtrace replay', () => {
       lines.push(formatRecord(nonce, 'sample', { ts: 1767225600000000000n + BigInt(i) * 1000n, pid: 7, ppid: 1, tid: 7, uid: 0, comm: 'spin', pc: 0x1000 + i }));
     }
     writeFileSync(big, lines.join(''));
-    const cmd = `"${process.execPath}" "${join(ROOT, 'bin/loadtrace.js')}" replay "${big}" --events | head -n 1 >/dev/null; echo "status=\${PIPESTATUS[0]}"`;
+    const cmd = `"${process.execPath}" "${join(ROOT, 'bin/loadtrace.js')}" replay "${big}" --allow-empty --events | head -n 1 >/dev/null; echo "status=\${PIPESTATUS[0]}"`;
     const r = spawnSync('bash', ['-c', cmd], { encoding: 'utf8' });
     expect(r.stderr).not.toMatch(/EPIPE|Unhandled|Error/);
     expect(r.stdout.trim()).toBe('status=0');

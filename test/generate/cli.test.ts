@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
@@ -74,6 +75,13 @@ describe('loadtrace tools / generate', () => {
     expect(code).toBeUndefined();
     expect(readFileSync(file, 'utf8')).toContain('#define LT_PID cpid');
     expect(stderr).toMatch(/BPFTRACE_STRLEN=112 BPFTRACE_MAP_KEYS_MAX=65536 bpftrace -c '\.\/a b' /);
+  });
+
+  it('the run: line names a -c command found here by its one real path (bpftrace refuses a bare name matching two files)', () => {
+    const ls = realpathSync(execFileSync('sh', ['-c', 'command -v ls'], { encoding: 'utf8' }).trim());
+    const { stderr, code } = runCli(['generate', 'dlsnoop', '--backend', 'bpftrace', '-c', 'ls -l', '--nonce', '0123456789abcdef']);
+    expect(code).toBeUndefined();
+    expect(stderr).toContain(`-c '${ls} -l'`);
   });
 
   it('splits -c as capture -c does: quotes and backslashes make one word', () => {

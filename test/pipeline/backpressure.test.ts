@@ -55,7 +55,7 @@ describe('output backpressure', () => {
   });
 
   it('replay --events into a pipe that is not read stops reading its input, then delivers every event', async () => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin/loadtrace.js'), 'replay', '-', '--nonce', NONCE, '--events'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'bin/loadtrace.js'), 'replay', '-', '--nonce', NONCE, '--events', '--allow-empty'], { stdio: ['pipe', 'pipe', 'pipe'] });
     child.stdout.pause();
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));

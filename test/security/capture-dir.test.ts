@@ -112,7 +112,7 @@ describe('an untrusted capture directory', () => {
     writeFileSync(join(dir, 'script.d'), 'never read');
     const log = join(tmp, `strace-${n++}.log`);
     const r = spawnSync('strace', ['-f', '-qq', '-e', 'trace=%file', '-o', log, process.execPath, join(ROOT, 'bin/loadtrace.js'), 'replay', dir, '--format', 'json'], {
-      // From the package root: tsx looks for a tsconfig.json in the working directory.
+      // From the package root, as the other CLI tests run.
       cwd: ROOT,
       encoding: 'utf8',
     });

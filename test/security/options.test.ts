@@ -5,6 +5,9 @@
  * the real `capture --print-script` command, in process.
  */
 import { Command } from 'commander';
+import { chmodSync, copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { registerCaptureCommands } from '../../src/capture/cli.ts';
@@ -120,7 +123,11 @@ describe('options that reach the script', () => {
   });
 
   it('a -c command word the tracer would split on whitespace is refused, never passed on changed', async () => {
-    for (const cmd of ['"/tmp/a b"', "'/bin/echo' 'x y'", '/bin/echo "a\tb"']) {
+    // A program that exists, so that it is found (-c resolves it first) and reaches the check.
+    const spaced = join(mkdtempSync(join(tmpdir(), 'loadtrace-sp-')), 'a b');
+    copyFileSync('/bin/echo', spaced);
+    chmodSync(spaced, 0o755);
+    for (const cmd of [`"${spaced}"`, "'/bin/echo' 'x y'", '/bin/echo "a\tb"']) {
       const { error } = await printScript(['--backend', 'bpftrace', '-c', cmd]);
       expect(error?.exitCode, cmd).toBe(2);
       expect(error?.message).toMatch(/whitespace|control character/);
