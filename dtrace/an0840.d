@@ -136,7 +136,7 @@ inline int LT_TRAILERS = 12;
 inline int LT_SELF_PID = 0;
 inline int LT_NOT_SELF = 1;
 
-/* Flag values of xnu bsd/sys/mman.h and osfmk/mach/vm_prot.h (reference macos-dtrace.md §2). */
+/* Flag values of xnu bsd/sys/mman.h and osfmk/mach/vm_prot.h (docs/platforms/macos.md §2). */
 inline int LT_PROT_WRITE = 0x2;
 inline int LT_PROT_EXEC = 0x4;
 inline int LT_MAP_PRIVATE = 0x2;
@@ -146,7 +146,7 @@ inline int LT_MAP_ANON = 0x1000;
 inline int LT_VM_PROT_DEFAULT = 0x3;
 inline int LT_VM_PROT_WRITE = 0x2;
 inline int LT_VM_PROT_EXECUTE = 0x4;
-/* mach_trap return probes put the kern_return_t in arg0, 0 = KERN_SUCCESS (reference macos-dtrace.md §2). */
+/* mach_trap return probes put the kern_return_t in arg0, 0 = KERN_SUCCESS (docs/platforms/macos.md §2). */
 inline int LT_KERN_SUCCESS = 0;
 /*
  * The region ring (rwx-track) rounds a length up to a 4 KiB page. Apple silicon has 16 KiB
@@ -157,7 +157,7 @@ inline int LT_PAGE_MASK = 0xfff;
 /*
  * Bit 30 of a remembered region's value ((flags << 8) | prot): a record about the region was
  * printed, so the parser knows it and its unmap matters. macOS MAP_* flags end at MAP_TPRO
- * 0x80000 (reference macos-dtrace.md §2), so flags << 8 stays below it.
+ * 0x80000 (docs/platforms/macos.md §2), so flags << 8 stays below it.
  */
 inline int LT_RGN_SHOWN = 0x40000000;
 /* Follow mode stops each new process with SIGSTOP, which is 17 on macOS (xnu bsd/sys/signal.h). */
@@ -170,7 +170,7 @@ BEGIN
 	    walltimestamp, pid, ppid, tid, uid, execname, LT_TOOL, LT_OS, "dtrace");
 }
 
-/* Seed the follow set with the traced process: $target is the -p pid or the -c child (reference macos-dtrace.md §6). */
+/* Seed the follow set with the traced process: $target is the -p pid or the -c child (docs/platforms/macos.md §6). */
 BEGIN
 {
 	lt_follow[$target] = 1;
@@ -178,7 +178,7 @@ BEGIN
 
 /*
  * Follow children as they are created: proc:::create args[0] is the child's psinfo_t
- * (reference macos-dtrace.md §7). Under SIP this translator read faults (§6); the
+ * (docs/platforms/macos.md §7). Under SIP this translator read faults (§6); the
  * exec-success adoption below still follows children that exec.
  */
 proc:::create
@@ -189,7 +189,7 @@ proc:::create
 
 /*
  * A new image whose parent is followed is followed too. exec-success fires in the new
- * image, and pid/ppid builtins keep working under SIP (reference macos-dtrace.md §6, §7).
+ * image, and pid/ppid builtins keep working under SIP (docs/platforms/macos.md §6, §7).
  */
 proc:::exec-success
 /lt_follow[ppid] && !lt_follow[pid]/
@@ -217,8 +217,8 @@ pid$target::NSLinkModule:entry
 
 /*
  * dlopen(path, mode): keep the pointer, read the string at return when its page is
- * surely mapped (reference macos-dtrace.md §5). Module wildcard as public scripts use
- * it; dlopen is exported by libdyld.dylib (reference macos-dtrace.md §1).
+ * surely mapped (docs/platforms/macos.md §5). Module wildcard as public scripts use
+ * it; dlopen is exported by libdyld.dylib (docs/platforms/macos.md §1).
  */
 pid$target::dlopen:entry
 {
@@ -227,7 +227,7 @@ pid$target::dlopen:entry
 	self->lt_dl_mode = (int)arg1;
 }
 
-/* dlopen returned: arg1 of a pid-provider return probe is the return value (reference macos-dtrace.md §2 states the same convention for syscall returns). */
+/* dlopen returned: arg1 of a pid-provider return probe is the return value (docs/platforms/macos.md §2 states the same convention for syscall returns). */
 pid$target::dlopen:return
 /self->lt_dl && self->lt_dl_path/
 {
@@ -238,7 +238,7 @@ pid$target::dlopen:return
 	self->lt_pr = 1;
 }
 
-/* dlopen(NULL) returns RTLD_DEFAULT or RTLD_MAIN_ONLY (reference macos-dtrace.md §1): an empty path field. */
+/* dlopen(NULL) returns RTLD_DEFAULT or RTLD_MAIN_ONLY (docs/platforms/macos.md §1): an empty path field. */
 pid$target::dlopen:return
 /self->lt_dl && !self->lt_dl_path/
 {
@@ -248,7 +248,7 @@ pid$target::dlopen:return
 	self->lt_pr = 1;
 }
 
-/* dlopen_preflight(path) checks whether an image could be loaded (reference macos-dtrace.md §1). */
+/* dlopen_preflight(path) checks whether an image could be loaded (docs/platforms/macos.md §1). */
 pid$target::dlopen_preflight:entry
 {
 	self->lt_dl = 2;
@@ -268,7 +268,7 @@ pid$target::dlopen_preflight:return
 
 /*
  * dlsym(handle, symbol): the handle may be RTLD_NEXT (-1), RTLD_DEFAULT (-2), RTLD_SELF (-3)
- * or RTLD_MAIN_ONLY (-5), printed as 64-bit hex (reference macos-dtrace.md §1).
+ * or RTLD_MAIN_ONLY (-5), printed as 64-bit hex (docs/platforms/macos.md §1).
  */
 pid$target::dlsym:entry
 {
@@ -277,7 +277,7 @@ pid$target::dlsym:entry
 	self->lt_dl_sym = arg1;
 }
 
-/* dlsym returned the resolved address in arg1; the symbol is read now (reference macos-dtrace.md §5). */
+/* dlsym returned the resolved address in arg1; the symbol is read now (docs/platforms/macos.md §5). */
 pid$target::dlsym:return
 /self->lt_dl == 3 && self->lt_dl_sym/
 {
@@ -314,7 +314,7 @@ pid$target::dlclose:return
 
 /*
  * NSCreateObjectFileImageFromMemory(address, size, &image) copies an in-memory Mach-O
- * bundle; it is still exported by libdyld on macOS (reference macos-dtrace.md §1).
+ * bundle; it is still exported by libdyld on macOS (docs/platforms/macos.md §1).
  */
 pid$target::NSCreateObjectFileImageFromMemory:entry
 {
@@ -335,7 +335,7 @@ pid$target::NSCreateObjectFileImageFromMemory:return
 
 /*
  * NSLinkModule(image, moduleName, options) links the image through a temporary file,
- * so dlopen does not fire for it (reference macos-dtrace.md §1).
+ * so dlopen does not fire for it (docs/platforms/macos.md §1).
  */
 pid$target::NSLinkModule:entry
 {
@@ -422,7 +422,7 @@ int lt_memfd[int, int];
 
 /*
  * mmap(addr, len, prot, flags, fd, pos): keep the arguments for the return probe, where
- * the result is known (reference macos-dtrace.md §2: arg0..arg5 in prototype order).
+ * the result is known (docs/platforms/macos.md §2: arg0..arg5 in prototype order).
  */
 syscall::mmap:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
@@ -437,7 +437,7 @@ syscall::mmap:entry
 }
 
 /*
- * mprotect(addr, len, prot) (reference macos-dtrace.md §2), with the remembered range holding
+ * mprotect(addr, len, prot) (docs/platforms/macos.md §2), with the remembered range holding
  * addr: the newest slot of the region ring that holds it (rwx-track), its value, slot, start and
  * end, or zeros and slot -1 when no slot holds it. Searched at entry, before the change.
  */
@@ -510,7 +510,7 @@ syscall::mprotect:entry
 
 /*
  * _kernelrpc_mach_vm_allocate_trap(target, addr*, size, flags): arg1 points to the
- * in/out address (reference macos-dtrace.md §2).
+ * in/out address (docs/platforms/macos.md §2).
  */
 mach_trap::_kernelrpc_mach_vm_allocate_trap:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
@@ -521,7 +521,7 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:entry
 	self->lt_va_flags = (int)arg3;
 }
 
-/* The kernel has copied the allocated address out to arg1's pointer: read it back now (reference macos-dtrace.md §2). */
+/* The kernel has copied the allocated address out to arg1's pointer: read it back now (docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 /self->lt_va && self->lt_va_ptr/
 {
@@ -530,7 +530,7 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 
 /*
  * _kernelrpc_mach_vm_protect_trap(target, address, size, set_maximum, new_protection): arg0..arg4
- * (reference macos-dtrace.md §2), with the remembered range holding address, as for mprotect.
+ * (docs/platforms/macos.md §2), with the remembered range holding address, as for mprotect.
  */
 mach_trap::_kernelrpc_mach_vm_protect_trap:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
@@ -602,7 +602,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:entry
 
 /*
  * _kernelrpc_mach_vm_map_trap(target, addr*, size, mask, flags, cur_protection):
- * arg1 is in/out, cur_protection is arg5 (reference macos-dtrace.md §2).
+ * arg1 is in/out, cur_protection is arg5 (docs/platforms/macos.md §2).
  */
 mach_trap::_kernelrpc_mach_vm_map_trap:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
@@ -615,7 +615,7 @@ mach_trap::_kernelrpc_mach_vm_map_trap:entry
 	self->lt_vm_prot = (int)arg5;
 }
 
-/* Read back the mapped address from the in/out pointer (reference macos-dtrace.md §2). */
+/* Read back the mapped address from the in/out pointer (docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_map_trap:return
 /self->lt_vm && self->lt_vm_ptr/
 {
@@ -624,7 +624,7 @@ mach_trap::_kernelrpc_mach_vm_map_trap:return
 
 /*
  * Print every mapping that is executable, MAP_JIT or of a memfd. The return value is in
- * arg1: -1 (MAP_FAILED) on failure on macOS (reference macos-dtrace.md §2), the raw
+ * arg1: -1 (MAP_FAILED) on failure on macOS (docs/platforms/macos.md §2), the raw
  * -errno on Linux (docs/platforms/linux.md); either way the error is in errno, and the
  * record says MAP_FAILED as libc would.
  */
@@ -700,7 +700,7 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 	self->lt_pr = 1;
 }
 
-/* Mach protection changes that include VM_PROT_EXECUTE, or touch a region already printed (reference macos-dtrace.md §2). */
+/* Mach protection changes that include VM_PROT_EXECUTE, or touch a region already printed (docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_protect_trap:return
 /self->lt_vp && (LT_UNFILTERED || (self->lt_vp_prot & LT_VM_PROT_EXECUTE) || (self->lt_vp_prev & LT_RGN_SHOWN))/
 {
@@ -712,7 +712,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:return
 	self->lt_pr = 1;
 }
 
-/* Mach mappings created executable (cur_protection, reference macos-dtrace.md §2). */
+/* Mach mappings created executable (cur_protection, docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_map_trap:return
 /self->lt_vm && (LT_UNFILTERED || (self->lt_vm_prot & LT_VM_PROT_EXECUTE))/
 {
@@ -786,7 +786,7 @@ mach_trap::_kernelrpc_mach_vm_deallocate_trap:return
 
 /*
  * A new anonymous writable or executable mapping takes a slot. MAP_ANON is 0x1000 on macOS
- * (reference macos-dtrace.md §2).
+ * (docs/platforms/macos.md §2).
  */
 syscall::mmap:return
 /self->lt_mmap && (int64_t)arg1 >= 0 && (self->lt_mmap_flags & LT_MAP_ANON) && (self->lt_mmap_prot & (LT_PROT_WRITE | LT_PROT_EXEC))/
@@ -833,7 +833,7 @@ syscall::mprotect:return
 }
 
 /*
- * Mach allocations are anonymous, private and VM_PROT_DEFAULT (reference macos-dtrace.md §2):
+ * Mach allocations are anonymous, private and VM_PROT_DEFAULT (docs/platforms/macos.md §2):
  * remembered with MAP_ANON|MAP_PRIVATE so prevFlags decodes with the same MAP_* table.
  */
 mach_trap::_kernelrpc_mach_vm_allocate_trap:return
@@ -848,7 +848,7 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 	lt_tracked++;
 }
 
-/* vm_map through the trap never has a memory object (reference macos-dtrace.md §2): anonymous too. */
+/* vm_map through the trap never has a memory object (docs/platforms/macos.md §2): anonymous too. */
 mach_trap::_kernelrpc_mach_vm_map_trap:return
 /self->lt_vm && arg0 == LT_KERN_SUCCESS && self->lt_vm_addr && (self->lt_vm_prot & (LT_VM_PROT_WRITE | LT_VM_PROT_EXECUTE))/
 {
@@ -878,7 +878,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:return
 }
 
 /*
- * munmap(addr, len) touching a remembered range (reference macos-dtrace.md §2): printed only
+ * munmap(addr, len) touching a remembered range (docs/platforms/macos.md §2): printed only
  * when one of them was shown (the parser knows nothing of the others), but forgotten either way.
  */
 syscall::munmap:entry
@@ -943,7 +943,7 @@ syscall::munmap:return
 	this->e = this->s + (((uint64_t)self->lt_mu_len + LT_PAGE_MASK) & ~LT_PAGE_MASK);
 }
 
-/* _kernelrpc_mach_vm_deallocate_trap(target, address, size) touching a remembered range (reference macos-dtrace.md §2). */
+/* _kernelrpc_mach_vm_deallocate_trap(target, address, size) touching a remembered range (docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_deallocate_trap:entry
 /lt_rn[pid]/
 {
@@ -1145,7 +1145,7 @@ mach_trap::_kernelrpc_mach_vm_deallocate_trap:return
 /*
  * A forked child has a copy of its parent's memory: it gets a copy of the parent's ring.
  * proc:::create also fires for a new thread on Linux, whose pr_pid is then the parent's own.
- * Under SIP the psinfo_t read faults (reference macos-dtrace.md §6) and the child starts empty.
+ * Under SIP the psinfo_t read faults (docs/platforms/macos.md §6) and the child starts empty.
  */
 proc:::create
 /lt_rn[pid] && args[0]->pr_pid != pid/
@@ -1204,7 +1204,7 @@ proc:::exit
 
 /*
  * Watch a process for execution samples once it holds executable anonymous memory:
- * an anonymous or MAP_JIT mapping created with EXEC (reference macos-dtrace.md §2).
+ * an anonymous or MAP_JIT mapping created with EXEC (docs/platforms/macos.md §2).
  */
 syscall::mmap:return
 /self->lt_mmap && (int64_t)arg1 >= 0 && !lt_xpid[pid] && (((self->lt_mmap_flags & LT_MAP_ANON) && (self->lt_mmap_prot & LT_PROT_EXEC)) || (self->lt_mmap_flags & LT_MAP_JIT))/
@@ -1221,7 +1221,7 @@ syscall::mprotect:return
 	lt_watched++;
 }
 
-/* vm_protect(…, new_protection) with VM_PROT_EXECUTE succeeded (reference macos-dtrace.md §2). */
+/* vm_protect(…, new_protection) with VM_PROT_EXECUTE succeeded (docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_protect_trap:return
 /self->lt_vp && arg0 == LT_KERN_SUCCESS && !lt_xpid[pid] && (self->lt_vp_prot & LT_VM_PROT_EXECUTE)/
 {
@@ -1229,7 +1229,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:return
 	lt_watched++;
 }
 
-/* vm_map with an executable cur_protection succeeded (reference macos-dtrace.md §2). */
+/* vm_map with an executable cur_protection succeeded (docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_map_trap:return
 /self->lt_vm && arg0 == LT_KERN_SUCCESS && !lt_xpid[pid] && (self->lt_vm_prot & LT_VM_PROT_EXECUTE)/
 {
@@ -1303,8 +1303,8 @@ tick-1s
 }
 
 /*
- * profile-N: arg1 is the user PC, 0 when the CPU was in the kernel (reference
- * macos-dtrace.md §8). Only processes holding executable anonymous memory are sampled;
+ * profile-N: arg1 is the user PC, 0 when the CPU was in the kernel (docs/platforms/macos.md
+ *  §8). Only processes holding executable anonymous memory are sampled;
  * reset the process's budget when its last sample was in an earlier second.
  */
 profile-997
@@ -1356,8 +1356,8 @@ proc:::exit
 }
 
 /*
- * proc:::exec fires before the image is replaced, with args[0] the path (reference
- * macos-dtrace.md §7). Keep it per pid: for posix_spawn the caller is the parent, for
+ * proc:::exec fires before the image is replaced, with args[0] the path (docs/platforms/macos.md
+ *  §7). Keep it per pid: for posix_spawn the caller is the parent, for
  * execve the process itself. Under SIP this kernel-string read faults (§6).
  */
 proc:::exec
@@ -1367,7 +1367,7 @@ proc:::exec
 	lt_execpend[pid] = 1;
 }
 
-/* A failed exec leaves nothing to report (reference macos-dtrace.md §7: exec-failure). */
+/* A failed exec leaves nothing to report (docs/platforms/macos.md §7: exec-failure). */
 proc:::exec-failure
 /lt_execpend[pid]/
 {
@@ -1376,7 +1376,7 @@ proc:::exec-failure
 
 /*
  * exec-success fires in the new image, so pid, ppid and execname are the new program's
- * (reference macos-dtrace.md §7). The path was saved by this pid (execve) or its parent
+ * (docs/platforms/macos.md §7). The path was saved by this pid (execve) or its parent
  * (posix_spawn).
  */
 proc:::exec-success
@@ -1410,7 +1410,7 @@ proc:::exec-success
 
 /*
  * proc:::create fires in the parent for fork and posix_spawn; args[0] is the child's
- * psinfo_t (reference macos-dtrace.md §7). Under SIP the translator read faults (§6):
+ * psinfo_t (docs/platforms/macos.md §7). Under SIP the translator read faults (§6):
  * the fork is then lost, reported as a probe error.
  */
 proc:::create
@@ -1420,7 +1420,7 @@ proc:::create
 	    walltimestamp, pid, ppid, tid, uid, execname, args[0]->pr_pid);
 }
 
-/* proc:::exit args[0] is the exit reason, e.g. CLD_EXITED (reference macos-dtrace.md §7). */
+/* proc:::exit args[0] is the exit reason, e.g. CLD_EXITED (docs/platforms/macos.md §7). */
 proc:::exit
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
@@ -1428,7 +1428,7 @@ proc:::exit
 	    walltimestamp, pid, ppid, tid, uid, execname, args[0]);
 }
 
-/* Forget exited processes so the follow set does not grow (reference macos-dtrace.md §7: proc:::exit). */
+/* Forget exited processes so the follow set does not grow (docs/platforms/macos.md §7: proc:::exit). */
 proc:::exit
 /lt_follow[pid]/
 {

@@ -31,7 +31,7 @@
  *
  * CAVEATS
  *   - Destructive (raise(SIGSTOP)): dtrace needs -w, refused while SIP's DTrace
- *     restriction is on (reference macos-dtrace.md §6).
+ *     restriction is on (docs/platforms/macos.md §6).
  *   - The caller resumes every stopped process (kill -CONT) once its per-pid
  *     script runs, or when attaching fails.
  *   - Processes named dtrace are never stopped.
@@ -62,7 +62,7 @@ inline int LT_TRAILERS = 2;
 inline int LT_SELF_PID = 0;
 inline int LT_NOT_SELF = (pid != $pid && (LT_SELF_PID == 0 || (pid != LT_SELF_PID && ppid != LT_SELF_PID)));
 
-/* Flag values of xnu bsd/sys/mman.h and osfmk/mach/vm_prot.h (reference macos-dtrace.md §2). */
+/* Flag values of xnu bsd/sys/mman.h and osfmk/mach/vm_prot.h (docs/platforms/macos.md §2). */
 inline int LT_PROT_WRITE = 0x2;
 inline int LT_PROT_EXEC = 0x4;
 inline int LT_MAP_PRIVATE = 0x2;
@@ -72,7 +72,7 @@ inline int LT_MAP_ANON = 0x1000;
 inline int LT_VM_PROT_DEFAULT = 0x3;
 inline int LT_VM_PROT_WRITE = 0x2;
 inline int LT_VM_PROT_EXECUTE = 0x4;
-/* mach_trap return probes put the kern_return_t in arg0, 0 = KERN_SUCCESS (reference macos-dtrace.md §2). */
+/* mach_trap return probes put the kern_return_t in arg0, 0 = KERN_SUCCESS (docs/platforms/macos.md §2). */
 inline int LT_KERN_SUCCESS = 0;
 /*
  * The region ring (rwx-track) rounds a length up to a 4 KiB page. Apple silicon has 16 KiB
@@ -83,7 +83,7 @@ inline int LT_PAGE_MASK = 0xfff;
 /*
  * Bit 30 of a remembered region's value ((flags << 8) | prot): a record about the region was
  * printed, so the parser knows it and its unmap matters. macOS MAP_* flags end at MAP_TPRO
- * 0x80000 (reference macos-dtrace.md §2), so flags << 8 stays below it.
+ * 0x80000 (docs/platforms/macos.md §2), so flags << 8 stays below it.
  */
 inline int LT_RGN_SHOWN = 0x40000000;
 /* Follow mode stops each new process with SIGSTOP, which is 17 on macOS (xnu bsd/sys/signal.h). */
@@ -98,7 +98,7 @@ BEGIN
 
 /*
  * A new image whose parent is followed is followed too. exec-success fires in the new
- * image, and pid/ppid builtins keep working under SIP (reference macos-dtrace.md §6, §7).
+ * image, and pid/ppid builtins keep working under SIP (docs/platforms/macos.md §6, §7).
  */
 proc:::exec-success
 /lt_follow[ppid] && !lt_follow[pid]/
@@ -107,8 +107,8 @@ proc:::exec-success
 }
 
 /*
- * proc:::exec fires before the image is replaced, with args[0] the path (reference
- * macos-dtrace.md §7). Keep it per pid: for posix_spawn the caller is the parent, for
+ * proc:::exec fires before the image is replaced, with args[0] the path (docs/platforms/macos.md
+ *  §7). Keep it per pid: for posix_spawn the caller is the parent, for
  * execve the process itself. Under SIP this kernel-string read faults (§6).
  */
 proc:::exec
@@ -118,7 +118,7 @@ proc:::exec
 	lt_execpend[pid] = 1;
 }
 
-/* A failed exec leaves nothing to report (reference macos-dtrace.md §7: exec-failure). */
+/* A failed exec leaves nothing to report (docs/platforms/macos.md §7: exec-failure). */
 proc:::exec-failure
 /lt_execpend[pid]/
 {
@@ -127,7 +127,7 @@ proc:::exec-failure
 
 /*
  * exec-success fires in the new image, so pid, ppid and execname are the new program's
- * (reference macos-dtrace.md §7). The path was saved by this pid (execve) or its parent
+ * (docs/platforms/macos.md §7). The path was saved by this pid (execve) or its parent
  * (posix_spawn).
  */
 proc:::exec-success
@@ -163,7 +163,7 @@ proc:::exec-success
  * Stop each new image before it runs, so a per-pid dlsnoop can attach with -p and resume
  * it. raise(SIGSTOP), not stop(): Oracle D does not implement stop() (docs/platforms/linux.md)
  * and both D compilers accept raise(). It is destructive: dtrace needs -w, which SIP's
- * DTrace restriction refuses (reference macos-dtrace.md §6). dtrace itself is never
+ * DTrace restriction refuses (docs/platforms/macos.md §6). dtrace itself is never
  * stopped: the per-pid scripts are dtrace processes too.
  */
 proc:::exec-success
@@ -173,7 +173,7 @@ proc:::exec-success
 	lt_stopped++;
 }
 
-/* Forget exited processes so the follow set does not grow (reference macos-dtrace.md §7: proc:::exit). */
+/* Forget exited processes so the follow set does not grow (docs/platforms/macos.md §7: proc:::exit). */
 proc:::exit
 /lt_follow[pid]/
 {

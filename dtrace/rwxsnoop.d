@@ -138,7 +138,7 @@ inline int LT_TRAILERS = 6;
 inline int LT_SELF_PID = 0;
 inline int LT_NOT_SELF = 1;
 
-/* Flag values of xnu bsd/sys/mman.h and osfmk/mach/vm_prot.h (reference macos-dtrace.md §2). */
+/* Flag values of xnu bsd/sys/mman.h and osfmk/mach/vm_prot.h (docs/platforms/macos.md §2). */
 inline int LT_PROT_WRITE = 0x2;
 inline int LT_PROT_EXEC = 0x4;
 inline int LT_MAP_PRIVATE = 0x2;
@@ -148,7 +148,7 @@ inline int LT_MAP_ANON = 0x1000;
 inline int LT_VM_PROT_DEFAULT = 0x3;
 inline int LT_VM_PROT_WRITE = 0x2;
 inline int LT_VM_PROT_EXECUTE = 0x4;
-/* mach_trap return probes put the kern_return_t in arg0, 0 = KERN_SUCCESS (reference macos-dtrace.md §2). */
+/* mach_trap return probes put the kern_return_t in arg0, 0 = KERN_SUCCESS (docs/platforms/macos.md §2). */
 inline int LT_KERN_SUCCESS = 0;
 /*
  * The region ring (rwx-track) rounds a length up to a 4 KiB page. Apple silicon has 16 KiB
@@ -159,7 +159,7 @@ inline int LT_PAGE_MASK = 0xfff;
 /*
  * Bit 30 of a remembered region's value ((flags << 8) | prot): a record about the region was
  * printed, so the parser knows it and its unmap matters. macOS MAP_* flags end at MAP_TPRO
- * 0x80000 (reference macos-dtrace.md §2), so flags << 8 stays below it.
+ * 0x80000 (docs/platforms/macos.md §2), so flags << 8 stays below it.
  */
 inline int LT_RGN_SHOWN = 0x40000000;
 /* Follow mode stops each new process with SIGSTOP, which is 17 on macOS (xnu bsd/sys/signal.h). */
@@ -172,7 +172,7 @@ BEGIN
 	    walltimestamp, pid, ppid, tid, uid, execname, LT_TOOL, LT_OS, "dtrace");
 }
 
-/* Seed the follow set with the traced process: $target is the -p pid or the -c child (reference macos-dtrace.md §6). */
+/* Seed the follow set with the traced process: $target is the -p pid or the -c child (docs/platforms/macos.md §6). */
 BEGIN
 {
 	lt_follow[$target] = 1;
@@ -180,7 +180,7 @@ BEGIN
 
 /*
  * Follow children as they are created: proc:::create args[0] is the child's psinfo_t
- * (reference macos-dtrace.md §7). Under SIP this translator read faults (§6); the
+ * (docs/platforms/macos.md §7). Under SIP this translator read faults (§6); the
  * exec-success adoption below still follows children that exec.
  */
 proc:::create
@@ -191,7 +191,7 @@ proc:::create
 
 /*
  * A new image whose parent is followed is followed too. exec-success fires in the new
- * image, and pid/ppid builtins keep working under SIP (reference macos-dtrace.md §6, §7).
+ * image, and pid/ppid builtins keep working under SIP (docs/platforms/macos.md §6, §7).
  */
 proc:::exec-success
 /lt_follow[ppid] && !lt_follow[pid]/
@@ -214,7 +214,7 @@ int lt_memfd[int, int];
 
 /*
  * mmap(addr, len, prot, flags, fd, pos): keep the arguments for the return probe, where
- * the result is known (reference macos-dtrace.md §2: arg0..arg5 in prototype order).
+ * the result is known (docs/platforms/macos.md §2: arg0..arg5 in prototype order).
  */
 syscall::mmap:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
@@ -229,7 +229,7 @@ syscall::mmap:entry
 }
 
 /*
- * mprotect(addr, len, prot) (reference macos-dtrace.md §2), with the remembered range holding
+ * mprotect(addr, len, prot) (docs/platforms/macos.md §2), with the remembered range holding
  * addr: the newest slot of the region ring that holds it (rwx-track), its value, slot, start and
  * end, or zeros and slot -1 when no slot holds it. Searched at entry, before the change.
  */
@@ -302,7 +302,7 @@ syscall::mprotect:entry
 
 /*
  * _kernelrpc_mach_vm_allocate_trap(target, addr*, size, flags): arg1 points to the
- * in/out address (reference macos-dtrace.md §2).
+ * in/out address (docs/platforms/macos.md §2).
  */
 mach_trap::_kernelrpc_mach_vm_allocate_trap:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
@@ -313,7 +313,7 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:entry
 	self->lt_va_flags = (int)arg3;
 }
 
-/* The kernel has copied the allocated address out to arg1's pointer: read it back now (reference macos-dtrace.md §2). */
+/* The kernel has copied the allocated address out to arg1's pointer: read it back now (docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 /self->lt_va && self->lt_va_ptr/
 {
@@ -322,7 +322,7 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 
 /*
  * _kernelrpc_mach_vm_protect_trap(target, address, size, set_maximum, new_protection): arg0..arg4
- * (reference macos-dtrace.md §2), with the remembered range holding address, as for mprotect.
+ * (docs/platforms/macos.md §2), with the remembered range holding address, as for mprotect.
  */
 mach_trap::_kernelrpc_mach_vm_protect_trap:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
@@ -394,7 +394,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:entry
 
 /*
  * _kernelrpc_mach_vm_map_trap(target, addr*, size, mask, flags, cur_protection):
- * arg1 is in/out, cur_protection is arg5 (reference macos-dtrace.md §2).
+ * arg1 is in/out, cur_protection is arg5 (docs/platforms/macos.md §2).
  */
 mach_trap::_kernelrpc_mach_vm_map_trap:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
@@ -407,7 +407,7 @@ mach_trap::_kernelrpc_mach_vm_map_trap:entry
 	self->lt_vm_prot = (int)arg5;
 }
 
-/* Read back the mapped address from the in/out pointer (reference macos-dtrace.md §2). */
+/* Read back the mapped address from the in/out pointer (docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_map_trap:return
 /self->lt_vm && self->lt_vm_ptr/
 {
@@ -416,7 +416,7 @@ mach_trap::_kernelrpc_mach_vm_map_trap:return
 
 /*
  * Print every mapping that is executable, MAP_JIT or of a memfd. The return value is in
- * arg1: -1 (MAP_FAILED) on failure on macOS (reference macos-dtrace.md §2), the raw
+ * arg1: -1 (MAP_FAILED) on failure on macOS (docs/platforms/macos.md §2), the raw
  * -errno on Linux (docs/platforms/linux.md); either way the error is in errno, and the
  * record says MAP_FAILED as libc would.
  */
@@ -492,7 +492,7 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 	self->lt_pr = 1;
 }
 
-/* Mach protection changes that include VM_PROT_EXECUTE, or touch a region already printed (reference macos-dtrace.md §2). */
+/* Mach protection changes that include VM_PROT_EXECUTE, or touch a region already printed (docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_protect_trap:return
 /self->lt_vp && (LT_UNFILTERED || (self->lt_vp_prot & LT_VM_PROT_EXECUTE) || (self->lt_vp_prev & LT_RGN_SHOWN))/
 {
@@ -504,7 +504,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:return
 	self->lt_pr = 1;
 }
 
-/* Mach mappings created executable (cur_protection, reference macos-dtrace.md §2). */
+/* Mach mappings created executable (cur_protection, docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_map_trap:return
 /self->lt_vm && (LT_UNFILTERED || (self->lt_vm_prot & LT_VM_PROT_EXECUTE))/
 {
@@ -578,7 +578,7 @@ mach_trap::_kernelrpc_mach_vm_deallocate_trap:return
 
 /*
  * A new anonymous writable or executable mapping takes a slot. MAP_ANON is 0x1000 on macOS
- * (reference macos-dtrace.md §2).
+ * (docs/platforms/macos.md §2).
  */
 syscall::mmap:return
 /self->lt_mmap && (int64_t)arg1 >= 0 && (self->lt_mmap_flags & LT_MAP_ANON) && (self->lt_mmap_prot & (LT_PROT_WRITE | LT_PROT_EXEC))/
@@ -625,7 +625,7 @@ syscall::mprotect:return
 }
 
 /*
- * Mach allocations are anonymous, private and VM_PROT_DEFAULT (reference macos-dtrace.md §2):
+ * Mach allocations are anonymous, private and VM_PROT_DEFAULT (docs/platforms/macos.md §2):
  * remembered with MAP_ANON|MAP_PRIVATE so prevFlags decodes with the same MAP_* table.
  */
 mach_trap::_kernelrpc_mach_vm_allocate_trap:return
@@ -640,7 +640,7 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 	lt_tracked++;
 }
 
-/* vm_map through the trap never has a memory object (reference macos-dtrace.md §2): anonymous too. */
+/* vm_map through the trap never has a memory object (docs/platforms/macos.md §2): anonymous too. */
 mach_trap::_kernelrpc_mach_vm_map_trap:return
 /self->lt_vm && arg0 == LT_KERN_SUCCESS && self->lt_vm_addr && (self->lt_vm_prot & (LT_VM_PROT_WRITE | LT_VM_PROT_EXECUTE))/
 {
@@ -670,7 +670,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:return
 }
 
 /*
- * munmap(addr, len) touching a remembered range (reference macos-dtrace.md §2): printed only
+ * munmap(addr, len) touching a remembered range (docs/platforms/macos.md §2): printed only
  * when one of them was shown (the parser knows nothing of the others), but forgotten either way.
  */
 syscall::munmap:entry
@@ -735,7 +735,7 @@ syscall::munmap:return
 	this->e = this->s + (((uint64_t)self->lt_mu_len + LT_PAGE_MASK) & ~LT_PAGE_MASK);
 }
 
-/* _kernelrpc_mach_vm_deallocate_trap(target, address, size) touching a remembered range (reference macos-dtrace.md §2). */
+/* _kernelrpc_mach_vm_deallocate_trap(target, address, size) touching a remembered range (docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_deallocate_trap:entry
 /lt_rn[pid]/
 {
@@ -937,7 +937,7 @@ mach_trap::_kernelrpc_mach_vm_deallocate_trap:return
 /*
  * A forked child has a copy of its parent's memory: it gets a copy of the parent's ring.
  * proc:::create also fires for a new thread on Linux, whose pr_pid is then the parent's own.
- * Under SIP the psinfo_t read faults (reference macos-dtrace.md §6) and the child starts empty.
+ * Under SIP the psinfo_t read faults (docs/platforms/macos.md §6) and the child starts empty.
  */
 proc:::create
 /lt_rn[pid] && args[0]->pr_pid != pid/
@@ -1053,7 +1053,7 @@ mach_trap::_kernelrpc_mach_vm_map_trap:return
 	self->lt_pr = 0;
 }
 
-/* Forget exited processes so the follow set does not grow (reference macos-dtrace.md §7: proc:::exit). */
+/* Forget exited processes so the follow set does not grow (docs/platforms/macos.md §7: proc:::exit). */
 proc:::exit
 /lt_follow[pid]/
 {

@@ -1,6 +1,6 @@
 /*
- * proc:::exec fires before the image is replaced, with args[0] the path (reference
- * macos-dtrace.md §7). Keep it per pid: for posix_spawn the caller is the parent, for
+ * proc:::exec fires before the image is replaced, with args[0] the path (docs/platforms/macos.md
+ *  §7). Keep it per pid: for posix_spawn the caller is the parent, for
  * execve the process itself. Under SIP this kernel-string read faults (§6).
  */
 proc:::exec
@@ -10,7 +10,7 @@ proc:::exec
 	lt_execpend[pid] = 1;
 }
 
-/* A failed exec leaves nothing to report (reference macos-dtrace.md §7: exec-failure). */
+/* A failed exec leaves nothing to report (docs/platforms/macos.md §7: exec-failure). */
 proc:::exec-failure
 /lt_execpend[pid]/
 {
@@ -19,7 +19,7 @@ proc:::exec-failure
 
 /*
  * exec-success fires in the new image, so pid, ppid and execname are the new program's
- * (reference macos-dtrace.md §7). The path was saved by this pid (execve) or its parent
+ * (docs/platforms/macos.md §7). The path was saved by this pid (execve) or its parent
  * (posix_spawn).
  */
 proc:::exec-success

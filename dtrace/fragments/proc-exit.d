@@ -1,4 +1,4 @@
-/* proc:::exit args[0] is the exit reason, e.g. CLD_EXITED (reference macos-dtrace.md §7). */
+/* proc:::exit args[0] is the exit reason, e.g. CLD_EXITED (docs/platforms/macos.md §7). */
 proc:::exit
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {

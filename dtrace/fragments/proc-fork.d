@@ -1,6 +1,6 @@
 /*
  * proc:::create fires in the parent for fork and posix_spawn; args[0] is the child's
- * psinfo_t (reference macos-dtrace.md §7). Under SIP the translator read faults (§6):
+ * psinfo_t (docs/platforms/macos.md §7). Under SIP the translator read faults (§6):
  * the fork is then lost, reported as a probe error.
  */
 proc:::create

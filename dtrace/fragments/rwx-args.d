@@ -13,7 +13,7 @@ int lt_memfd[int, int];
 
 /*
  * mmap(addr, len, prot, flags, fd, pos): keep the arguments for the return probe, where
- * the result is known (reference macos-dtrace.md §2: arg0..arg5 in prototype order).
+ * the result is known (docs/platforms/macos.md §2: arg0..arg5 in prototype order).
  */
 syscall::mmap:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
@@ -28,7 +28,7 @@ syscall::mmap:entry
 }
 
 /*
- * mprotect(addr, len, prot) (reference macos-dtrace.md §2), with the remembered range holding
+ * mprotect(addr, len, prot) (docs/platforms/macos.md §2), with the remembered range holding
  * addr: the newest slot of the region ring that holds it (rwx-track), its value, slot, start and
  * end, or zeros and slot -1 when no slot holds it. Searched at entry, before the change.
  */
@@ -101,7 +101,7 @@ syscall::mprotect:entry
 
 /*
  * _kernelrpc_mach_vm_allocate_trap(target, addr*, size, flags): arg1 points to the
- * in/out address (reference macos-dtrace.md §2).
+ * in/out address (docs/platforms/macos.md §2).
  */
 mach_trap::_kernelrpc_mach_vm_allocate_trap:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
@@ -112,7 +112,7 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:entry
 	self->lt_va_flags = (int)arg3;
 }
 
-/* The kernel has copied the allocated address out to arg1's pointer: read it back now (reference macos-dtrace.md §2). */
+/* The kernel has copied the allocated address out to arg1's pointer: read it back now (docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 /self->lt_va && self->lt_va_ptr/
 {
@@ -121,7 +121,7 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 
 /*
  * _kernelrpc_mach_vm_protect_trap(target, address, size, set_maximum, new_protection): arg0..arg4
- * (reference macos-dtrace.md §2), with the remembered range holding address, as for mprotect.
+ * (docs/platforms/macos.md §2), with the remembered range holding address, as for mprotect.
  */
 mach_trap::_kernelrpc_mach_vm_protect_trap:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
@@ -193,7 +193,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:entry
 
 /*
  * _kernelrpc_mach_vm_map_trap(target, addr*, size, mask, flags, cur_protection):
- * arg1 is in/out, cur_protection is arg5 (reference macos-dtrace.md §2).
+ * arg1 is in/out, cur_protection is arg5 (docs/platforms/macos.md §2).
  */
 mach_trap::_kernelrpc_mach_vm_map_trap:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
@@ -206,7 +206,7 @@ mach_trap::_kernelrpc_mach_vm_map_trap:entry
 	self->lt_vm_prot = (int)arg5;
 }
 
-/* Read back the mapped address from the in/out pointer (reference macos-dtrace.md §2). */
+/* Read back the mapped address from the in/out pointer (docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_map_trap:return
 /self->lt_vm && self->lt_vm_ptr/
 {

@@ -1,6 +1,6 @@
 /*
  * Print every mapping that is executable, MAP_JIT or of a memfd. The return value is in
- * arg1: -1 (MAP_FAILED) on failure on macOS (reference macos-dtrace.md §2), the raw
+ * arg1: -1 (MAP_FAILED) on failure on macOS (docs/platforms/macos.md §2), the raw
  * -errno on Linux (docs/platforms/linux.md); either way the error is in errno, and the
  * record says MAP_FAILED as libc would.
  */
@@ -76,7 +76,7 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 	self->lt_pr = 1;
 }
 
-/* Mach protection changes that include VM_PROT_EXECUTE, or touch a region already printed (reference macos-dtrace.md §2). */
+/* Mach protection changes that include VM_PROT_EXECUTE, or touch a region already printed (docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_protect_trap:return
 /self->lt_vp && (LT_UNFILTERED || (self->lt_vp_prot & LT_VM_PROT_EXECUTE) || (self->lt_vp_prev & LT_RGN_SHOWN))/
 {
@@ -88,7 +88,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:return
 	self->lt_pr = 1;
 }
 
-/* Mach mappings created executable (cur_protection, reference macos-dtrace.md §2). */
+/* Mach mappings created executable (cur_protection, docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_map_trap:return
 /self->lt_vm && (LT_UNFILTERED || (self->lt_vm_prot & LT_VM_PROT_EXECUTE))/
 {

@@ -42,7 +42,7 @@ mach_trap::_kernelrpc_mach_vm_deallocate_trap:return
 
 /*
  * A new anonymous writable or executable mapping takes a slot. MAP_ANON is 0x1000 on macOS
- * (reference macos-dtrace.md §2).
+ * (docs/platforms/macos.md §2).
  */
 syscall::mmap:return
 /self->lt_mmap && (int64_t)arg1 >= 0 && (self->lt_mmap_flags & LT_MAP_ANON) && (self->lt_mmap_prot & (LT_PROT_WRITE | LT_PROT_EXEC))/
@@ -89,7 +89,7 @@ syscall::mprotect:return
 }
 
 /*
- * Mach allocations are anonymous, private and VM_PROT_DEFAULT (reference macos-dtrace.md §2):
+ * Mach allocations are anonymous, private and VM_PROT_DEFAULT (docs/platforms/macos.md §2):
  * remembered with MAP_ANON|MAP_PRIVATE so prevFlags decodes with the same MAP_* table.
  */
 mach_trap::_kernelrpc_mach_vm_allocate_trap:return
@@ -104,7 +104,7 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 	lt_tracked++;
 }
 
-/* vm_map through the trap never has a memory object (reference macos-dtrace.md §2): anonymous too. */
+/* vm_map through the trap never has a memory object (docs/platforms/macos.md §2): anonymous too. */
 mach_trap::_kernelrpc_mach_vm_map_trap:return
 /self->lt_vm && arg0 == LT_KERN_SUCCESS && self->lt_vm_addr && (self->lt_vm_prot & (LT_VM_PROT_WRITE | LT_VM_PROT_EXECUTE))/
 {
@@ -134,7 +134,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:return
 }
 
 /*
- * munmap(addr, len) touching a remembered range (reference macos-dtrace.md §2): printed only
+ * munmap(addr, len) touching a remembered range (docs/platforms/macos.md §2): printed only
  * when one of them was shown (the parser knows nothing of the others), but forgotten either way.
  */
 syscall::munmap:entry
@@ -199,7 +199,7 @@ syscall::munmap:return
 	this->e = this->s + (((uint64_t)self->lt_mu_len + LT_PAGE_MASK) & ~LT_PAGE_MASK);
 }
 
-/* _kernelrpc_mach_vm_deallocate_trap(target, address, size) touching a remembered range (reference macos-dtrace.md §2). */
+/* _kernelrpc_mach_vm_deallocate_trap(target, address, size) touching a remembered range (docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_deallocate_trap:entry
 /lt_rn[pid]/
 {
@@ -401,7 +401,7 @@ mach_trap::_kernelrpc_mach_vm_deallocate_trap:return
 /*
  * A forked child has a copy of its parent's memory: it gets a copy of the parent's ring.
  * proc:::create also fires for a new thread on Linux, whose pr_pid is then the parent's own.
- * Under SIP the psinfo_t read faults (reference macos-dtrace.md §6) and the child starts empty.
+ * Under SIP the psinfo_t read faults (docs/platforms/macos.md §6) and the child starts empty.
  */
 proc:::create
 /lt_rn[pid] && args[0]->pr_pid != pid/

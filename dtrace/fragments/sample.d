@@ -5,8 +5,8 @@ tick-1s
 }
 
 /*
- * profile-N: arg1 is the user PC, 0 when the CPU was in the kernel (reference
- * macos-dtrace.md §8). Only processes holding executable anonymous memory are sampled;
+ * profile-N: arg1 is the user PC, 0 when the CPU was in the kernel (docs/platforms/macos.md
+ *  §8). Only processes holding executable anonymous memory are sampled;
  * reset the process's budget when its last sample was in an earlier second.
  */
 profile-${hz}

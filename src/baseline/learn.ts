@@ -2,7 +2,7 @@
  * Learning, merging and comparing baselines. Learning replays clean traces
  * through the engine with an empty baseline: every finding is a behaviour
  * the process showed, so it becomes an expectation of that process (Elastic's
- * new_terms idea: first-seen behaviour per identity, reference peers.md).
+ * new_terms idea: first-seen behaviour per identity, docs/platforms/peers.md).
  */
 import type { Diagnostic } from '../protocol/diagnostics.ts';
 import type { Os } from '../protocol/flags.ts';

@@ -39,7 +39,7 @@ export interface DoctorDeps {
   readonly locate?: (backend: Backend) => string | null;
 }
 
-/** The probes an0840 relies on, with what is lost without each (reference macos-dtrace.md §2, §7, §8). */
+/** The probes an0840 relies on, with what is lost without each (docs/platforms/macos.md §2, §7, §8). */
 export const DARWIN_PROBES: readonly { probe: string; required: boolean; without: string }[] = [
   { probe: 'syscall::mmap:entry', required: true, without: 'mmap/mprotect tracing (RWX and W->X detection)' },
   {
@@ -155,7 +155,7 @@ export async function runDoctor(deps: DoctorDeps, backendOverride?: Backend): Pr
         fix:
           restricted === false
             ? null
-            : 'on a test Mac, boot to Recovery and run `csrutil enable --without dtrace` (reference: macos-dtrace.md §6), then reboot',
+            : 'on a test Mac, boot to Recovery and run `csrutil enable --without dtrace` (docs/platforms/macos.md §6), then reboot',
       }),
     );
   }

@@ -1,5 +1,5 @@
 /**
- * Drop policy, after Falco's syscall_event_drops (reference peers.md): a
+ * Drop policy, after Falco's syscall_event_drops (docs/platforms/peers.md): a
  * threshold on lost data and an action. Unlike Falco the threshold applies to
  * the whole capture, because a lab capture is judged as one piece of evidence.
  */

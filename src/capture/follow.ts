@@ -1,6 +1,6 @@
 /**
  * Follow mode (macOS, system-wide or -n NAME): the pid provider needs a
- * concrete pid (reference macos-dtrace.md §6, `pid*` matches nothing new), so
+ * concrete pid (docs/platforms/macos.md §6, `pid*` matches nothing new), so
  * the tool's own script runs system-wide (or by name) for everything else, a
  * watcher dtrace stops each new process at exec (destructive: -w, so SIP's
  * DTrace restriction must be off), and loadtrace starts one `dtrace -p PID`
@@ -142,7 +142,7 @@ export class FollowDriver {
       this.merger.end('watcher');
       this.errMerger.end('watcher');
       if (!this.stopping) {
-        // Typically -w refused under SIP (reference macos-dtrace.md §6): the capture goes on without following.
+        // Typically -w refused under SIP (docs/platforms/macos.md §6): the capture goes on without following.
         const why = this.watcherStderr.trim().split('\n').find((l) => l.trim()) ?? `exited with ${exit.code ?? exit.signal}`;
         this.watcherError = why;
         o.logger.warn({ reason: why }, 'the follow watcher stopped: new processes are no longer followed (dlopen/dlsym of new processes unseen)');

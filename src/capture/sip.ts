@@ -1,6 +1,6 @@
 /**
  * System Integrity Protection as `csrutil status` reports it, and what it
- * means for DTrace (reference macos-dtrace.md §6).
+ * means for DTrace (docs/platforms/macos.md §6).
  */
 
 export interface SipStatus {
@@ -21,7 +21,7 @@ export const SIP_NOT_APPLICABLE: SipStatus = { state: 'n/a', dtraceRestricted: n
  * - `System Integrity Protection status: disabled.`
  * - `System Integrity Protection status: unknown (Custom Configuration).` followed by
  *   `Configuration:` lines such as `DTrace Restrictions: disabled` (after `csrutil enable --without dtrace`,
- *   reference macos-dtrace.md §6), sometimes with "This is an unsupported configuration…".
+ *   docs/platforms/macos.md §6), sometimes with "This is an unsupported configuration…".
  */
 export function parseCsrutilStatus(text: string): SipStatus {
   const raw = text.trim();
@@ -40,7 +40,7 @@ export function parseCsrutilStatus(text: string): SipStatus {
   return { state, dtraceRestricted, raw };
 }
 
-/** What SIP's DTrace restriction takes away, as lines for doctor and the docs (reference macos-dtrace.md §6). */
+/** What SIP's DTrace restriction takes away, as lines for doctor and the docs (docs/platforms/macos.md §6). */
 export const SIP_DTRACE_LIMITS: readonly string[] = [
   'kernel memory reads fault with "invalid kernel access" (translators such as curpsinfo, curthread)',
   'fbt probes do not exist; syscall and mach_trap may report "does not match any probes. System Integrity Protection is on"',

@@ -5,7 +5,7 @@
  * line is the parser's job; this only needs enough to choose an ending and to
  * apply the drop policy while the tracer runs.
  *
- * Families come from the parser's classifyLine (reference macos-dtrace.md §3 and §6);
+ * Families come from the parser's classifyLine (docs/platforms/macos.md §3 and §6);
  * a few bpftrace 0.17 messages it leaves unclassified are recognised here.
  */
 import type { DiagnosticFamily } from '../protocol/diagnostics.ts';

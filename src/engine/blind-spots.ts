@@ -38,25 +38,25 @@ export const PLATFORM_BLIND_SPOTS: Readonly<Record<Os, readonly { title: string;
       detail:
         'On Apple silicon, JIT engines switch MAP_JIT memory between writable and executable per thread with ' +
         'pthread_jit_write_protect_np, which makes no system call: W↔X flips inside MAP_JIT regions are not traced ' +
-        '(reference macos-dtrace.md §9).',
+        '(docs/platforms/macos.md §9).',
     },
     {
       title: "NSLinkModule's internal dlopen does not fire dlopen",
       detail:
         'NSLinkModule writes the image to a temp file and loads it with dyld\'s internal dlopen_from, not the libdyld export: ' +
-        'only the memload probes on NSCreateObjectFileImageFromMemory/NSLinkModule see it (reference macos-dtrace.md §1).',
+        'only the memload probes on NSCreateObjectFileImageFromMemory/NSLinkModule see it (docs/platforms/macos.md §1).',
     },
     {
       title: 'Mach VM calls through MIG are not traced',
       detail:
         'mach_vm_map/allocate/protect reach the kernel through the traced traps only in some cases; others go through mach_msg (MIG) ' +
-        'and calls on another task are not seen (reference macos-dtrace.md §2).',
+        'and calls on another task are not seen (docs/platforms/macos.md §2).',
     },
     {
       title: 'images mapped by the kernel or before tracing are unknown',
       detail:
         'The main executable, dyld and the dyld shared cache are mapped at exec, not by mmap, and processes already running had ' +
-        'their images mapped before tracing: samples there cannot be attributed to a region (reference macos-dtrace.md §8).',
+        'their images mapped before tracing: samples there cannot be attributed to a region (docs/platforms/macos.md §8).',
     },
     {
       title: 'execution is sampled',

@@ -419,7 +419,7 @@ export function createEngine(opts: EngineOptions): Engine {
       }
       case 'vm_allocate':
         if (e.kr !== 0) return null;
-        // vm_allocate gives VM_PROT_DEFAULT (rw-) anonymous memory (reference macos-dtrace.md §2).
+        // vm_allocate gives VM_PROT_DEFAULT (rw-) anonymous memory (docs/platforms/macos.md §2).
         return map(
           p,
           e.addr,
@@ -429,7 +429,7 @@ export function createEngine(opts: EngineOptions): Engine {
         );
       case 'vm_map':
         if (e.kr !== 0) return { op: 'map', start: 0, end: 0, prot: e.prot & RWX_BITS, ok: false, region: null, pieces: NO_PIECES };
-        // The trap path maps no memory object: always anonymous (reference macos-dtrace.md §2).
+        // The trap path maps no memory object: always anonymous (docs/platforms/macos.md §2).
         return map(
           p,
           e.addr,
@@ -827,7 +827,7 @@ export function createEngine(opts: EngineOptions): Engine {
       blind.push({
         kind: 'probe_errors',
         title: 'probe errors',
-        detail: 'Probe actions faulted (reference macos-dtrace.md §3, §5): the records those firings would have printed are missing.',
+        detail: 'Probe actions faulted (docs/platforms/macos.md §3, §5): the records those firings would have printed are missing.',
         count: probeErrors,
         examples: ex(probeErrorExamples),
       });
@@ -848,7 +848,7 @@ export function createEngine(opts: EngineOptions): Engine {
       blind.push({
         kind: 'sip',
         title: 'System Integrity Protection restricts DTrace',
-        detail: 'With SIP on, kernel reads fault, fbt probes are absent and restricted processes cannot be instrumented (reference macos-dtrace.md §6).',
+        detail: 'With SIP on, kernel reads fault, fbt probes are absent and restricted processes cannot be instrumented (docs/platforms/macos.md §6).',
         count: sip.n,
         examples: ex(sip.examples),
       });

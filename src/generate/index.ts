@@ -140,7 +140,7 @@ function dtracePrologue(c: Ctx, dynvarsize: string | undefined, trailers: number
   const pragmas = ['quiet', `strsize=${c.strsize}`, `switchrate=${o.switchrate ?? '10hz'}`];
   if (o.bufsize) pragmas.push(`bufsize=${o.bufsize}`);
   if (o.dynvarsize ?? dynvarsize) pragmas.push(`dynvarsize=${o.dynvarsize ?? dynvarsize}`);
-  // temporal exists from dtrace-284 on (reference macos-dtrace.md §4): opt-in, never assumed.
+  // temporal exists from dtrace-284 on (docs/platforms/macos.md §4): opt-in, never assumed.
   // Oracle's DTrace for Linux has no such option (docs/platforms/linux.md).
   if (o.temporal && c.os === 'darwin') pragmas.push('temporal');
   const consts: [string, 'int' | 'string', string][] = [
@@ -340,7 +340,7 @@ export function generate(req: GenerateRequest): GenerateResult {
       script,
       nonce: c.nonce,
       tracer: 'dtrace',
-      // -Z: pid-provider and mach_trap probes may match nothing when the script is compiled (reference macos-dtrace.md §1).
+      // -Z: pid-provider and mach_trap probes may match nothing when the script is compiled (docs/platforms/macos.md §1).
       tracerArgs: ['-q', '-Z', ...(atExec ? ['-x', 'evaltime=exec'] : []), '-s', SCRIPT_PATH, ...targetArgs(c)],
       env: {},
       kinds,
@@ -386,7 +386,7 @@ export function generateFollow(req: FollowRequest): GenerateResult {
       summary: 'follow-mode watcher: stop each new process and print its exec record, so a per-pid dlsnoop can attach',
       overhead: 'One probe per exec; each stopped process waits until the per-pid script attaches and resumes it.',
       caveats: [
-        'Destructive (raise(SIGSTOP)): dtrace needs -w, refused while SIP\'s DTrace restriction is on (reference macos-dtrace.md §6).',
+        'Destructive (raise(SIGSTOP)): dtrace needs -w, refused while SIP\'s DTrace restriction is on (docs/platforms/macos.md §6).',
         'The caller resumes every stopped process (kill -CONT) once its per-pid script runs, or when attaching fails.',
         'Processes named dtrace are never stopped.',
       ],

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 
-// DTrace size values as its option parser takes them: bytes or a k/m/g suffix (reference macos-dtrace.md §4).
+// DTrace size values as its option parser takes them: bytes or a k/m/g suffix (docs/platforms/macos.md §4).
 const size = z
   .string()
   .regex(/^[1-9][0-9]{0,9}[kmgKMG]?$/, 'a size such as 4m, 512k or 1048576');

@@ -134,7 +134,7 @@ export function composition(tool: ToolName | 'follow', backend: Backend, target:
 
 function compositionBody(tool: ToolName | 'follow', backend: Backend, target: Target, duration: boolean, os: Os): string[] {
   const follow = target.kind === 'pid' || target.kind === 'command';
-  // The pid provider needs a concrete pid (reference macos-dtrace.md §6); uprobes do not.
+  // The pid provider needs a concrete pid (docs/platforms/macos.md §6); uprobes do not.
   const dl = backend === 'bpftrace' || follow;
   const seed = follow ? ['follow-seed'] : [];
   const tail = (ends: string[]) => [...(duration ? ['duration'] : []), 'select-forget', ...ends];

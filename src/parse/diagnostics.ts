@@ -1,7 +1,7 @@
 /**
  * Classification of the lines a tracer prints besides records: DTrace's
- * messages (reference macos-dtrace.md §3, from dtrace.c and dt_handle.c) and
- * bpftrace's own lines (reference linux-bpftrace.md), with their numbers
+ * messages (docs/platforms/macos.md §3, from dtrace.c and dt_handle.c) and
+ * bpftrace's own lines (docs/platforms/linux.md), with their numbers
  * extracted. Runs only on lines that are not records, so regexes are fine here.
  */
 import type { Diagnostic, DiagnosticFamily, DropKind, Severity } from '../protocol/diagnostics.ts';
@@ -112,7 +112,7 @@ export function diag(family: DiagnosticFamily, line: number, text: string, data:
 
 const DTRACE = 'dtrace: ';
 
-// dt_handle.c 311–414 (reference macos-dtrace.md §3): each drop message after the optional droptag.
+// dt_handle.c 311–414 (docs/platforms/macos.md §3): each drop message after the optional droptag.
 const DROP_RULES: readonly (readonly [RegExp, DropKind])[] = [
   [/^(\d+) drops? on CPU (\d+)$/, 'principal'],
   [/^(\d+) aggregation drops? on CPU (\d+)$/, 'aggregation'],
@@ -248,7 +248,7 @@ export function classifyLine(text: string, line: number): Diagnostic | null {
     const m = /^Lost (\d+) events?$/.exec(text);
     if (m) return diag('drops', line, text, { count: Number(m[1]), dropKind: 'lost_events', cpu: null, tag: null });
   } else if (c === 69 /* E */ && text.startsWith('ERROR: ')) {
-    // reference linux-bpftrace.md: printed on every run without CAP_SYS_RESOURCE, then bpftrace works normally.
+    // docs/platforms/linux.md: printed on every run without CAP_SYS_RESOURCE, then bpftrace works normally.
     if (text.includes("couldn't set RLIMIT_MEMLOCK")) return diag('memlock', line, text, {});
     if (text.includes('only supports running as the root user')) return diag('privileges', line, text, { message: text.slice(7) });
     return diag('tracer_error', line, text, { message: text.slice(7) });

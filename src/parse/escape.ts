@@ -135,7 +135,7 @@ function unescapeInto(text: string, style: EscapeStyle): number {
       scratch[n++] = BACKSLASH;
       continue;
     }
-    // DTrace strchr2esc (dt_string.c; reference macos-dtrace.md §4).
+    // DTrace strchr2esc (dt_string.c; docs/platforms/macos.md §4).
     if (i + 1 >= len) {
       lastError = `dangling backslash at offset ${i}`;
       return -1;

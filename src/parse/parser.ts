@@ -96,7 +96,7 @@ function isBlank(text: string): boolean {
 
 /**
  * A user stack frame line: dtrace indents 14 spaces (dt_open.c _dtrace_stkindent,
- * reference macos-dtrace.md §3), bpftrace 8 spaces, or a tab with `ustack(perf)`.
+ * docs/platforms/macos.md §3), bpftrace 8 spaces, or a tab with `ustack(perf)`.
  */
 function frameStart(text: string): number {
   const c = text.charCodeAt(0);

@@ -320,7 +320,7 @@ export function decodeRecordGeneric(s: string, pos: number, ctx: DecodeContext, 
         break;
       }
       case T.Trunc: {
-        // `-`: the script cannot tell; a string with no NUL padding filled its buffer (reference linux-bpftrace.md).
+        // `-`: the script cannot tell; a string with no NUL padding filled its buffer (docs/platforms/linux.md).
         const c = end - a === 1 ? s.charCodeAt(a) : 0;
         if (c === 48 /* 0 */) v[i] = false;
         else if (c === 49 /* 1 */) v[i] = true;

@@ -1,7 +1,7 @@
 /**
  * Reorder window. dtrace drains each CPU's buffer in turn unless `-x temporal`
- * is set (dt_consume.c; reference macos-dtrace.md §4), and bpftrace reads
- * per-CPU buffers too (reference linux-bpftrace.md), so records arrive out of
+ * is set (dt_consume.c; docs/platforms/macos.md §4), and bpftrace reads
+ * per-CPU buffers too (docs/platforms/linux.md), so records arrive out of
  * time order across CPUs. Events wait in a binary heap until an event more than
  * `windowMs` newer has been seen, or the heap holds more than `maxEvents`.
  */

@@ -5,7 +5,7 @@
  * spots, capture's drop policy and the reports.
  */
 
-/** Kinds of loss, one per message family in reference macos-dtrace.md §3 plus bpftrace's. */
+/** Kinds of loss, one per message family in docs/platforms/macos.md §3 plus bpftrace's. */
 export type DropKind =
   | 'principal' // N drops on CPU n
   | 'aggregation' // N aggregation drops on CPU n

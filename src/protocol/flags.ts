@@ -7,7 +7,7 @@ export type Os = 'darwin' | 'linux';
 
 type Table = readonly (readonly [name: string, bit: number])[];
 
-// xnu bsd/sys/mman.h (reference macos-dtrace.md §2); Linux has the same PROT_* values.
+// xnu bsd/sys/mman.h (docs/platforms/macos.md §2); Linux has the same PROT_* values.
 export const PROT: Table = [
   ['PROT_READ', 0x1],
   ['PROT_WRITE', 0x2],
@@ -17,7 +17,7 @@ export const PROT_READ = 0x1;
 export const PROT_WRITE = 0x2;
 export const PROT_EXEC = 0x4;
 
-// xnu bsd/sys/mman.h (reference macos-dtrace.md §2).
+// xnu bsd/sys/mman.h (docs/platforms/macos.md §2).
 const MAP_DARWIN: Table = [
   ['MAP_SHARED', 0x1],
   ['MAP_PRIVATE', 0x2],
@@ -60,7 +60,7 @@ export const MAP_BITS = {
   linux: { anon: 0x20, jit: 0, shared: 0x1, fixed: 0x10 },
 } as const satisfies Record<Os, { anon: number; jit: number; shared: number; fixed: number }>;
 
-// xnu osfmk/mach/vm_prot.h (reference macos-dtrace.md §2).
+// xnu osfmk/mach/vm_prot.h (docs/platforms/macos.md §2).
 export const VM_PROT: Table = [
   ['VM_PROT_READ', 0x1],
   ['VM_PROT_WRITE', 0x2],
@@ -72,7 +72,7 @@ export const VM_PROT: Table = [
   ['VM_PROT_NO_CHANGE', 0x01000000],
 ];
 
-// xnu osfmk/mach/vm_statistics.h (reference macos-dtrace.md §2). VM_FLAGS_FIXED is 0: no bit.
+// xnu osfmk/mach/vm_statistics.h (docs/platforms/macos.md §2). VM_FLAGS_FIXED is 0: no bit.
 export const VM_FLAGS: Table = [
   ['VM_FLAGS_ANYWHERE', 0x1],
   ['VM_FLAGS_PURGABLE', 0x2],
@@ -81,7 +81,7 @@ export const VM_FLAGS: Table = [
 ];
 export const VM_FLAGS_ALIAS_MASK = 0xff000000;
 
-// dyld include/dlfcn.h (reference macos-dtrace.md §1).
+// dyld include/dlfcn.h (docs/platforms/macos.md §1).
 const RTLD_MODE_DARWIN: Table = [
   ['RTLD_LAZY', 0x1],
   ['RTLD_NOW', 0x2],
@@ -103,7 +103,7 @@ const RTLD_MODE_LINUX: Table = [
 ];
 
 // dyld include/dlfcn.h: RTLD_NEXT -1, RTLD_DEFAULT -2, RTLD_SELF -3, RTLD_MAIN_ONLY -5
-// (reference macos-dtrace.md §1). glibc: RTLD_NEXT -1, RTLD_DEFAULT 0.
+// (docs/platforms/macos.md §1). glibc: RTLD_NEXT -1, RTLD_DEFAULT 0.
 const RTLD_HANDLES: Record<Os, Record<string, string>> = {
   darwin: {
     '0xffffffffffffffff': 'RTLD_NEXT',

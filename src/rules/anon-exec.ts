@@ -1,7 +1,7 @@
 import { PROT_EXEC, protString } from '../protocol/flags.ts';
 import { hex, u64, type Rule, type RuleMeta } from './types.ts';
 
-/** A stack frame the tracer could not attribute to any module prints as a bare address (reference macos-dtrace.md §8). */
+/** A stack frame the tracer could not attribute to any module prints as a bare address (docs/platforms/macos.md §8). */
 const BARE_FRAME = /^(?:0x)?[0-9a-f]+$/i;
 
 export const meta: RuleMeta = {

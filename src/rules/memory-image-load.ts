@@ -27,7 +27,7 @@ export const meta: RuleMeta = {
   title: 'Executable image loaded from memory',
   description:
     'An image loaded without a file of its own: NSCreateObjectFileImageFromMemory/NSLinkModule calls (memload); a dlopen of dyld\'s ' +
-    'temp file NSCreateObjectFileImageFromMemory-XXXXXXXX (reference macos-dtrace.md §1); Mach-O (feedface/feedfacf/cafebabe, either ' +
+    'temp file NSCreateObjectFileImageFromMemory-XXXXXXXX (docs/platforms/macos.md §1); Mach-O (feedface/feedfacf/cafebabe, either ' +
     'byte order) or ELF (7f454c46) magic in the first bytes of anonymous memory made executable; an executable mapping of a memfd, or an ' +
     'exec of a memfd or /dev/fd/N (Linux fileless execution). Memory whose origin is unknown (mapped before tracing began) is reported at medium.',
   tuning:

@@ -1,6 +1,6 @@
 /** Path helpers shared by the loader rules. */
 
-/** dyld writes an in-memory image to `$TMPDIR/NSCreateObjectFileImageFromMemory-XXXXXXXX` (reference macos-dtrace.md §1). */
+/** dyld writes an in-memory image to `$TMPDIR/NSCreateObjectFileImageFromMemory-XXXXXXXX` (docs/platforms/macos.md §1). */
 export const DYLD_MEMORY_TEMP_PREFIX = 'NSCreateObjectFileImageFromMemory-';
 
 /** Last path component. */

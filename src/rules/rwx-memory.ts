@@ -12,7 +12,7 @@ export const meta: RuleMeta = {
     'Memory that is writable and executable at once: mmap with PROT_READ|PROT_WRITE|PROT_EXEC, mprotect to RWX, Mach VM ' +
     'vm_map with RWX current protection or vm_protect to RWX (vm_allocate carries no protection: it starts RW). ' +
     'Anonymous or unknown memory is high, file-backed medium; a call that failed (on Apple silicon RWX without MAP_JIT fails with EACCES, ' +
-    'reference macos-dtrace.md §9) is low. MAP_JIT mappings are judged separately: expected where the baseline allows JIT, ' +
+    'docs/platforms/macos.md §9) is low. MAP_JIT mappings are judged separately: expected where the baseline allows JIT, ' +
     'reported at medium anywhere else.',
   tuning:
     'Set `rwx: true` on the baseline entry of a process that legitimately maps RWX memory (JITs without MAP_JIT, emulators), and ' +

@@ -2,7 +2,7 @@
  * Per-process map of memory regions: a sorted array of non-overlapping
  * half-open intervals (kept in chunks, see chunked.ts), searched by binary search. Neither DTrace's syscall
  * provider nor bpftrace gives a region's previous protection, so we keep it
- * ourselves (reference peers.md, "What this implies" 1).
+ * ourselves (docs/platforms/peers.md, "What this implies" 1).
  */
 import { detachString } from '../engine/detach.ts';
 import { PROT_EXEC, PROT_WRITE } from '../protocol/flags.ts';

@@ -272,7 +272,7 @@ describe('baseline commands', () => {
         .text(),
     );
     const outFile = join(dir, 'relative.json');
-    const r = await run(['baseline', 'learn', 'cap-rel', '-o', outFile], () => iter(events));
+    const r = await run(['baseline', 'learn', 'cap-rel', '--no-defaults', '-o', outFile], () => iter(events));
     expect(r.code).toBe(0);
     expect(r.err).toBe('warning: cap-rel: process prog (pid 800) was started by the relative path ./prog: which file ran is unknown, so nothing it did is learned\n');
     expect(loadBaseline(outFile).entries).toEqual([]);

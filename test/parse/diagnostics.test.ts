@@ -1,4 +1,4 @@
-/** Every DTrace message family of reference macos-dtrace.md §3, and bpftrace's own lines. */
+/** Every DTrace message family of docs/platforms/macos.md §3, and bpftrace's own lines. */
 import { describe, expect, it } from 'vitest';
 import type { DiagnosticFamily } from '../../src/protocol/diagnostics.ts';
 import { classifyLine, DIAGNOSTIC_FAMILIES } from '../../src/parse/diagnostics.ts';

@@ -55,7 +55,7 @@ describe('DTrace %S', () => {
 
 describe('bpftrace %r of buf()', () => {
   it('encodes like bpftrace 0.17: printable as is (backslash too), others \\xNN, NUL padding', () => {
-    // Seen on bpftrace 0.17 (reference linux-bpftrace.md): /tmp/we\x09ird\x0alib".so
+    // Seen on bpftrace 0.17 (docs/platforms/linux.md): /tmp/we\x09ird\x0alib".so
     expect(encodeBpftraceR(Buffer.from('/tmp/we\tird\nlib".so'), 24)).toBe('/tmp/we\\x09ird\\x0alib".so\\x00\\x00\\x00\\x00\\x00');
     expect(encodeBpftraceR(Buffer.from('a\\b'), 3)).toBe('a\\b');
   });

@@ -104,7 +104,7 @@ describeBrowser('html report in Chromium', () => {
   it('without JavaScript the essentials are there: findings table, blind spots, timelines', async () => {
     const { page, errors } = await load(await renderInput(DEMO), 'demo-nojs', { js: false });
     expect(errors).toEqual([]);
-    expect(await page.locator('#findings-table tbody tr:visible').count()).toBe(13);
+    expect(await page.locator('#findings-table tbody tr:visible').count()).toBe(12);
     expect(await page.locator('#blind-spots li').first().isVisible()).toBe(true);
     expect(await page.locator('svg.timeline').count()).toBeGreaterThanOrEqual(2);
     // The filters need the script, so they stay hidden without it.

@@ -89,7 +89,7 @@ describe('html report of the demo capture', async () => {
     for (const s of ['demo-mac', 'macOS 14.5 (23F79)', 'dtrace: Sun D 1.13', 'an0840', 'system-wide', 'interrupted (Ctrl-C)', '1.000 s']) expect(page).toContain(esc(s));
     const jsonl = spawnSync(process.execPath, [join(ROOT, 'bin/loadtrace.js'), 'replay', DEMO, '--format', 'jsonl'], { encoding: 'utf8' }).stdout;
     const findings = jsonl.trim().split('\n').map((l) => JSON.parse(l) as { summary: string; process: { pid: number } });
-    expect(findings.length).toBe(13);
+    expect(findings.length).toBe(12);
     expect(count(page, /<tr id="f-\d+"/g)).toBe(findings.length);
     for (const f of findings) expect(page).toContain(`<summary>${esc(f.summary)}</summary>`);
     for (const pid of new Set(findings.map((f) => f.process.pid))) expect(count(page, new RegExp(`<svg class="timeline" data-pid="${pid}"`, 'g'))).toBe(1);

@@ -63,7 +63,7 @@ inline int LT_TRAILERS = 3;
 inline int LT_SELF_PID = 0;
 inline int LT_NOT_SELF = (pid != $pid && (LT_SELF_PID == 0 || (pid != LT_SELF_PID && ppid != LT_SELF_PID)));
 
-/* Flag values of xnu bsd/sys/mman.h and osfmk/mach/vm_prot.h (reference macos-dtrace.md §2). */
+/* Flag values of xnu bsd/sys/mman.h and osfmk/mach/vm_prot.h (docs/platforms/macos.md §2). */
 inline int LT_PROT_WRITE = 0x2;
 inline int LT_PROT_EXEC = 0x4;
 inline int LT_MAP_PRIVATE = 0x2;
@@ -73,7 +73,7 @@ inline int LT_MAP_ANON = 0x1000;
 inline int LT_VM_PROT_DEFAULT = 0x3;
 inline int LT_VM_PROT_WRITE = 0x2;
 inline int LT_VM_PROT_EXECUTE = 0x4;
-/* mach_trap return probes put the kern_return_t in arg0, 0 = KERN_SUCCESS (reference macos-dtrace.md §2). */
+/* mach_trap return probes put the kern_return_t in arg0, 0 = KERN_SUCCESS (docs/platforms/macos.md §2). */
 inline int LT_KERN_SUCCESS = 0;
 /*
  * The region ring (rwx-track) rounds a length up to a 4 KiB page. Apple silicon has 16 KiB
@@ -84,7 +84,7 @@ inline int LT_PAGE_MASK = 0xfff;
 /*
  * Bit 30 of a remembered region's value ((flags << 8) | prot): a record about the region was
  * printed, so the parser knows it and its unmap matters. macOS MAP_* flags end at MAP_TPRO
- * 0x80000 (reference macos-dtrace.md §2), so flags << 8 stays below it.
+ * 0x80000 (docs/platforms/macos.md §2), so flags << 8 stays below it.
  */
 inline int LT_RGN_SHOWN = 0x40000000;
 /* Follow mode stops each new process with SIGSTOP, which is 17 on macOS (xnu bsd/sys/signal.h). */
@@ -99,7 +99,7 @@ BEGIN
 
 /*
  * A new image whose parent is followed is followed too. exec-success fires in the new
- * image, and pid/ppid builtins keep working under SIP (reference macos-dtrace.md §6, §7).
+ * image, and pid/ppid builtins keep working under SIP (docs/platforms/macos.md §6, §7).
  */
 proc:::exec-success
 /lt_follow[ppid] && !lt_follow[pid]/
@@ -122,7 +122,7 @@ int lt_memfd[int, int];
 
 /*
  * mmap(addr, len, prot, flags, fd, pos): keep the arguments for the return probe, where
- * the result is known (reference macos-dtrace.md §2: arg0..arg5 in prototype order).
+ * the result is known (docs/platforms/macos.md §2: arg0..arg5 in prototype order).
  */
 syscall::mmap:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
@@ -137,7 +137,7 @@ syscall::mmap:entry
 }
 
 /*
- * mprotect(addr, len, prot) (reference macos-dtrace.md §2), with the remembered range holding
+ * mprotect(addr, len, prot) (docs/platforms/macos.md §2), with the remembered range holding
  * addr: the newest slot of the region ring that holds it (rwx-track), its value, slot, start and
  * end, or zeros and slot -1 when no slot holds it. Searched at entry, before the change.
  */
@@ -210,7 +210,7 @@ syscall::mprotect:entry
 
 /*
  * _kernelrpc_mach_vm_allocate_trap(target, addr*, size, flags): arg1 points to the
- * in/out address (reference macos-dtrace.md §2).
+ * in/out address (docs/platforms/macos.md §2).
  */
 mach_trap::_kernelrpc_mach_vm_allocate_trap:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
@@ -221,7 +221,7 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:entry
 	self->lt_va_flags = (int)arg3;
 }
 
-/* The kernel has copied the allocated address out to arg1's pointer: read it back now (reference macos-dtrace.md §2). */
+/* The kernel has copied the allocated address out to arg1's pointer: read it back now (docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 /self->lt_va && self->lt_va_ptr/
 {
@@ -230,7 +230,7 @@ mach_trap::_kernelrpc_mach_vm_allocate_trap:return
 
 /*
  * _kernelrpc_mach_vm_protect_trap(target, address, size, set_maximum, new_protection): arg0..arg4
- * (reference macos-dtrace.md §2), with the remembered range holding address, as for mprotect.
+ * (docs/platforms/macos.md §2), with the remembered range holding address, as for mprotect.
  */
 mach_trap::_kernelrpc_mach_vm_protect_trap:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
@@ -302,7 +302,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:entry
 
 /*
  * _kernelrpc_mach_vm_map_trap(target, addr*, size, mask, flags, cur_protection):
- * arg1 is in/out, cur_protection is arg5 (reference macos-dtrace.md §2).
+ * arg1 is in/out, cur_protection is arg5 (docs/platforms/macos.md §2).
  */
 mach_trap::_kernelrpc_mach_vm_map_trap:entry
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
@@ -315,7 +315,7 @@ mach_trap::_kernelrpc_mach_vm_map_trap:entry
 	self->lt_vm_prot = (int)arg5;
 }
 
-/* Read back the mapped address from the in/out pointer (reference macos-dtrace.md §2). */
+/* Read back the mapped address from the in/out pointer (docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_map_trap:return
 /self->lt_vm && self->lt_vm_ptr/
 {
@@ -324,7 +324,7 @@ mach_trap::_kernelrpc_mach_vm_map_trap:return
 
 /*
  * Watch a process for execution samples once it holds executable anonymous memory:
- * an anonymous or MAP_JIT mapping created with EXEC (reference macos-dtrace.md §2).
+ * an anonymous or MAP_JIT mapping created with EXEC (docs/platforms/macos.md §2).
  */
 syscall::mmap:return
 /self->lt_mmap && (int64_t)arg1 >= 0 && !lt_xpid[pid] && (((self->lt_mmap_flags & LT_MAP_ANON) && (self->lt_mmap_prot & LT_PROT_EXEC)) || (self->lt_mmap_flags & LT_MAP_JIT))/
@@ -341,7 +341,7 @@ syscall::mprotect:return
 	lt_watched++;
 }
 
-/* vm_protect(…, new_protection) with VM_PROT_EXECUTE succeeded (reference macos-dtrace.md §2). */
+/* vm_protect(…, new_protection) with VM_PROT_EXECUTE succeeded (docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_protect_trap:return
 /self->lt_vp && arg0 == LT_KERN_SUCCESS && !lt_xpid[pid] && (self->lt_vp_prot & LT_VM_PROT_EXECUTE)/
 {
@@ -349,7 +349,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:return
 	lt_watched++;
 }
 
-/* vm_map with an executable cur_protection succeeded (reference macos-dtrace.md §2). */
+/* vm_map with an executable cur_protection succeeded (docs/platforms/macos.md §2). */
 mach_trap::_kernelrpc_mach_vm_map_trap:return
 /self->lt_vm && arg0 == LT_KERN_SUCCESS && !lt_xpid[pid] && (self->lt_vm_prot & LT_VM_PROT_EXECUTE)/
 {
@@ -423,8 +423,8 @@ tick-1s
 }
 
 /*
- * profile-N: arg1 is the user PC, 0 when the CPU was in the kernel (reference
- * macos-dtrace.md §8). Only processes holding executable anonymous memory are sampled;
+ * profile-N: arg1 is the user PC, 0 when the CPU was in the kernel (docs/platforms/macos.md
+ *  §8). Only processes holding executable anonymous memory are sampled;
  * reset the process's budget when its last sample was in an earlier second.
  */
 profile-997
@@ -475,7 +475,7 @@ proc:::exit
 	lt_qepoch[pid] = 0;
 }
 
-/* Forget exited processes so the follow set does not grow (reference macos-dtrace.md §7: proc:::exit). */
+/* Forget exited processes so the follow set does not grow (docs/platforms/macos.md §7: proc:::exit). */
 proc:::exit
 /lt_follow[pid]/
 {

@@ -120,8 +120,8 @@ pid$target::NSLinkModule:entry
 
 /*
  * dlopen(path, mode): keep the pointer, read the string at return when its page is
- * surely mapped (reference macos-dtrace.md §5). Module wildcard as public scripts use
- * it; dlopen is exported by libdyld.dylib (reference macos-dtrace.md §1).
+ * surely mapped (docs/platforms/macos.md §5). Module wildcard as public scripts use
+ * it; dlopen is exported by libdyld.dylib (docs/platforms/macos.md §1).
  */
 pid$target::dlopen:entry
 {
@@ -130,7 +130,7 @@ pid$target::dlopen:entry
 	self->lt_dl_mode = (int)arg1;
 }
 
-/* dlopen returned: arg1 of a pid-provider return probe is the return value (reference macos-dtrace.md §2 states the same convention for syscall returns). */
+/* dlopen returned: arg1 of a pid-provider return probe is the return value (docs/platforms/macos.md §2 states the same convention for syscall returns). */
 pid$target::dlopen:return
 /self->lt_dl && self->lt_dl_path/
 {
@@ -141,7 +141,7 @@ pid$target::dlopen:return
 	self->lt_pr = 1;
 }
 
-/* dlopen(NULL) returns RTLD_DEFAULT or RTLD_MAIN_ONLY (reference macos-dtrace.md §1): an empty path field. */
+/* dlopen(NULL) returns RTLD_DEFAULT or RTLD_MAIN_ONLY (docs/platforms/macos.md §1): an empty path field. */
 pid$target::dlopen:return
 /self->lt_dl && !self->lt_dl_path/
 {
@@ -151,7 +151,7 @@ pid$target::dlopen:return
 	self->lt_pr = 1;
 }
 
-/* dlopen_preflight(path) checks whether an image could be loaded (reference macos-dtrace.md §1). */
+/* dlopen_preflight(path) checks whether an image could be loaded (docs/platforms/macos.md §1). */
 pid$target::dlopen_preflight:entry
 {
 	self->lt_dl = 2;
@@ -171,7 +171,7 @@ pid$target::dlopen_preflight:return
 
 /*
  * dlsym(handle, symbol): the handle may be RTLD_NEXT (-1), RTLD_DEFAULT (-2), RTLD_SELF (-3)
- * or RTLD_MAIN_ONLY (-5), printed as 64-bit hex (reference macos-dtrace.md §1).
+ * or RTLD_MAIN_ONLY (-5), printed as 64-bit hex (docs/platforms/macos.md §1).
  */
 pid$target::dlsym:entry
 {
@@ -180,7 +180,7 @@ pid$target::dlsym:entry
 	self->lt_dl_sym = arg1;
 }
 
-/* dlsym returned the resolved address in arg1; the symbol is read now (reference macos-dtrace.md §5). */
+/* dlsym returned the resolved address in arg1; the symbol is read now (docs/platforms/macos.md §5). */
 pid$target::dlsym:return
 /self->lt_dl == 3 && self->lt_dl_sym/
 {
@@ -217,7 +217,7 @@ pid$target::dlclose:return
 
 /*
  * NSCreateObjectFileImageFromMemory(address, size, &image) copies an in-memory Mach-O
- * bundle; it is still exported by libdyld on macOS (reference macos-dtrace.md §1).
+ * bundle; it is still exported by libdyld on macOS (docs/platforms/macos.md §1).
  */
 pid$target::NSCreateObjectFileImageFromMemory:entry
 {
@@ -238,7 +238,7 @@ pid$target::NSCreateObjectFileImageFromMemory:return
 
 /*
  * NSLinkModule(image, moduleName, options) links the image through a temporary file,
- * so dlopen does not fire for it (reference macos-dtrace.md §1).
+ * so dlopen does not fire for it (docs/platforms/macos.md §1).
  */
 pid$target::NSLinkModule:entry
 {

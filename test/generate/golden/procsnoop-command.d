@@ -74,7 +74,7 @@ BEGIN
 	    walltimestamp, pid, ppid, tid, uid, execname, LT_TOOL, LT_OS, "dtrace");
 }
 
-/* Seed the follow set with the traced process: $target is the -p pid or the -c child (reference macos-dtrace.md §6). */
+/* Seed the follow set with the traced process: $target is the -p pid or the -c child (docs/platforms/macos.md §6). */
 BEGIN
 {
 	lt_follow[$target] = 1;
@@ -82,7 +82,7 @@ BEGIN
 
 /*
  * Follow children as they are created: proc:::create args[0] is the child's psinfo_t
- * (reference macos-dtrace.md §7). Under SIP this translator read faults (§6); the
+ * (docs/platforms/macos.md §7). Under SIP this translator read faults (§6); the
  * exec-success adoption below still follows children that exec.
  */
 proc:::create
@@ -93,7 +93,7 @@ proc:::create
 
 /*
  * A new image whose parent is followed is followed too. exec-success fires in the new
- * image, and pid/ppid builtins keep working under SIP (reference macos-dtrace.md §6, §7).
+ * image, and pid/ppid builtins keep working under SIP (docs/platforms/macos.md §6, §7).
  */
 proc:::exec-success
 /lt_follow[ppid] && !lt_follow[pid]/
@@ -102,8 +102,8 @@ proc:::exec-success
 }
 
 /*
- * proc:::exec fires before the image is replaced, with args[0] the path (reference
- * macos-dtrace.md §7). Keep it per pid: for posix_spawn the caller is the parent, for
+ * proc:::exec fires before the image is replaced, with args[0] the path (docs/platforms/macos.md
+ *  §7). Keep it per pid: for posix_spawn the caller is the parent, for
  * execve the process itself. Under SIP this kernel-string read faults (§6).
  */
 proc:::exec
@@ -113,7 +113,7 @@ proc:::exec
 	lt_execpend[pid] = 1;
 }
 
-/* A failed exec leaves nothing to report (reference macos-dtrace.md §7: exec-failure). */
+/* A failed exec leaves nothing to report (docs/platforms/macos.md §7: exec-failure). */
 proc:::exec-failure
 /lt_execpend[pid]/
 {
@@ -122,7 +122,7 @@ proc:::exec-failure
 
 /*
  * exec-success fires in the new image, so pid, ppid and execname are the new program's
- * (reference macos-dtrace.md §7). The path was saved by this pid (execve) or its parent
+ * (docs/platforms/macos.md §7). The path was saved by this pid (execve) or its parent
  * (posix_spawn).
  */
 proc:::exec-success
@@ -156,7 +156,7 @@ proc:::exec-success
 
 /*
  * proc:::create fires in the parent for fork and posix_spawn; args[0] is the child's
- * psinfo_t (reference macos-dtrace.md §7). Under SIP the translator read faults (§6):
+ * psinfo_t (docs/platforms/macos.md §7). Under SIP the translator read faults (§6):
  * the fork is then lost, reported as a probe error.
  */
 proc:::create
@@ -166,7 +166,7 @@ proc:::create
 	    walltimestamp, pid, ppid, tid, uid, execname, args[0]->pr_pid);
 }
 
-/* proc:::exit args[0] is the exit reason, e.g. CLD_EXITED (reference macos-dtrace.md §7). */
+/* proc:::exit args[0] is the exit reason, e.g. CLD_EXITED (docs/platforms/macos.md §7). */
 proc:::exit
 /(LT_ALL || lt_follow[pid] || execname == LT_NAME) && LT_NOT_SELF && (LT_UID < 0 || uid == LT_UID)/
 {
@@ -174,7 +174,7 @@ proc:::exit
 	    walltimestamp, pid, ppid, tid, uid, execname, args[0]);
 }
 
-/* Forget exited processes so the follow set does not grow (reference macos-dtrace.md §7: proc:::exit). */
+/* Forget exited processes so the follow set does not grow (docs/platforms/macos.md §7: proc:::exit). */
 proc:::exit
 /lt_follow[pid]/
 {
