@@ -259,7 +259,7 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
   const dir = resolve(deps.cwd, opts.out ?? defaultCaptureDir(deps.cwd, opts.tool, startedAt));
 
   const traced = withRunAs(opts, deps.env);
-  const follow = needsFollow(opts, backend) && deps.generateFollow !== null;
+  const follow = needsFollow(opts, backend, os) && deps.generateFollow !== null;
   let gen: Generated;
   let followPlan: FollowPlan | null = null;
   try {

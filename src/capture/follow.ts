@@ -20,6 +20,7 @@ import { launchSpec, tracerArgv, type Launch } from './launch.ts';
 import { MARKER_PREFIX } from '../protocol/registry.ts';
 import type { Backend } from './tracer.ts';
 import type { Os } from '../protocol/flags.ts';
+import { CliError, EXIT } from '../cli/exit.ts';
 
 export interface FollowPlan {
   /** The tool's own script, system-wide or by name: everything but the pid provider. */
@@ -32,10 +33,24 @@ export interface FollowPlan {
   readonly stopsAtExec: boolean;
 }
 
-/** Whether this capture runs in follow mode. */
-export function needsFollow(opts: Pick<ResolvedCaptureOptions, 'follow' | 'target'>, backend: Backend): boolean {
+/**
+ * Why follow mode cannot run with this tracer on this system, or null. Oracle's DTrace for
+ * Linux leaves a process that was stopped right after exec in ptrace stop once it grabs it
+ * with -p (seen with dtrace-utils 2.0: the process never resumes, SIGCONT or not), and its
+ * D has no stop() (docs/platforms/linux.md): the watcher would freeze every new program.
+ */
+export function followUnsupported(backend: Backend, os: Os): string | null {
+  return backend === 'dtrace' && os === 'linux'
+    ? "follow mode needs dtrace -p to take over a process stopped at exec, which Oracle's DTrace for Linux cannot do (the process stays stopped); system-wide and -n captures trace without per-pid dlopen/dlsym there"
+    : null;
+}
+
+/** Whether this capture runs in follow mode; throws when it was asked for where it cannot run. */
+export function needsFollow(opts: Pick<ResolvedCaptureOptions, 'follow' | 'target'>, backend: Backend, os: Os = 'darwin'): boolean {
+  const unsupported = followUnsupported(backend, os);
+  if (opts.follow === 'on' && unsupported) throw new CliError(`--follow on: ${unsupported}`, EXIT.usage);
   if (opts.follow === 'on') return true;
-  if (opts.follow === 'off') return false;
+  if (opts.follow === 'off' || unsupported) return false;
   // bpftrace's uprobes take a library path, not a pid, so they already cover every process.
   return backend === 'dtrace' && (opts.target.kind === 'all' || opts.target.kind === 'name');
 }

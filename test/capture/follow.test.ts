@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { harness, readMeta, rec, waitForText, type Step } from './helpers.ts';
+import { followUnsupported, needsFollow } from '../../src/capture/follow.ts';
 
 const started: ChildProcess[] = [];
 afterEach(() => {
@@ -98,5 +99,26 @@ describe.skipIf(process.platform !== 'linux')('follow mode (fake dtrace watcher 
     expect(meta.follow.watcher.argv).toContain('-w');
     expect(meta.follow.watcher.error).toBeNull();
     expect(meta.follow.tracers.find((t: { pid: number }) => t.pid === a).argv).toEqual(expect.arrayContaining(['-p', String(a)]));
+  });
+});
+
+describe('follow mode where the tracer cannot take over a stopped process', () => {
+  const all = { follow: 'auto' as const, target: { kind: 'all' as const } };
+  it('is used by DTrace on macOS for system-wide and -n captures', () => {
+    expect(needsFollow(all, 'dtrace', 'darwin')).toBe(true);
+    expect(needsFollow({ follow: 'auto', target: { kind: 'name', name: 'x' } }, 'dtrace', 'darwin')).toBe(true);
+    expect(followUnsupported('dtrace', 'darwin')).toBeNull();
+  });
+  it("is off by default with DTrace on Linux, and --follow on is refused with the reason (exit 2)", () => {
+    expect(needsFollow(all, 'dtrace', 'linux')).toBe(false);
+    expect(() => needsFollow({ ...all, follow: 'on' }, 'dtrace', 'linux')).toThrow(/Oracle's DTrace for Linux cannot do/);
+    try {
+      needsFollow({ ...all, follow: 'on' }, 'dtrace', 'linux');
+    } catch (err) {
+      expect((err as { exitCode?: number }).exitCode).toBe(2);
+    }
+  });
+  it('is never needed by bpftrace, whose uprobes cover every process', () => {
+    expect(needsFollow(all, 'bpftrace', 'linux')).toBe(false);
   });
 });
