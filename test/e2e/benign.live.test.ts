@@ -6,10 +6,12 @@
  * WebAssembly module; gcc -flto makes ld load the LTO plug-in and resolve its
  * `onload`; bash's `enable -f` of a library in a hidden folder fails.
  *
- * `capture -c` traces the workload and its descendants only, so loadtrace's own
- * processes are not in the trace.
+ * `capture -c` traces the workload and its descendants only; the system-wide run
+ * checks that loadtrace keeps itself and its tracer out of its own trace.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -117,6 +119,51 @@ describeLive('live: benign loaders and JITs under the shipped Linux baseline', (
       expect(medium(python, ['atypical-loader']), describeFindings(fs)).not.toEqual([]);
       const unknown = fs.filter((f) => f.process.pid === node && f.name === 'anon-exec' && f.region?.anon === null);
       console.log(`benign: ${r.findings.length} findings under the shipped baseline, ${fs.length} under an empty one; node executed in ${unknown.length} region(s) of unknown origin`);
+    },
+    CAPTURE_MS,
+  );
+
+  it(
+    'the same workload system-wide: nothing at medium or above anywhere, and no record of loadtrace itself or its tracer',
+    async () => {
+      const sys = mkdtempSync(join(tmpdir(), 'loadtrace-benign-sys-'));
+      try {
+        const script = workload(sys);
+        const dir = join(sys, 'capture');
+        const running = runCli(
+          ['capture', '--backend', 'bpftrace', '--out', dir, '--format', 'jsonl', '--log-level', 'warn', '--baseline', SHIPPED_LINUX_BASELINE, '--duration', '30'],
+          CAPTURE_MS - 10_000,
+        );
+        // Start the workload once the probes are attached: the script's begin record is on disk.
+        const raw = join(dir, 'stdout.raw');
+        for (let i = 0; i < 200 && !(existsSync(raw) && readFileSync(raw, 'utf8').includes('\tbegin\t')); i++) await sleep(100);
+        expect(existsSync(raw) && readFileSync(raw, 'utf8').includes('\tbegin\t'), 'the tracer started').toBe(true);
+        const work = spawnSync(BASH, [script], { encoding: 'utf8', timeout: 25_000 });
+        expect(work.stdout, work.stderr).toContain('py:ok');
+        expect(work.stdout).toContain('node:ok true 42');
+        const run = await running;
+        expect(run.code, `exit code; stderr:\n${run.stderr}`).toBe(0);
+        const meta = dirMeta(dir);
+        const r = await replay(dir, { keepEvents: true });
+        expect(r.parse.parseErrors, 'parse errors').toBe(0);
+
+        // The workload was seen system-wide, so a quiet report is not an empty one.
+        const pythonPids = new Set(r.events.filter((e) => e.kind === 'exec' && e.path === PYTHON).map((e) => e.pid));
+        expect(pythonPids.size, 'python seen').toBeGreaterThan(0);
+        expect(r.events.some((e) => e.kind === 'dlopen' && pythonPids.has(e.pid) && e.path === 'libm.so.6'), 'python dlopen seen').toBe(true);
+
+        // Neither loadtrace (the CLI) nor its tracer appears in its own trace.
+        const self = (meta as unknown as { options: { selfPid?: number } }).options.selfPid;
+        expect(self, 'selfPid in meta').toBe(run.pid);
+        const own = r.events.filter((e) => e.kind !== 'begin' && e.kind !== 'trailer' && (e.pid === run.pid || e.pid === (meta.tracer as unknown as { pid: number }).pid));
+        expect(own.map((e) => `${e.kind} ${e.pid}`)).toEqual([]);
+
+        // Nothing at medium or above, from any process on the machine.
+        expect(r.findings.filter((f) => rank(f.severity) >= rank('medium')), describeFindings(r.findings)).toEqual([]);
+        console.log(`benign system-wide: ${r.events.length} events, ${r.findings.length} findings below medium`);
+      } finally {
+        rmSync(sys, { recursive: true, force: true });
+      }
     },
     CAPTURE_MS,
   );

@@ -91,8 +91,8 @@ describe.skipIf(blocker !== null && !required)('bpftrace twins, live', () => {
     expect(rx(memfd[8]!)).toBe('lt\tmemfd');
     expect(mmaps.some((m) => m[12] === memfd[10] && m[10] === '5')).toBe(true); // memfd mapped r-x
     expect(of(c, 'munmap').some((m) => m[8] === flip![8])).toBe(true);
-    expect(of(c, 'trailer').map((t) => t[8])).toEqual(['regions_tracked', 'regions_forgotten', 'mmap_filtered', 'mprotect_filtered', 'munmap_filtered', 'trailers']);
-    expect(of(c, 'trailer').at(-1)![9]).toBe('5');
+    expect(of(c, 'trailer').map((t) => t[8])).toEqual(['regions_tracked', 'regions_forgotten', 'mmap_filtered', 'mprotect_filtered', 'munmap_filtered', 'regions_evicted', 'trailers']);
+    expect(of(c, 'trailer').at(-1)![9]).toBe('6');
   });
 
   it('anonexec samples the code running in anonymous memory, within the per-second budget', () => {
