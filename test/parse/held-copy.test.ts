@@ -65,10 +65,10 @@ describe('held line copies', () => {
     window.flush();
     const held = { events };
     const eager = parseTextSync(text, { nonce: NONCE, reorderWindowMs: 1000 });
-    const strip = (es: readonly object[]) => es.map((e) => ({ ...e, seq: 0 }));
+    const strip = (es: readonly TraceEvent[]) => es.map((e) => ({ ...e, seq: 0 }));
     expect(held.events.length).toBe(201);
     expect(held.events.map((e) => (e as { path?: string }).path)).toContain('/tmp/\ud800x');
-    const sort = (es: ReturnType<typeof strip>) => [...es].sort((a, b) => (a as { line: number }).line - (b as { line: number }).line);
+    const sort = (es: ReturnType<typeof strip>) => [...es].sort((a, b) => a.line - b.line);
     expect(sort(strip(held.events))).toEqual(sort(strip(eager.events)));
   });
 });
