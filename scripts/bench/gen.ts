@@ -39,7 +39,7 @@ export interface GenStats {
 }
 
 /** xorshift128+ on two 32-bit halves would do; mulberry32 is enough for a benchmark mix. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
@@ -99,7 +99,9 @@ export function hex(x: number): string {
  * (dtrace style, NUL-terminated): one generated function per kind, so each
  * field is a plain property read instead of a keyed lookup by name.
  */
-export function compileFormatter(nonce: string): Formatter {
+export function compileFormatter(nonce: string, style: 'dtrace' | 'bpftrace' = 'dtrace'): Formatter {
+  // bpftrace prints strings as fixed-size buffers the caller has already escaped, and no truncation flag.
+  const bpf = style === 'bpftrace';
   const fns = new Map<RecordKind, CompiledFn>();
   const common = new Set<string>(COMMON_FIELDS.map((f) => f.name));
   for (const k of RECORD_KINDS) {
@@ -119,13 +121,13 @@ export function compileFormatter(nonce: string): Formatter {
           parts.push(`'\\t' + (typeof ${x} === 'number' ? hex(${x}) : ${x})`);
           break;
         case W.Str:
-          parts.push(`'\\t' + ${x} + '\\\\0'`);
+          parts.push(bpf ? `'\\t' + ${x}` : `'\\t' + ${x} + '\\\\0'`);
           break;
         case W.StrOpt:
-          parts.push(`(${x} === null ? '\\t' : '\\t' + ${x} + '\\\\0')`);
+          parts.push(bpf ? `(${x} === null ? '\\t' : '\\t' + ${x})` : `(${x} === null ? '\\t' : '\\t' + ${x} + '\\\\0')`);
           break;
         case W.Trunc:
-          parts.push(`(${x} ? '\\t1' : '\\t0')`);
+          parts.push(bpf ? `'\\t-'` : `(${x} ? '\\t1' : '\\t0')`);
           break;
       }
     }

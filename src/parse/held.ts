@@ -4,7 +4,7 @@
  * they outlived the young generation and were promoted, and collecting them
  * cost about 460 ms per million records and a large share of the peak memory
  * (docs/performance.md). Held here, a record is a slot in one typed array plus
- * the text it came in (a chunk of input many records share), and it becomes an
+ * a copy of its line in a page of bytes outside the V8 heap, and it becomes an
  * event only when it leaves the window, right before the engine reads it.
  *
  * The parser reads a record's kind and ts on arrival (records.ts scanHead) and
@@ -51,7 +51,20 @@ const KIND_FLAGS = 9;
 const PIECE = 10;
 /** Characters of the record's ustack frames, counted as kept text too. */
 const FRAME_CHARS = 11;
-const STRIDE = 12;
+/** Where the line's copy is: page number, byte offset in it (UTF-16, so that any string comes back as it was). */
+const COPY_PAGE = 12;
+const COPY_AT = 13;
+const STRIDE = 14;
+
+/**
+ * Lines of held records are copied out of the V8 heap into pages of bytes. Kept as
+ * references to the input text, each 64 KiB piece lived as long as its last record
+ * waited (a second of trace time), so the pieces were promoted and filled the old
+ * generation with garbage: on a bpftrace trace, with its long lines, that made most
+ * of the peak RSS. A page is reused once no held record is on it.
+ */
+const COPY_PAGE_BYTES = 1 << 20;
+const COPY_PAGES_POOLED = 8;
 
 export interface HeldOptions extends ReorderOptions {
   /** Most characters of input text held records may keep alive. Default DEFAULT_REORDER_MAX_TEXT. */
@@ -63,8 +76,6 @@ export class HeldRecords {
   private readonly window: ReorderWindow<number>;
   private cap = 0;
   private num = new Float64Array(0);
-  /** The text each record is in (null for one decoded on arrival). */
-  private text: (string | null)[] = [];
   /** Which parser's summary counted the record. */
   private source: (SummaryAccumulator | null)[] = [];
   /** A record decoded on arrival (begin), or null. */
@@ -87,6 +98,12 @@ export class HeldRecords {
   /** Characters of input text kept by held records (an upper bound). */
   private kept = 0;
   private readonly maxText: number;
+  private pages: (Buffer | null)[] = [];
+  private pageRefs: number[] = [];
+  private pagePool: Buffer[] = [];
+  private freePageIds: number[] = [];
+  private curPage = -1;
+  private curAt = 0;
 
   constructor(
     opts: HeldOptions,
@@ -127,7 +144,6 @@ export class HeldRecords {
     num.set(this.num);
     this.num = num;
     for (let i = this.cap; i < cap; i++) {
-      this.text.push(null);
       this.source.push(null);
       this.decoded.push(null);
     }
@@ -175,7 +191,7 @@ export class HeldRecords {
     n[o + LINE_COUNT] = lines;
     n[o + KIND_FLAGS] = kindIndex * 8 + (style === 'bpftrace' ? 1 : 0) + (os === 'linux' ? 2 : 0) + (spliced ? 4 : 0);
     n[o + PIECE] = decoded === null ? this.keepPiece(s.length, textId) : -1;
-    this.text[x] = decoded === null ? s : null;
+    if (decoded === null) this.copyLine(s, a, b, o);
     this.source[x] = source;
     this.decoded[x] = decoded;
     let frameChars = 0;
@@ -192,6 +208,41 @@ export class HeldRecords {
     this.window.push(x, this.release);
     // Too much input text kept alive: release early, as the count limit does.
     while (this.kept > this.maxText && this.window.size > 0) this.window.releaseNext(this.release);
+  }
+
+  /** Copy s[a..b) to a page; its place goes to num[o + COPY_PAGE], num[o + COPY_AT]. */
+  private copyLine(s: string, a: number, b: number, o: number): void {
+    const bytes = (b - a) * 2;
+    if (this.curPage < 0 || this.curAt + bytes > this.pages[this.curPage]!.length) this.newPage(bytes);
+    const page = this.pages[this.curPage]!;
+    page.write(s.slice(a, b), this.curAt, 'utf16le');
+    this.num[o + COPY_PAGE] = this.curPage;
+    this.num[o + COPY_AT] = this.curAt;
+    this.pageRefs[this.curPage]!++;
+    this.curAt += bytes;
+  }
+
+  private newPage(bytes: number): void {
+    const old = this.curPage;
+    const buf = bytes <= COPY_PAGE_BYTES ? (this.pagePool.pop() ?? Buffer.allocUnsafeSlow(COPY_PAGE_BYTES)) : Buffer.allocUnsafeSlow(bytes);
+    const id = this.freePageIds.length > 0 ? this.freePageIds.pop()! : this.pages.length;
+    if (id === this.pages.length) {
+      this.pages.push(buf);
+      this.pageRefs.push(0);
+    } else {
+      this.pages[id] = buf;
+      this.pageRefs[id] = 0;
+    }
+    this.curPage = id;
+    this.curAt = 0;
+    if (old >= 0 && this.pageRefs[old] === 0) this.dropPage(old);
+  }
+
+  private dropPage(id: number): void {
+    const buf = this.pages[id]!;
+    this.pages[id] = null;
+    this.freePageIds.push(id);
+    if (buf.length === COPY_PAGE_BYTES && this.pagePool.length < COPY_PAGES_POOLED) this.pagePool.push(buf);
   }
 
   /** Characters of input text held records keep alive (an upper bound). */
@@ -258,24 +309,28 @@ export class HeldRecords {
     if (ev !== null) {
       this.decoded[x] = null;
     } else {
-      const s = this.text[x]!;
-      this.text[x] = null;
       const n = this.num;
       const o = x * STRIDE;
       this.dropPiece(n[o + PIECE]!);
+      // The line comes back as a string of its own: positions below are relative to its start.
+      const start = n[o + LINE_START]!;
+      const pid = n[o + COPY_PAGE]!;
+      const at = n[o + COPY_AT]!;
+      const s = this.pages[pid]!.toString('utf16le', at, at + (n[o + LINE_END]! - start) * 2);
+      if (--this.pageRefs[pid]! === 0 && pid !== this.curPage) this.dropPage(pid);
       const kf = n[o + KIND_FLAGS]!;
       const fl = kf & 7;
       const kind = (kf - fl) / 8;
       const ctx = this.ctx;
       ctx.style = (fl & 1) !== 0 ? 'bpftrace' : 'dtrace';
       ctx.os = (fl & 2) !== 0 ? 'linux' : 'darwin';
-      const b = n[o + LINE_END]!;
+      const b = n[o + LINE_END]! - start;
       const line = n[o + LINE_NO]!;
-      ev = decodeRecordOfKind(kind, s, n[o + MARKER_AT]! + MARKER_LEN, ctx, line, n[o + SEQ]!, b, n[o + T]!);
+      ev = decodeRecordOfKind(kind, s, n[o + MARKER_AT]! - start + MARKER_LEN, ctx, line, n[o + SEQ]!, b, n[o + T]!);
       if (ev === null) {
         const e = recordError;
         const lines = n[o + LINE_COUNT]!;
-        failed = diag('parse_error', line, s.slice(n[o + LINE_START]!, b), { reason: e.reason, kind: e.kind, field: e.field }, lines);
+        failed = diag('parse_error', line, s, { reason: e.reason, kind: e.kind, field: e.field }, lines);
         source.undoRecord(kind, lines, (fl & 4) !== 0);
         source.add(failed);
       }

@@ -385,10 +385,46 @@ function internAt(s: string, a: number, b: number): string {
   return own;
 }
 
+// Escaped names last decoded (bpftrace prints comm as 16 bytes of `\xNN`), by a hash of the raw text:
+// a hit is checked in place and skips unescaping, UTF-8 decoding and the Map lookup on every record.
+const escRaw: string[] = new Array<string>(256).fill('');
+const escVal: string[] = new Array<string>(256).fill('');
+const escTerm = new Uint8Array(256);
+const escStyle: (EscapeStyle | null)[] = new Array<EscapeStyle | null>(256).fill(null);
+let escLastTerminated = false;
+
+/** intern(decodeFieldRange(s, a, b, style)) for an escaped name, with escTerminated() as fieldTerminated(). */
+function internEscAt(s: string, a: number, b: number, style: EscapeStyle): string | null {
+  const len = b - a;
+  // The first bytes' escapes differ between names; the end is padding.
+  const h = len < 12 ? len : (len * 31 + s.charCodeAt(a + 2) * 7 + s.charCodeAt(a + 3) * 11 + s.charCodeAt(a + 6) * 13 + s.charCodeAt(a + 7) * 17 + s.charCodeAt(a + 10) * 5 + s.charCodeAt(a + 11)) & 255;
+  const raw = escRaw[h]!;
+  if (raw.length === len && escStyle[h] === style && s.startsWith(raw, a)) {
+    escLastTerminated = escTerm[h] === 1;
+    return escVal[h]!;
+  }
+  const v = decodeFieldRange(s, a, b, style);
+  if (v === null) return null;
+  escLastTerminated = fieldTerminated();
+  const own = intern(v);
+  // A flat copy, so that the cache does not keep the input chunk alive.
+  escRaw[h] = Object.keys({ [s.slice(a, b)]: 0 })[0]!;
+  escVal[h] = own;
+  escTerm[h] = escLastTerminated ? 1 : 0;
+  escStyle[h] = style;
+  return own;
+}
+
+function escTerminated(): boolean {
+  return escLastTerminated;
+}
+
 /** What generated decoders call: failures and the rare, long paths stay out of line. */
 const H = {
   intern,
   internAt,
+  internEscAt,
+  escTerminated,
   mmapTraits,
   MAP_BITS,
   decodeFieldRange,
@@ -544,10 +580,9 @@ function makeDecoder(kind: RecordKind, derive: Derive, knownTs = false): Decoder
     if (bs === -1 || bs >= e) { ${v} = ${comm ? 'h.internAt(s, a, e)' : 's.slice(a, e)'}; terminated = false; }
     else if (style === 'dtrace' && bs === e - 2 && s.charCodeAt(e - 1) === 48) { ${v} = ${comm ? 'h.internAt(s, a, bs)' : 's.slice(a, bs)'}; terminated = true; }
     else {
-      ${v} = h.decodeFieldRange(s, a, e, style);
+      ${v} = ${comm ? 'h.internEscAt(s, a, e, style)' : 'h.decodeFieldRange(s, a, e, style)'};
       if (${v} === null) return h.badStr(${K}, ${N});
-      terminated = h.fieldTerminated();
-      ${comm ? `${v} = h.intern(${v});` : ''}
+      terminated = ${comm ? 'h.escTerminated()' : 'h.fieldTerminated()'};
     }
   }
   ${next}
