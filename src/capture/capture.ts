@@ -5,7 +5,8 @@
  */
 import type { EventEmitter } from 'node:events';
 import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { CliError, EXIT } from '../cli/exit.ts';
@@ -41,7 +42,7 @@ export const captureOptionsSchema = z.object({
   target: targetSchema.default({ kind: 'all' }),
   /** The generator's script options (uid, bufsize, switchrate, strsize, dynvarsize, ustack, temporal…). */
   toolOptions: z.record(z.string(), z.unknown()).default({}),
-  /** Capture directory; default ./captures/<tool>-<timestamp>. Must not exist or be empty. */
+  /** Capture directory; default ./captures/<tool>-<time>-<random>, created exclusively. Must not exist or be empty. */
   out: z.string().optional(),
   /** Stop after this many seconds (SIGINT to the tracer, so its END output is kept). */
   durationSec: z.number().positive().optional(),
@@ -89,6 +90,8 @@ export interface CaptureDeps {
   /** Asks for the sudo password on the terminal (`sudo -v`); resolves whether it worked. */
   readonly sudoAuthenticate: () => Promise<boolean>;
   readonly now: () => Date;
+  /** Whether a -p pid names a live process. */
+  readonly pidExists: (pid: number) => boolean;
 }
 
 export interface CaptureResult {
@@ -166,10 +169,14 @@ export function withRunAs(opts: Pick<ResolvedCaptureOptions, 'target' | 'runAs'>
   return { kind: 'command', command: [realpathSync(setpriv), `--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--', ...opts.target.command] };
 }
 
-/** `captures/<tool>-<UTC timestamp>` under cwd, e.g. captures/an0840-20260105T101500Z. */
-export function defaultCaptureDir(cwd: string, tool: string, now: Date): string {
-  const ts = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return resolve(cwd, 'captures', `${tool}-${ts}`);
+/**
+ * `captures/<tool>-<UTC time to the millisecond>-<random>` under cwd, e.g.
+ * captures/an0840-20260105T101500.123Z-3fa9c2: two captures started at the same moment get
+ * different folders (the folder is also created exclusively; see createCaptureDir).
+ */
+export function defaultCaptureDir(cwd: string, tool: string, now: Date, suffix: string = randomBytes(3).toString('hex')): string {
+  const ts = now.toISOString().replace(/[-:]/g, '');
+  return resolve(cwd, 'captures', `${tool}-${ts}-${suffix}`);
 }
 
 function defaultDeps(partial: Partial<CaptureDeps>): CaptureDeps {
@@ -197,9 +204,36 @@ function defaultDeps(partial: Partial<CaptureDeps>): CaptureDeps {
     signals: partial.signals ?? process,
     sudoAuthenticate: partial.sudoAuthenticate ?? (() => sudoValidate()),
     now: partial.now ?? (() => new Date()),
+    pidExists: partial.pidExists ?? processExists,
   };
 }
 
+/**
+ * mkdir -p with mode 0700, without fs.mkdirSync's recursive mode: on a file system that answers
+ * ENOENT for a name whose parent exists (procfs, sysfs), Node's recursive mkdir retries forever.
+ * Here a parent that exists and a child that still cannot be made is the error. Throws the errno
+ * error of the component that failed.
+ */
+export function makeDirs(dir: string): void {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && lstatSync(dir).isDirectory()) return;
+    if (code !== 'ENOENT') throw err;
+    const parent = dirname(dir);
+    if (parent === dir || existsSync(parent)) throw err;
+  }
+  makeDirs(dirname(dir));
+  mkdirSync(dir, { mode: 0o700 });
+}
+
+function cannotCreate(flag: string, dir: string, err: unknown): CliError {
+  return new CliError(`${flag}${dir}: cannot create directory: ${(err as Error).message}`, EXIT.io, { cause: err });
+}
+
+/** The capture folder named by --out: it must not exist, or be empty. */
 function ensureEmptyDir(dir: string): void {
   if (existsSync(dir)) {
     let entries: string[];
@@ -223,9 +257,38 @@ function ensureEmptyDir(dir: string): void {
     }
   }
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirs(dir);
   } catch (err) {
-    throw new CliError(`--out ${dir}: cannot create directory: ${(err as Error).message}`, EXIT.io, { cause: err });
+    throw cannotCreate('--out ', dir, err);
+  }
+}
+
+/** A new default capture folder, created exclusively: a name another capture took meanwhile is never shared. */
+function createDefaultDir(cwd: string, tool: string, now: Date): string {
+  const parent = resolve(cwd, 'captures');
+  try {
+    makeDirs(parent);
+  } catch (err) {
+    throw cannotCreate('', parent, err);
+  }
+  for (let attempt = 0; ; attempt++) {
+    const dir = defaultCaptureDir(cwd, tool, now);
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+      return dir;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 20) throw cannotCreate('', dir, err);
+    }
+  }
+}
+
+/** Whether a pid names a live process (EPERM: it exists, owned by someone else). */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -256,7 +319,10 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
   const backend: Backend = opts.backend ?? defaultBackend(deps.platform);
   const os: 'darwin' | 'linux' = deps.platform === 'darwin' ? 'darwin' : 'linux';
   const startedAt = deps.now();
-  const dir = resolve(deps.cwd, opts.out ?? defaultCaptureDir(deps.cwd, opts.tool, startedAt));
+  // A pid that names no process would only show as an empty trace, in a folder made for nothing.
+  if (opts.target.kind === 'pid' && !deps.pidExists(opts.target.pid)) {
+    throw new CliError(`-p ${opts.target.pid}: no such process`, EXIT.usage);
+  }
 
   const traced = withRunAs(opts, deps.env);
   const follow = needsFollow(opts, backend) && deps.generateFollow !== null;
@@ -286,7 +352,13 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
     deps.stderr.write(`loadtrace: not running as root: starting ${backend} through sudo (${launch.sudoPath} -n ${launch.tracerPath} …)\n`);
   }
 
-  ensureEmptyDir(dir);
+  let dir: string;
+  if (opts.out !== undefined) {
+    dir = resolve(deps.cwd, opts.out);
+    ensureEmptyDir(dir);
+  } else {
+    dir = createDefaultDir(deps.cwd, opts.tool, startedAt);
+  }
   const scriptName = backend === 'dtrace' ? 'script.d' : 'script.bt';
   const scriptPath = join(dir, scriptName);
   // 0600: the script holds the nonce, and whoever knows it can forge records into a later capture's stream.

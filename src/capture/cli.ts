@@ -196,7 +196,7 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
     .option('-c, --command <cmd>', 'run this command and trace it (split like a shell, no expansion)')
     .option('-n, --name <name>', 'trace processes with this name')
     .option('--run-as <user>', 'run the -c command as this user (default under sudo: the user who ran sudo; root to keep root)')
-    .option('--out <dir>', 'capture directory (default ./captures/<tool>-<timestamp>)')
+    .option('--out <dir>', 'capture directory (default ./captures/<tool>-<UTC time>-<random>)')
     .option('-d, --duration <seconds>', 'stop after this many seconds', seconds('--duration'))
     .option('--baseline <file>', `baseline file (default: the package's baselines/${platform === 'darwin' ? 'macos' : 'linux'}-default.json)`)
     .addOption(new Option('--backend <backend>', `tracer (default ${defaultBackend(platform)})`).choices(['dtrace', 'bpftrace']))
