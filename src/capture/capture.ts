@@ -5,11 +5,12 @@
  */
 import type { EventEmitter } from 'node:events';
 import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { CliError, EXIT } from '../cli/exit.ts';
+import { CAPTURE_FILES } from '../pipeline/capture-dir.ts';
 import { PROTOCOL_VERSION } from '../protocol/registry.ts';
 import { VERSION } from '../version.ts';
 import { DEFAULT_DROP_THRESHOLD, dropFraction, dropsExceeded, formatThreshold, ON_DROPS } from './drops.ts';
@@ -25,6 +26,8 @@ import { StatusLine } from './status.ts';
 import { defaultBackend, isRoot, tracerVersion, whichSync, type Backend } from './tracer.ts';
 import { FollowDriver, needsFollow, planFollow, type FollowPlan } from './follow.ts';
 import { launchSpec, planLaunch, sudoValidate, tracerArgv, type Launch } from './launch.ts';
+
+const BASELINE_FILE = CAPTURE_FILES.baseline;
 
 export const targetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('pid'), pid: z.number().int().positive() }),
@@ -363,6 +366,13 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
   const scriptPath = join(dir, scriptName);
   // 0600: the script holds the nonce, and whoever knows it can forge records into a later capture's stream.
   writeFileSync(scriptPath, gen.script, { mode: 0o600 });
+  // The baseline judged with is kept, so `replay DIR` judges alike wherever and whenever it runs.
+  let baselineNote: CaptureMeta['baseline'] = null;
+  if (deps.engine?.baseline) {
+    const { source, text } = deps.engine.baseline;
+    writeFileSync(join(dir, BASELINE_FILE), text, { mode: 0o600 });
+    baselineNote = { file: BASELINE_FILE, source, sha256: createHash('sha256').update(text).digest('hex') };
+  }
   const argv = tracerArgv(backend, gen, scriptPath);
   const stdinMode = opts.target.kind === 'command' ? 'inherit' : 'ignore';
   const spawnSpec = launchSpec(launch, argv, stdinMode, deps.env, gen.env);
@@ -404,6 +414,7 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
     options: opts.toolOptions,
     nonce: gen.nonce,
     script: scriptName,
+    baseline: baselineNote,
     startedAt: startedAt.toISOString(),
     endedAt: null,
     durationMs: null,

@@ -28,6 +28,8 @@ export interface ReportChoices {
   readonly failOn: string | null;
   /** Baseline file (absolute). */
   readonly baseline: string;
+  /** Whether the baseline was named with --baseline or is the shipped default (for the report's note). */
+  readonly baselineOrigin?: 'given' | 'default';
   /** Resource limits of the analysis (--max-line-length, --max-processes…); defaults when absent. */
   readonly resources?: ResourceLimits;
   /** Also write report.html into the capture directory (--html). */
@@ -198,13 +200,13 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
     .option('--run-as <user>', 'run the -c command as this user (default under sudo: the user who ran sudo; root to keep root)')
     .option('--out <dir>', 'capture directory (default ./captures/<tool>-<UTC time>-<random>)')
     .option('-d, --duration <seconds>', 'stop after this many seconds', seconds('--duration'))
-    .option('--baseline <file>', `baseline file (default: the package's baselines/${platform === 'darwin' ? 'macos' : 'linux'}-default.json)`)
+    .option('--baseline <file>', `baseline file (default: the package's baselines/${platform === 'darwin' ? 'macos' : 'linux'}-default.json); a copy is kept in the capture as baseline.json`)
     .addOption(new Option('--backend <backend>', `tracer (default ${defaultBackend(platform)})`).choices(['dtrace', 'bpftrace']))
     .option('--print-script', 'print the generated script and exit')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'jsonl', 'json']).default('table'))
     .option('--html', 'also write report.html, one self-contained page with timelines, into the capture directory')
     .addOption(new Option('--min-severity <severity>', 'hide findings below this').choices([...SEVERITIES]).default('info'))
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this').choices([...SEVERITIES]))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a reported finding is at or above this (findings hidden by --min-severity never count)').choices([...SEVERITIES]))
     .addOption(new Option('--on-drops <action>', 'what drops over the threshold do').choices([...ON_DROPS]).default('log'))
     .option('--drop-threshold <n>', 'drops allowed: a count (100), a fraction (0.01) or a percentage (1%); default 0')
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices([...LOG_LEVELS]).default('info'))
@@ -261,6 +263,7 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
         minSeverity: flags.minSeverity,
         failOn: flags.failOn ?? null,
         baseline: flags.baseline ?? defaultBaselinePath(platform),
+        baselineOrigin: flags.baseline === undefined ? 'default' : 'given',
         resources: limitsFromFlags(flags),
         html: flags.html === true,
       };
