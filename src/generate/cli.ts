@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { integer, nonNegativeInt, positiveInt, resolveCommandPath, splitCommand } from '../cli/args.ts';
 import { EXIT } from '../cli/exit.ts';
+import { defaultBackend } from '../capture/tracer.ts';
 import { GenerateError, SCRIPT_PATH, TOOLS, generate, type GenerateResult, type Target, type ToolName, type ToolOptionsInput } from './index.ts';
 
 /** The script options `generate` and `capture` share, as commander hands them over. */
@@ -53,7 +54,7 @@ interface GenerateFlags extends ScriptFlags {
   command?: string;
   name?: string;
   backend: 'dtrace' | 'bpftrace';
-  os?: 'darwin' | 'linux';
+  os: 'darwin' | 'linux';
   duration?: number;
   nonce?: string;
   output?: string;
@@ -93,8 +94,8 @@ function commandLine(r: GenerateResult, path: string): string {
   return [...env, r.tracer, ...r.tracerArgs.map((a) => (a === SCRIPT_PATH ? q(path) : q(a)))].join(' ');
 }
 
-/** Adds `tools` and `generate` to the program. */
-export function registerToolsCommands(program: Command): void {
+/** Adds `tools` and `generate` to the program; `platform` (the host's) picks the defaults, as for capture. */
+export function registerToolsCommands(program: Command, platform: NodeJS.Platform = process.platform): void {
   program
     .command('tools')
     .description('list the tracing tools, one line each')
@@ -110,9 +111,9 @@ export function registerToolsCommands(program: Command): void {
     .option('-p, --pid <pid>', 'trace this process', integer('--pid'))
     .option('-c, --command <cmd>', 'start and trace this command (split like a shell, no expansion)')
     .option('-n, --name <name>', 'trace processes with this name')
-    .addOption(new Option('--backend <backend>', 'tracer').choices(['dtrace', 'bpftrace']).default('dtrace'))
+    .addOption(new Option('--backend <backend>', 'tracer (default: the one capture uses here)').choices(['dtrace', 'bpftrace']).default(defaultBackend(platform)))
     .addOption(
-      new Option('--os <os>', 'system a D script runs on: its flag values and probes (default: this one)').choices(['darwin', 'linux']),
+      new Option('--os <os>', 'system a D script runs on: its flag values and probes').choices(['darwin', 'linux']).default(platform === 'darwin' ? 'darwin' : 'linux'),
     )
     .option('--duration <seconds>', 'stop after this many seconds', integer('--duration'));
   addScriptOptions(command)
@@ -126,7 +127,7 @@ export function registerToolsCommands(program: Command): void {
           target: targetOf(flags),
           options: optionsOf(flags),
           ...(flags.nonce !== undefined ? { nonce: flags.nonce } : {}),
-          ...(flags.backend === 'dtrace' ? { os: flags.os ?? (process.platform === 'linux' ? 'linux' : 'darwin') } : {}),
+          ...(flags.backend === 'dtrace' ? { os: flags.os } : {}),
         });
         if (flags.output) {
           writeFileSync(flags.output, r.script);
