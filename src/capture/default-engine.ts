@@ -101,6 +101,13 @@ export function createCaptureEngine(choices: ReportChoices, logger: Logger, opts
         });
         return `${JSON.stringify({ ...(parse ?? {}), ...summary }, null, 2)}\n`;
       }
+      if (choices.format === 'jsonl') {
+        // Live lines are first-seen snapshots; counts and evidence grow afterwards. The final state
+        // closes the stream, each line marked, so a pipe ends with what findings.jsonl holds.
+        return filterFindings(r.findings, min)
+          .map((f) => `${JSON.stringify({ final: true, ...findingToJson(f) })}\n`)
+          .join('');
+      }
       if (choices.format === 'table') {
         const table = formatTable(r, { minSeverity: min, color: opts.color === true });
         return `\n${table}\n${result ? humanSummary(result.parse, result, { minSeverity: min, baseline: describeBaseline({ source: choices.baseline, origin: choices.baselineOrigin ?? 'given' }) }) : ''}`;
