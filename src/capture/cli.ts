@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { CliError, EXIT } from '../cli/exit.ts';
+import { addExamples } from '../cli/help.ts';
 import { positiveInt, resolveCommandPath, splitCommand } from '../cli/args.ts';
 import { addLimitOptions, limitsFromFlags, type LimitFlags, type ResourceLimits } from '../cli/limits.ts';
 import { addScriptOptions, scriptOptionsOf, type ScriptFlags } from '../generate/cli.ts';
@@ -185,8 +186,15 @@ const defaultCliDeps: CaptureCliDeps = {
 /** Adds `capture` and `doctor` to the program. */
 export function registerCaptureCommands(program: Command, deps: CaptureCliDeps = defaultCliDeps): void {
   const platform = process.platform;
-  const capture = program
-    .command('capture')
+  const capture = program.command('capture');
+  addExamples(capture, [
+    ['sudo loadtrace capture -c ./suspect', 'run a command as you and trace it and its children'],
+    ['sudo loadtrace capture -p 4242 -d 30', 'a running process, for 30 s'],
+    ['sudo loadtrace capture -n Safari --min-severity high', 'processes by name, high findings only'],
+    ['sudo loadtrace capture dlsnoop', 'one tool, system-wide, until Ctrl-C'],
+    ['sudo loadtrace capture --format jsonl --fail-on high -- ./t', 'for CI: JSON lines, exit 1 on high'],
+  ]);
+  capture
     .description(
       'Trace live and keep everything in a capture directory: the script, raw stdout/stderr, meta.json, ' +
         'findings.jsonl and summary.json. Findings print while the tracer runs. Ctrl-C stops cleanly; ' +
@@ -274,8 +282,13 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
   addScriptOptions(capture);
   addLimitOptions(capture);
 
-  program
-    .command('doctor')
+  const doctor = program.command('doctor');
+  addExamples(doctor, [
+    ['loadtrace doctor', "can this machine capture with its default tracer?"],
+    ['loadtrace doctor --backend dtrace', 'with DTrace (for Linux) instead'],
+    ['loadtrace doctor --json', 'the checks as JSON'],
+  ]);
+  doctor
     .description('Check that this machine can capture: platform, tracer, privileges, SIP, probes, tracefs. Exit 1 if not.')
     .addOption(new Option('--backend <backend>', 'check this tracer').choices(['dtrace', 'bpftrace']))
     .option('--json', 'machine-readable output')

@@ -15,6 +15,7 @@ import { checkIsTrace, inputName, InputError, openInput, type OpenedInput } from
 import { replayStreams, type Pipeline, type PipelineResult } from '../pipeline/index.ts';
 import type { ParseSummary } from '../parse/index.ts';
 import { CliError, EXIT } from './exit.ts';
+import { addExamples } from './help.ts';
 import { addLimitOptions, limitsFromFlags, type LimitFlags } from './limits.ts';
 import { inputSize, startReplayProgress } from './progress.ts';
 
@@ -62,8 +63,15 @@ export function humanSummary(parse: ParseSummary, result: PipelineResult, opts: 
 
 /** Register `loadtrace replay`. */
 export function registerReplayCommand(program: Command): void {
-  const cmd = program
-    .command('replay')
+  const cmd = program.command('replay');
+  addExamples(cmd, [
+    ['loadtrace replay captures/an0840-…', 'a capture directory, with the baseline it recorded'],
+    ['loadtrace replay trace.txt --os linux --min-severity high', 'a raw trace file, high and critical only'],
+    ['loadtrace replay captures/x --format jsonl --fail-on high', 'for CI: one finding a line, exit 1 on high'],
+    ['loadtrace replay captures/x --events', 'the events as JSON lines, in time order'],
+    ['loadtrace replay captures/x --format html > report.html', 'one page with timelines'],
+  ]);
+  cmd
     .description(
       'Replay a recorded trace through the whole pipeline and report findings.\n' +
         'INPUT is a capture directory (its meta.json gives the nonce and platform), a raw trace file, or - for stdin.',

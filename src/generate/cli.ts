@@ -6,6 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { integer, nonNegativeInt, positiveInt, resolveCommandPath, splitCommand } from '../cli/args.ts';
 import { EXIT } from '../cli/exit.ts';
+import { addExamples } from '../cli/help.ts';
 import { defaultBackend } from '../capture/tracer.ts';
 import { GenerateError, SCRIPT_PATH, TOOLS, generate, type GenerateResult, type Target, type ToolName, type ToolOptionsInput } from './index.ts';
 
@@ -96,16 +97,26 @@ function commandLine(r: GenerateResult, path: string): string {
 
 /** Adds `tools` and `generate` to the program; `platform` (the host's) picks the defaults, as for capture. */
 export function registerToolsCommands(program: Command, platform: NodeJS.Platform = process.platform): void {
-  program
-    .command('tools')
+  const tools = program.command('tools');
+  addExamples(tools, [
+    ['loadtrace tools', 'the tools, one line each'],
+    ['loadtrace generate dlsnoop -p 4242', 'then the script of one'],
+  ]);
+  tools
     .description('list the tracing tools, one line each')
     .action(() => {
       const width = Math.max(...TOOLS.map((t) => t.name.length));
       for (const t of TOOLS) process.stdout.write(`${t.name.padEnd(width)}  ${t.summary}\n`);
     });
 
-  const command = program
-    .command('generate')
+  const command = program.command('generate');
+  addExamples(command, [
+    ['loadtrace generate an0840', "system-wide, for this machine's tracer"],
+    ['loadtrace generate dlsnoop -p 4242 -o dlsnoop.d --backend dtrace', 'a D script for one process, into a file'],
+    ['loadtrace generate rwxsnoop --backend dtrace --os darwin', 'a D script for macOS, from Linux'],
+    ['loadtrace generate an0840 -o an0840.bt --backend bpftrace', 'then run the command line it prints, as root'],
+  ]);
+  command
     .description('print the D (or bpftrace) script of a tool; system-wide when no target is given')
     .argument('<tool>', `one of ${TOOLS.map((t) => t.name).join(', ')}`)
     .option('-p, --pid <pid>', 'trace this process', integer('--pid'))
