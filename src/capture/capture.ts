@@ -11,7 +11,7 @@ import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { CliError, EXIT } from '../cli/exit.ts';
 import { CAPTURE_FILES } from '../pipeline/capture-dir.ts';
-import { PROTOCOL_VERSION } from '../protocol/registry.ts';
+import { MARKER_PREFIX, PROTOCOL_VERSION } from '../protocol/registry.ts';
 import { VERSION } from '../version.ts';
 import { DEFAULT_DROP_THRESHOLD, dropFraction, dropsExceeded, formatThreshold, ON_DROPS } from './drops.ts';
 import type { CaptureEngine, FollowGenerateFn, GenerateFn, Generated, Target } from './engine.ts';
@@ -454,6 +454,27 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
       }
     },
   });
+  // The first begin record is the signal that the probes are attached: only then is it time to say so.
+  const beginMark = `${MARKER_PREFIX}${gen.nonce}\tbegin\t`;
+  let attached = false;
+  let beginTail = '';
+  const watchForBegin = (chunk: Buffer): void => {
+    const text = beginTail + chunk.toString('latin1');
+    if (text.includes(beginMark)) {
+      attached = true;
+      announceTracing();
+    } else {
+      beginTail = text.slice(-beginMark.length);
+    }
+  };
+  const announceTracing = (): void => {
+    if (deps.stderrIsTTY) {
+      status?.clear();
+      deps.stderr.write(`Tracing ${describeTarget(opts.tool, opts.target)}... Hit Ctrl-C to end.\n`);
+    } else {
+      log.info(`${backend} attached its probes (first begin record)`);
+    }
+  };
   const feed = (stream: 'stdout' | 'stderr', chunk: Buffer): void => {
     const sink = stream === 'stdout' ? stdoutSink : stderrSink;
     // After a write failure both files and the analysis stop at once, so the directory holds exactly
@@ -465,6 +486,7 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
     // The raw file first: nothing reads a byte before it is on disk (DESIGN contract 6).
     if (!sink.write(chunk)) return;
     if (stream === 'stderr') scanner.push(chunk);
+    else if (!attached) watchForBegin(chunk);
     if (analyzer) (stream === 'stdout' ? analyzer.stdout : analyzer.stderr).write(chunk);
     checkDrops();
   };
@@ -687,6 +709,20 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
     );
   }
   return { dir, ending, exitCode, meta, report };
+}
+
+/** What is traced, in words: "an0840 on pid 4242", "dlsnoop on the whole system". */
+export function describeTarget(tool: string, target: Target): string {
+  switch (target.kind) {
+    case 'pid':
+      return `${tool} on pid ${target.pid}`;
+    case 'command':
+      return `${tool} on ${/[\x00-\x1f\x7f]/.test(target.command[0]!) ? JSON.stringify(target.command[0]) : target.command[0]} and its children`;
+    case 'name':
+      return `${tool} on processes named ${JSON.stringify(target.name)}`;
+    default:
+      return `${tool} on the whole system`;
+  }
 }
 
 /** Follow-mode blind spots in the engine's terms (pid, name, reason with its detail). */

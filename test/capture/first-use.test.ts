@@ -9,7 +9,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { makeDirs } from '../../src/capture/capture.ts';
-import { FIXTURE_BIN, harness, rec, type Step } from './helpers.ts';
+import { FIXTURE_BIN, harness, rec, waitForText, type Step } from './helpers.ts';
 
 const HARNESS = fileURLToPath(new URL('./cli-harness.ts', import.meta.url));
 const TSX = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
@@ -69,5 +69,25 @@ describe('-p PID is checked before anything is made', () => {
     expect(processExists(process.pid)).toBe(true);
     // Above the kernel's pid_max (4194304 at most on Linux; 99998 on macOS): never a process.
     expect(processExists(2 ** 22 + 1)).toBe(false);
+  });
+});
+
+describe('"Tracing … Hit Ctrl-C to end."', () => {
+  it('on a terminal, is printed on stderr once the first begin record arrives, not before', async () => {
+    const h = harness([{ delayMs: 400 }, { stdout: 'some foreign line\n' }, { delayMs: 300 }, { stdout: BEGIN }, { wait: true }]);
+    const done = h.run({ tool: 'dlsnoop', target: { kind: 'pid', pid: 4242 } }, { stderrIsTTY: true });
+    await waitForText(join(h.dir, 'stdout.raw'), 'some foreign line');
+    expect(h.stderrText()).not.toContain('Hit Ctrl-C');
+    await waitForText(join(h.dir, 'stdout.raw'), '\tbegin\t');
+    for (let i = 0; i < 50 && !h.stderrText().includes('Hit Ctrl-C'); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(h.stderrText().match(/Tracing dlsnoop on pid 4242\.\.\. Hit Ctrl-C to end\.\n/g)).toHaveLength(1);
+    h.signals.emit('SIGINT');
+    expect((await done).ending).toBe('interrupted');
+  });
+
+  it('a tracer that never attaches never says it', async () => {
+    const h = harness([{ stderr: 'bpftrace: ERROR: something failed\n' }, { exit: 1 }]);
+    await h.run({ tool: 'dlsnoop' }, { stderrIsTTY: true });
+    expect(h.stderrText()).not.toContain('Hit Ctrl-C');
   });
 });
