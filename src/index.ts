@@ -6,7 +6,8 @@
  *   const { findings } = await replay('captures/my-session');
  *   expect(findings.map((f) => f.name)).toEqual(['wx-transition']);
  */
-import { defaultBaselinePath, loadBaseline, type Baseline } from './baseline/index.ts';
+import type { Baseline } from './baseline/index.ts';
+import { chooseBaseline, type BaselineOrigin } from './pipeline/baseline-choice.ts';
 import type { Finding, BlindSpot, Report } from './engine/index.ts';
 import type { ParseSummary } from './parse/index.ts';
 import { replayStreams, type PipelineOptions } from './pipeline/index.ts';
@@ -73,7 +74,10 @@ export { readEvents } from './pipeline/events.ts';
 export { runCapture, type CaptureOptions, type CaptureResult } from './capture/capture.ts';
 
 export interface ReplayOptions {
-  /** A baseline object or the path of a baseline file; default: the shipped one for the trace's platform. */
+  /**
+   * A baseline object or the path of a baseline file. Default: the one a capture directory recorded
+   * (the baseline it was judged with live), else the shipped one for the trace's platform.
+   */
   readonly baseline?: Baseline | string;
   /** Nonce of a raw trace; a capture directory supplies its own. */
   readonly nonce?: string | null;
@@ -93,6 +97,8 @@ export interface ReplayResult {
   readonly parse: ParseSummary;
   /** Events in time order, when keepEvents was set. */
   readonly events: TraceEvent[];
+  /** Which baseline judged: given in the options, recorded with the capture directory, or the shipped default. */
+  readonly baseline: { readonly source: string; readonly origin: BaselineOrigin };
 }
 
 /**
@@ -107,8 +113,8 @@ export async function replay(input: string | Buffer, opts: ReplayOptions = {}): 
   const text = typeof input === 'string' && input.includes('\n') ? Buffer.from(input) : input;
   const name = inputName(text);
   const opened = openInput(text, { nonce: opts.nonce, os: opts.os });
-  const baseline =
-    typeof opts.baseline === 'object' ? opts.baseline : loadBaseline(opts.baseline ?? defaultBaselinePath(opened.os ?? 'darwin'));
+  const chosen = chooseBaseline(opts.baseline, opened);
+  const baseline = chosen.baseline;
   const events: TraceEvent[] = [];
   let result;
   try {
@@ -126,5 +132,12 @@ export async function replay(input: string | Buffer, opts: ReplayOptions = {}): 
     throw new InputError(`${name}: cannot read: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   checkIsTrace(name, result.parse, opts.allowEmpty ?? false);
-  return { findings: result.report.findings, blindSpots: result.report.blindSpots, report: result.report, parse: result.parse, events };
+  return {
+    findings: result.report.findings,
+    blindSpots: result.report.blindSpots,
+    report: result.report,
+    parse: result.parse,
+    events,
+    baseline: { source: chosen.source, origin: chosen.origin },
+  };
 }

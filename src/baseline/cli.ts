@@ -3,6 +3,7 @@
  * and injects how inputs are read, so this file does no parsing of traces.
  */
 import { writeFileSync } from 'node:fs';
+import { addExamples } from '../cli/help.ts';
 import type { Command } from 'commander';
 import type { Os } from '../protocol/flags.ts';
 import type { TraceEvent } from '../protocol/registry.ts';
@@ -34,9 +35,19 @@ export function registerBaselineCommands(program: Command, deps: BaselineCommand
   };
 
   const baseline = program.command('baseline').description('learn, show, compare and check baselines');
+  addExamples(baseline, [
+    ['loadtrace baseline learn captures/clean-1 -o mine.json', 'learn from a clean capture'],
+    ['loadtrace baseline show mine.json', 'list its entries'],
+    ['loadtrace replay captures/suspect --baseline mine.json', 'judge a capture with it'],
+  ]);
 
-  baseline
-    .command('learn')
+  const learn = baseline.command('learn');
+  addExamples(learn, [
+    ['loadtrace baseline learn captures/clean-1 captures/clean-2 -o mine.json', 'learned entries on top of the shipped baseline'],
+    ['loadtrace baseline learn clean.trace --no-defaults -o only-learned.json', 'only what was learned'],
+    ['loadtrace replay captures/suspect --baseline mine.json', 'then judge with it'],
+  ]);
+  learn
     .description('learn expected behaviour from clean captures or traces')
     .argument('<inputs...>', 'capture directories or raw trace files')
     .requiredOption('-o, --output <file>', 'baseline file to write')
@@ -44,7 +55,6 @@ export function registerBaselineCommands(program: Command, deps: BaselineCommand
     .option('--no-defaults', 'keep only what is learned: no shipped baseline underneath')
     .option('--os <os>', 'darwin or linux (default: from the traces)')
     .option('--note <text>', 'note for learned entries', 'learned from clean captures')
-    .addHelpText('after', '\nExamples:\n  loadtrace baseline learn captures/clean-1 captures/clean-2 -o mine.json\n  loadtrace baseline learn clean.trace --no-defaults -o only-learned.json\n  loadtrace replay captures/suspect --baseline mine.json\n')
     .action(async (inputs: string[], o: { output: string; merge?: string; defaults: boolean; os?: string; note: string }) => {
       try {
         if (o.os !== undefined && o.os !== 'darwin' && o.os !== 'linux') throw new Error(`--os must be darwin or linux, not ${o.os}`);
@@ -79,8 +89,12 @@ export function registerBaselineCommands(program: Command, deps: BaselineCommand
       }
     });
 
-  baseline
-    .command('show')
+  const show = baseline.command('show');
+  addExamples(show, [
+    ['loadtrace baseline show baselines/linux-default.json', 'the entries, one a line'],
+    ['loadtrace baseline show mine.json --json', 'the validated baseline as JSON'],
+  ]);
+  show
     .description('list the entries of a baseline')
     .argument('<file>')
     .option('--json', 'print the validated baseline as JSON')
@@ -94,8 +108,9 @@ export function registerBaselineCommands(program: Command, deps: BaselineCommand
       }
     });
 
-  baseline
-    .command('diff')
+  const diff = baseline.command('diff');
+  addExamples(diff, [['loadtrace baseline diff baselines/linux-default.json mine.json', 'what learning added or changed']]);
+  diff
     .description('compare two baselines entry by entry (exit 1 when they differ)')
     .argument('<a>')
     .argument('<b>')
@@ -109,8 +124,9 @@ export function registerBaselineCommands(program: Command, deps: BaselineCommand
       }
     });
 
-  baseline
-    .command('check')
+  const check = baseline.command('check');
+  addExamples(check, [['loadtrace baseline check mine.json', 'exit 0 when valid, 1 naming the bad entry']]);
+  check
     .description('validate a baseline file (exit 0 valid, 1 invalid)')
     .argument('<files...>')
     .action((files: string[]) => {

@@ -5,11 +5,13 @@
  */
 import type { EventEmitter } from 'node:events';
 import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import { dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { CliError, EXIT } from '../cli/exit.ts';
-import { PROTOCOL_VERSION } from '../protocol/registry.ts';
+import { CAPTURE_FILES } from '../pipeline/capture-dir.ts';
+import { MARKER_PREFIX, PROTOCOL_VERSION } from '../protocol/registry.ts';
 import { VERSION } from '../version.ts';
 import { DEFAULT_DROP_THRESHOLD, dropFraction, dropsExceeded, formatThreshold, ON_DROPS } from './drops.ts';
 import type { CaptureEngine, FollowGenerateFn, GenerateFn, Generated, Target } from './engine.ts';
@@ -24,6 +26,8 @@ import { StatusLine } from './status.ts';
 import { defaultBackend, isRoot, tracerVersion, whichSync, type Backend } from './tracer.ts';
 import { FollowDriver, needsFollow, planFollow, type FollowPlan } from './follow.ts';
 import { launchSpec, planLaunch, sudoValidate, tracerArgv, type Launch } from './launch.ts';
+
+const BASELINE_FILE = CAPTURE_FILES.baseline;
 
 export const targetSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('pid'), pid: z.number().int().positive() }),
@@ -41,7 +45,7 @@ export const captureOptionsSchema = z.object({
   target: targetSchema.default({ kind: 'all' }),
   /** The generator's script options (uid, bufsize, switchrate, strsize, dynvarsize, ustack, temporal…). */
   toolOptions: z.record(z.string(), z.unknown()).default({}),
-  /** Capture directory; default ./captures/<tool>-<timestamp>. Must not exist or be empty. */
+  /** Capture directory; default ./captures/<tool>-<time>-<random>, created exclusively. Must not exist or be empty. */
   out: z.string().optional(),
   /** Stop after this many seconds (SIGINT to the tracer, so its END output is kept). */
   durationSec: z.number().positive().optional(),
@@ -89,6 +93,8 @@ export interface CaptureDeps {
   /** Asks for the sudo password on the terminal (`sudo -v`); resolves whether it worked. */
   readonly sudoAuthenticate: () => Promise<boolean>;
   readonly now: () => Date;
+  /** Whether a -p pid names a live process. */
+  readonly pidExists: (pid: number) => boolean;
 }
 
 export interface CaptureResult {
@@ -166,10 +172,14 @@ export function withRunAs(opts: Pick<ResolvedCaptureOptions, 'target' | 'runAs'>
   return { kind: 'command', command: [realpathSync(setpriv), `--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--', ...opts.target.command] };
 }
 
-/** `captures/<tool>-<UTC timestamp>` under cwd, e.g. captures/an0840-20260105T101500Z. */
-export function defaultCaptureDir(cwd: string, tool: string, now: Date): string {
-  const ts = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return resolve(cwd, 'captures', `${tool}-${ts}`);
+/**
+ * `captures/<tool>-<UTC time to the millisecond>-<random>` under cwd, e.g.
+ * captures/an0840-20260105T101500.123Z-3fa9c2: two captures started at the same moment get
+ * different folders (the folder is also created exclusively; see createCaptureDir).
+ */
+export function defaultCaptureDir(cwd: string, tool: string, now: Date, suffix: string = randomBytes(3).toString('hex')): string {
+  const ts = now.toISOString().replace(/[-:]/g, '');
+  return resolve(cwd, 'captures', `${tool}-${ts}-${suffix}`);
 }
 
 function defaultDeps(partial: Partial<CaptureDeps>): CaptureDeps {
@@ -197,9 +207,36 @@ function defaultDeps(partial: Partial<CaptureDeps>): CaptureDeps {
     signals: partial.signals ?? process,
     sudoAuthenticate: partial.sudoAuthenticate ?? (() => sudoValidate()),
     now: partial.now ?? (() => new Date()),
+    pidExists: partial.pidExists ?? processExists,
   };
 }
 
+/**
+ * mkdir -p with mode 0700, without fs.mkdirSync's recursive mode: on a file system that answers
+ * ENOENT for a name whose parent exists (procfs, sysfs), Node's recursive mkdir retries forever.
+ * Here a parent that exists and a child that still cannot be made is the error. Throws the errno
+ * error of the component that failed.
+ */
+export function makeDirs(dir: string): void {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+    return;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST' && lstatSync(dir).isDirectory()) return;
+    if (code !== 'ENOENT') throw err;
+    const parent = dirname(dir);
+    if (parent === dir || existsSync(parent)) throw err;
+  }
+  makeDirs(dirname(dir));
+  mkdirSync(dir, { mode: 0o700 });
+}
+
+function cannotCreate(flag: string, dir: string, err: unknown): CliError {
+  return new CliError(`${flag}${dir}: cannot create directory: ${(err as Error).message}`, EXIT.io, { cause: err });
+}
+
+/** The capture folder named by --out: it must not exist, or be empty. */
 function ensureEmptyDir(dir: string): void {
   if (existsSync(dir)) {
     let entries: string[];
@@ -223,9 +260,38 @@ function ensureEmptyDir(dir: string): void {
     }
   }
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirs(dir);
   } catch (err) {
-    throw new CliError(`--out ${dir}: cannot create directory: ${(err as Error).message}`, EXIT.io, { cause: err });
+    throw cannotCreate('--out ', dir, err);
+  }
+}
+
+/** A new default capture folder, created exclusively: a name another capture took meanwhile is never shared. */
+function createDefaultDir(cwd: string, tool: string, now: Date): string {
+  const parent = resolve(cwd, 'captures');
+  try {
+    makeDirs(parent);
+  } catch (err) {
+    throw cannotCreate('', parent, err);
+  }
+  for (let attempt = 0; ; attempt++) {
+    const dir = defaultCaptureDir(cwd, tool, now);
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+      return dir;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 20) throw cannotCreate('', dir, err);
+    }
+  }
+}
+
+/** Whether a pid names a live process (EPERM: it exists, owned by someone else). */
+export function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
@@ -256,7 +322,10 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
   const backend: Backend = opts.backend ?? defaultBackend(deps.platform);
   const os: 'darwin' | 'linux' = deps.platform === 'darwin' ? 'darwin' : 'linux';
   const startedAt = deps.now();
-  const dir = resolve(deps.cwd, opts.out ?? defaultCaptureDir(deps.cwd, opts.tool, startedAt));
+  // A pid that names no process would only show as an empty trace, in a folder made for nothing.
+  if (opts.target.kind === 'pid' && !deps.pidExists(opts.target.pid)) {
+    throw new CliError(`-p ${opts.target.pid}: no such process`, EXIT.usage);
+  }
 
   const traced = withRunAs(opts, deps.env);
   const follow = needsFollow(opts, backend, os) && deps.generateFollow !== null;
@@ -286,11 +355,24 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
     deps.stderr.write(`loadtrace: not running as root: starting ${backend} through sudo (${launch.sudoPath} -n ${launch.tracerPath} …)\n`);
   }
 
-  ensureEmptyDir(dir);
+  let dir: string;
+  if (opts.out !== undefined) {
+    dir = resolve(deps.cwd, opts.out);
+    ensureEmptyDir(dir);
+  } else {
+    dir = createDefaultDir(deps.cwd, opts.tool, startedAt);
+  }
   const scriptName = backend === 'dtrace' ? 'script.d' : 'script.bt';
   const scriptPath = join(dir, scriptName);
   // 0600: the script holds the nonce, and whoever knows it can forge records into a later capture's stream.
   writeFileSync(scriptPath, gen.script, { mode: 0o600 });
+  // The baseline judged with is kept, so `replay DIR` judges alike wherever and whenever it runs.
+  let baselineNote: CaptureMeta['baseline'] = null;
+  if (deps.engine?.baseline) {
+    const { source, text } = deps.engine.baseline;
+    writeFileSync(join(dir, BASELINE_FILE), text, { mode: 0o600 });
+    baselineNote = { file: BASELINE_FILE, source, sha256: createHash('sha256').update(text).digest('hex') };
+  }
   const argv = tracerArgv(backend, gen, scriptPath);
   const stdinMode = opts.target.kind === 'command' ? 'inherit' : 'ignore';
   const spawnSpec = launchSpec(launch, argv, stdinMode, deps.env, gen.env);
@@ -332,6 +414,7 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
     options: opts.toolOptions,
     nonce: gen.nonce,
     script: scriptName,
+    baseline: baselineNote,
     startedAt: startedAt.toISOString(),
     endedAt: null,
     durationMs: null,
@@ -371,6 +454,27 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
       }
     },
   });
+  // The first begin record is the signal that the probes are attached: only then is it time to say so.
+  const beginMark = `${MARKER_PREFIX}${gen.nonce}\tbegin\t`;
+  let attached = false;
+  let beginTail = '';
+  const watchForBegin = (chunk: Buffer): void => {
+    const text = beginTail + chunk.toString('latin1');
+    if (text.includes(beginMark)) {
+      attached = true;
+      announceTracing();
+    } else {
+      beginTail = text.slice(-beginMark.length);
+    }
+  };
+  const announceTracing = (): void => {
+    if (deps.stderrIsTTY) {
+      status?.clear();
+      deps.stderr.write(`Tracing ${describeTarget(opts.tool, opts.target)}... Hit Ctrl-C to end.\n`);
+    } else {
+      log.info(`${backend} attached its probes (first begin record)`);
+    }
+  };
   const feed = (stream: 'stdout' | 'stderr', chunk: Buffer): void => {
     const sink = stream === 'stdout' ? stdoutSink : stderrSink;
     // After a write failure both files and the analysis stop at once, so the directory holds exactly
@@ -382,6 +486,7 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
     // The raw file first: nothing reads a byte before it is on disk (DESIGN contract 6).
     if (!sink.write(chunk)) return;
     if (stream === 'stderr') scanner.push(chunk);
+    else if (!attached) watchForBegin(chunk);
     if (analyzer) (stream === 'stdout' ? analyzer.stdout : analyzer.stderr).write(chunk);
     checkDrops();
   };
@@ -604,6 +709,20 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
     );
   }
   return { dir, ending, exitCode, meta, report };
+}
+
+/** What is traced, in words: "an0840 on pid 4242", "dlsnoop on the whole system". */
+export function describeTarget(tool: string, target: Target): string {
+  switch (target.kind) {
+    case 'pid':
+      return `${tool} on pid ${target.pid}`;
+    case 'command':
+      return `${tool} on ${/[\x00-\x1f\x7f]/.test(target.command[0]!) ? JSON.stringify(target.command[0]) : target.command[0]} and its children`;
+    case 'name':
+      return `${tool} on processes named ${JSON.stringify(target.name)}`;
+    default:
+      return `${tool} on the whole system`;
+  }
 }
 
 /** Follow-mode blind spots in the engine's terms (pid, name, reason with its detail). */

@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { CliError, EXIT } from '../cli/exit.ts';
+import { addExamples } from '../cli/help.ts';
 import { positiveInt, resolveCommandPath, splitCommand } from '../cli/args.ts';
 import { addLimitOptions, limitsFromFlags, type LimitFlags, type ResourceLimits } from '../cli/limits.ts';
 import { addScriptOptions, scriptOptionsOf, type ScriptFlags } from '../generate/cli.ts';
@@ -28,6 +29,8 @@ export interface ReportChoices {
   readonly failOn: string | null;
   /** Baseline file (absolute). */
   readonly baseline: string;
+  /** Whether the baseline was named with --baseline or is the shipped default (for the report's note). */
+  readonly baselineOrigin?: 'given' | 'default';
   /** Resource limits of the analysis (--max-line-length, --max-processes…); defaults when absent. */
   readonly resources?: ResourceLimits;
   /** Also write report.html into the capture directory (--html). */
@@ -183,8 +186,15 @@ const defaultCliDeps: CaptureCliDeps = {
 /** Adds `capture` and `doctor` to the program. */
 export function registerCaptureCommands(program: Command, deps: CaptureCliDeps = defaultCliDeps): void {
   const platform = process.platform;
-  const capture = program
-    .command('capture')
+  const capture = program.command('capture');
+  addExamples(capture, [
+    ['sudo loadtrace capture -c ./suspect', 'run a command as you and trace it and its children'],
+    ['sudo loadtrace capture -p 4242 -d 30', 'a running process, for 30 s'],
+    ['sudo loadtrace capture -n Safari --min-severity high', 'processes by name, high findings only'],
+    ['sudo loadtrace capture dlsnoop', 'one tool, system-wide, until Ctrl-C'],
+    ['sudo loadtrace capture --format jsonl --fail-on high -- ./t', 'for CI: JSON lines, exit 1 on high'],
+  ]);
+  capture
     .description(
       'Trace live and keep everything in a capture directory: the script, raw stdout/stderr, meta.json, ' +
         'findings.jsonl and summary.json. Findings print while the tracer runs. Ctrl-C stops cleanly; ' +
@@ -196,15 +206,15 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
     .option('-c, --command <cmd>', 'run this command and trace it (split like a shell, no expansion)')
     .option('-n, --name <name>', 'trace processes with this name')
     .option('--run-as <user>', 'run the -c command as this user (default under sudo: the user who ran sudo; root to keep root)')
-    .option('--out <dir>', 'capture directory (default ./captures/<tool>-<timestamp>)')
+    .option('--out <dir>', 'capture directory (default ./captures/<tool>-<UTC time>-<random>)')
     .option('-d, --duration <seconds>', 'stop after this many seconds', seconds('--duration'))
-    .option('--baseline <file>', `baseline file (default: the package's baselines/${platform === 'darwin' ? 'macos' : 'linux'}-default.json)`)
+    .option('--baseline <file>', `baseline file (default: the package's baselines/${platform === 'darwin' ? 'macos' : 'linux'}-default.json); a copy is kept in the capture as baseline.json`)
     .addOption(new Option('--backend <backend>', `tracer (default ${defaultBackend(platform)})`).choices(['dtrace', 'bpftrace']))
     .option('--print-script', 'print the generated script and exit')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'jsonl', 'json']).default('table'))
     .option('--html', 'also write report.html, one self-contained page with timelines, into the capture directory')
     .addOption(new Option('--min-severity <severity>', 'hide findings below this').choices([...SEVERITIES]).default('info'))
-    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this').choices([...SEVERITIES]))
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a reported finding is at or above this (findings hidden by --min-severity never count)').choices([...SEVERITIES]))
     .addOption(new Option('--on-drops <action>', 'what drops over the threshold do').choices([...ON_DROPS]).default('log'))
     .option('--drop-threshold <n>', 'drops allowed: a count (100), a fraction (0.01) or a percentage (1%); default 0')
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices([...LOG_LEVELS]).default('info'))
@@ -261,6 +271,7 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
         minSeverity: flags.minSeverity,
         failOn: flags.failOn ?? null,
         baseline: flags.baseline ?? defaultBaselinePath(platform),
+        baselineOrigin: flags.baseline === undefined ? 'default' : 'given',
         resources: limitsFromFlags(flags),
         html: flags.html === true,
       };
@@ -271,8 +282,13 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
   addScriptOptions(capture);
   addLimitOptions(capture);
 
-  program
-    .command('doctor')
+  const doctor = program.command('doctor');
+  addExamples(doctor, [
+    ['loadtrace doctor', "can this machine capture with its default tracer?"],
+    ['loadtrace doctor --backend dtrace', 'with DTrace (for Linux) instead'],
+    ['loadtrace doctor --json', 'the checks as JSON'],
+  ]);
+  doctor
     .description('Check that this machine can capture: platform, tracer, privileges, SIP, probes, tracefs. Exit 1 if not.')
     .addOption(new Option('--backend <backend>', 'check this tracer').choices(['dtrace', 'bpftrace']))
     .option('--json', 'machine-readable output')

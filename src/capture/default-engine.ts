@@ -4,12 +4,14 @@
  * reporting options as replay, so a live run and a replay of its capture
  * directory print the same findings.
  */
-import { BaselineError, loadBaseline } from '../baseline/load.ts';
+import { readFileSync } from 'node:fs';
+import { BaselineError, parseBaseline } from '../baseline/load.ts';
 import { CliError, EXIT } from '../cli/exit.ts';
 import type { Finding, Report } from '../engine/index.ts';
 import { humanSummary } from '../cli/replay.ts';
+import { describeBaseline } from '../pipeline/baseline-choice.ts';
 import { createPipeline, type PipelineResult } from '../pipeline/index.ts';
-import { filterFindings, findingToJson, formatJsonLines, formatTable, parseSeverity, summaryObject } from '../report/index.ts';
+import { failOn as failOnCode, filterFindings, findingToJson, formatJsonLines, formatTable, parseSeverity, summaryObject } from '../report/index.ts';
 import { createTimelineCollector, renderHtml, type TimelineCollector } from '../report/html/index.ts';
 import type { CaptureEngine } from './engine.ts';
 import type { ReportChoices } from './cli.ts';
@@ -23,8 +25,14 @@ function liveLine(f: Finding): string {
 /** Builds the engine from reporting choices; a bad baseline is a usage error naming the file. */
 export function createCaptureEngine(choices: ReportChoices, logger: Logger, opts: { color?: boolean } = {}): CaptureEngine {
   let baseline;
+  let baselineText: string;
   try {
-    baseline = loadBaseline(choices.baseline);
+    try {
+      baselineText = readFileSync(choices.baseline, 'utf8');
+    } catch (err) {
+      throw new BaselineError(choices.baseline, [{ path: '', message: `cannot read: ${(err as Error).message}` }], { cause: err });
+    }
+    baseline = parseBaseline(baselineText, choices.baseline);
   } catch (err) {
     if (err instanceof BaselineError) throw new CliError(err.message, EXIT.usage, { cause: err });
     throw err;
@@ -42,6 +50,7 @@ export function createCaptureEngine(choices: ReportChoices, logger: Logger, opts
   let timeline: TimelineCollector | null = null;
   const log = logger.child({ module: 'engine' });
   return {
+    baseline: { source: choices.baseline, text: baselineText },
     createAnalyzer(req) {
       const r = choices.resources;
       // --html: the page's timelines are collected from the events as they pass, in bounded memory.
@@ -85,12 +94,23 @@ export function createCaptureEngine(choices: ReportChoices, logger: Logger, opts
       const r = report as Report;
       const parse = result?.parse;
       if (choices.format === 'json') {
-        const summary = summaryObject(r, { minSeverity: min, parse, meta: { capture: { dir: capture.dir, tool: capture.tool, ending: capture.ending } } });
+        const summary = summaryObject(r, {
+          minSeverity: min,
+          parse,
+          meta: { capture: { dir: capture.dir, tool: capture.tool, ending: capture.ending }, baseline: { source: choices.baseline, origin: choices.baselineOrigin ?? 'given' } },
+        });
         return `${JSON.stringify({ ...(parse ?? {}), ...summary }, null, 2)}\n`;
+      }
+      if (choices.format === 'jsonl') {
+        // Live lines are first-seen snapshots; counts and evidence grow afterwards. The final state
+        // closes the stream, each line marked, so a pipe ends with what findings.jsonl holds.
+        return filterFindings(r.findings, min)
+          .map((f) => `${JSON.stringify({ final: true, ...findingToJson(f) })}\n`)
+          .join('');
       }
       if (choices.format === 'table') {
         const table = formatTable(r, { minSeverity: min, color: opts.color === true });
-        return `\n${table}\n${result ? humanSummary(result.parse, result) : ''}`;
+        return `\n${table}\n${result ? humanSummary(result.parse, result, { minSeverity: min, baseline: describeBaseline({ source: choices.baseline, origin: choices.baselineOrigin ?? 'given' }) }) : ''}`;
       }
       return '';
     },
@@ -113,7 +133,7 @@ export function createCaptureEngine(choices: ReportChoices, logger: Logger, opts
     },
     failsOn(report) {
       if (failOn === null) return false;
-      const hit = filterFindings((report as Report).findings, failOn).length > 0;
+      const hit = failOnCode(report as Report, { severity: failOn, minSeverity: min }) === EXIT.findings;
       if (hit) log.debug({ failOn }, 'findings at or above --fail-on');
       return hit;
     },

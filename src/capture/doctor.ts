@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import type { CommandResult, CommandRunner } from './run-command.ts';
 import { parseCsrutilStatus, SIP_DTRACE_LIMITS } from './sip.ts';
+import { findLibc } from '../generate/libc.ts';
 import { defaultBackend, locateTracer, tracerEnvVar, tracerVersion, whichSync, type Backend } from './tracer.ts';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail' | 'skip';
@@ -37,6 +38,8 @@ export interface DoctorDeps {
   readonly exists: (path: string) => boolean;
   /** Tracer lookup; default PATH and LOADTRACE_DTRACE / LOADTRACE_BPFTRACE. */
   readonly locate?: (backend: Backend) => string | null;
+  /** The C library the bpftrace scripts probe (generate's findLibc); throws when there is none. */
+  readonly findLibc?: () => string;
 }
 
 /** The probes an0840 relies on, with what is lost without each (docs/platforms/macos.md §2, §7, §8). */
@@ -52,6 +55,12 @@ export const DARWIN_PROBES: readonly { probe: string; required: boolean; without
 ];
 
 const TRACEFS = ['/sys/kernel/tracing/events', '/sys/kernel/debug/tracing/events'];
+/** DTrace for Linux reads tracefs at this path only (its libdtrace names no other). */
+const DTRACE_LINUX_TRACEFS = '/sys/kernel/tracing/events';
+const BTF = '/sys/kernel/btf/vmlinux';
+const UPROBE_EVENTS = ['/sys/kernel/tracing/uprobe_events', '/sys/kernel/debug/tracing/uprobe_events'];
+/** What `dtrace -V` prints for Oracle's DTrace for Linux, the only D the Linux scripts are written for. */
+const ORACLE_D = /Oracle D \d/;
 
 function check(c: DoctorCheck): DoctorCheck {
   return c;
@@ -67,15 +76,15 @@ export async function runDoctor(deps: DoctorDeps, backendOverride?: Backend): Pr
   const backend = backendOverride ?? defaultBackend(deps.platform);
   const checks: DoctorCheck[] = [];
 
-  const supported = deps.platform === 'darwin' || deps.platform === 'linux';
+  const supported = deps.platform === 'linux' || (deps.platform === 'darwin' && backend === 'dtrace');
   checks.push(
     check({
       id: 'platform',
       title: 'platform',
       status: supported ? 'ok' : 'fail',
       required: true,
-      detail: `${deps.platform} ${deps.arch}, ${backend} backend`,
-      fix: supported ? null : 'loadtrace captures on macOS (DTrace) and Linux (bpftrace); elsewhere use `loadtrace replay` on captures made there',
+      detail: `${deps.platform} ${deps.arch}, ${backend} backend${backend === 'dtrace' && deps.platform === 'linux' ? " (DTrace for Linux)" : ''}`,
+      fix: supported ? null : 'loadtrace captures on macOS (DTrace) and Linux (bpftrace, or DTrace for Linux); elsewhere use `loadtrace replay` on captures made there',
     }),
   );
 
@@ -96,14 +105,21 @@ export async function runDoctor(deps: DoctorDeps, backendOverride?: Backend): Pr
     );
   } else {
     const version = await tracerVersion(deps.run, backend, tracerPath);
+    // On Linux a `dtrace` may be Oracle's DTrace for Linux, or something else of that name (systemtap's
+    // dtrace(1) is a script that only compiles USDT headers): only the first runs D scripts.
+    const wrongD = backend === 'dtrace' && deps.platform === 'linux' && !(version !== null && ORACLE_D.test(version));
     checks.push(
       check({
         id: 'tracer',
         title: backend,
-        status: version ? 'ok' : 'warn',
+        status: wrongD ? 'fail' : version ? 'ok' : 'warn',
         required: true,
-        detail: `${tracerPath}${version ? ` (${version})` : ' (did not report its version)'}`,
-        fix: version ? null : `run \`${tracerPath} ${backend === 'dtrace' ? '-V' : '--version'}\` to see what is wrong`,
+        detail: `${tracerPath}${version ? ` (${version})` : ' (did not report its version)'}${wrongD ? `: not Oracle's DTrace for Linux (\`dtrace -V\` should say "Oracle D")` : ''}`,
+        fix: wrongD
+          ? "install DTrace for Linux (https://github.com/oracle/dtrace-utils; scripts/dtrace-linux/build.sh builds it) and set LOADTRACE_DTRACE to its sbin/dtrace, or use --backend bpftrace"
+          : version
+            ? null
+            : `run \`${tracerPath} ${backend === 'dtrace' ? '-V' : '--version'}\` to see what is wrong`,
       }),
     );
   }
@@ -171,6 +187,18 @@ export async function runDoctor(deps: DoctorDeps, backendOverride?: Backend): Pr
         fix: null,
       }),
     );
+  } else if (backend === 'dtrace' && tracerPath && deps.platform === 'linux') {
+    const res = await asRoot(tracerPath, ['-e', '-n', 'BEGIN { exit(0); }']);
+    checks.push(
+      check({
+        id: 'probes',
+        title: 'D compile test',
+        status: res.code === 0 ? 'ok' : 'fail',
+        required: true,
+        detail: res.code === 0 ? "dtrace -e -n 'BEGIN { exit(0); }' compiles" : `dtrace cannot compile a trivial script (${firstLine(res)})`,
+        fix: res.code === 0 ? null : `run \`${tracerPath} -e -n 'BEGIN { exit(0); }'\` as root to see why; DTrace for Linux needs BPF, tracefs at /sys/kernel/tracing and its kernel modules`,
+      }),
+    );
   } else if (backend === 'dtrace' && tracerPath) {
     for (const p of DARWIN_PROBES) {
       const res = await asRoot(tracerPath, ['-l', '-n', p.probe]);
@@ -212,22 +240,98 @@ export async function runDoctor(deps: DoctorDeps, backendOverride?: Backend): Pr
     );
   }
 
-  if (deps.platform === 'linux') {
-    const found = TRACEFS.find((p) => deps.exists(p));
-    checks.push(
-      check({
-        id: 'tracefs',
-        title: 'tracefs',
-        status: found ? 'ok' : 'fail',
-        required: backend === 'bpftrace',
-        detail: found ? `mounted (${found})` : 'not mounted: tracepoints cannot attach',
-        fix: found ? null : 'mount -t tracefs nodev /sys/kernel/tracing',
-      }),
-    );
-  }
+  if (deps.platform === 'linux') checks.push(...(await linuxKernelChecks(deps, backend, canRunTracer ? tracerPath : null, asRoot)));
 
   const ok = checks.every((c) => !(c.required && c.status === 'fail'));
   return { ok, platform: deps.platform, backend, checks };
+}
+
+/** tracefs, BTF, uprobes and, for bpftrace, the libc its uprobes attach to. */
+async function linuxKernelChecks(
+  deps: DoctorDeps,
+  backend: Backend,
+  runnableTracer: string | null,
+  asRoot: (file: string, args: string[]) => Promise<CommandResult>,
+): Promise<DoctorCheck[]> {
+  const out: DoctorCheck[] = [];
+  if (backend === 'dtrace') {
+    const found = deps.exists(DTRACE_LINUX_TRACEFS);
+    const elsewhere = TRACEFS.find((p) => p !== DTRACE_LINUX_TRACEFS && deps.exists(p));
+    out.push({
+      id: 'tracefs',
+      title: 'tracefs',
+      status: found ? 'ok' : 'fail',
+      required: true,
+      detail: found
+        ? `mounted where DTrace for Linux reads it (${DTRACE_LINUX_TRACEFS})`
+        : `not at ${DTRACE_LINUX_TRACEFS}, the only place DTrace for Linux reads it${elsewhere ? ` (it is at ${elsewhere})` : ''}`,
+      fix: found ? null : 'mount -t tracefs nodev /sys/kernel/tracing',
+    });
+  } else {
+    const found = TRACEFS.find((p) => deps.exists(p));
+    out.push({
+      id: 'tracefs',
+      title: 'tracefs',
+      status: found ? 'ok' : 'fail',
+      required: true,
+      detail: found ? `mounted (${found})` : 'not mounted: tracepoints cannot attach',
+      fix: found ? null : 'mount -t tracefs nodev /sys/kernel/tracing',
+    });
+    const btf = deps.exists(BTF);
+    out.push({
+      id: 'btf',
+      title: 'BTF',
+      status: btf ? 'ok' : 'fail',
+      required: true,
+      detail: btf ? `kernel type information at ${BTF}` : `${BTF} is missing: the scripts read curtask->real_parent, which bpftrace resolves with BTF`,
+      fix: btf ? null : 'a kernel built with CONFIG_DEBUG_INFO_BTF=y (most distribution kernels since 2020)',
+    });
+  }
+  const uprobes = UPROBE_EVENTS.find((p) => deps.exists(p));
+  out.push({
+    id: 'uprobes',
+    title: 'uprobes',
+    status: uprobes ? 'ok' : 'fail',
+    required: true,
+    detail: uprobes
+      ? `available (${uprobes})`
+      : `no uprobe_events in tracefs: ${backend === 'dtrace' ? 'the pid provider' : 'the uprobes'} on dlopen/dlsym cannot attach`,
+    fix: uprobes ? null : 'a kernel with CONFIG_UPROBE_EVENTS=y, and tracefs mounted',
+  });
+  if (backend === 'bpftrace') {
+    let libc: string | null = null;
+    let why = '';
+    try {
+      libc = (deps.findLibc ?? findLibc)();
+    } catch (err) {
+      why = (err as Error).message;
+    }
+    if (libc === null || !deps.exists(libc)) {
+      out.push({
+        id: 'libc',
+        title: 'libc',
+        status: 'fail',
+        required: true,
+        detail: libc === null ? `no C library to probe: ${why}` : `${libc} does not exist`,
+        fix: 'pass --libc PATH to capture, naming the library that exports dlopen (glibc 2.34+: libc.so.6, else libdl.so.2)',
+      });
+    } else if (runnableTracer === null) {
+      out.push({ id: 'libc', title: 'libc', status: 'skip', required: false, detail: `${libc}; whether it exports dlopen needs bpftrace as root`, fix: null });
+    } else {
+      const probe = `uprobe:${libc}:dlopen`;
+      const res = await asRoot(runnableTracer, ['-l', probe]);
+      const listed = res.code === 0 && res.stdout.split('\n').some((l) => l.trim() === probe);
+      out.push({
+        id: 'libc',
+        title: 'libc',
+        status: listed ? 'ok' : 'fail',
+        required: true,
+        detail: listed ? `${libc} exports dlopen (${probe})` : `${libc} does not export dlopen (bpftrace -l ${probe}: ${res.code === 0 ? 'no match' : firstLine(res)})`,
+        fix: listed ? null : 'pass --libc PATH to capture, naming the library that exports dlopen (glibc before 2.34: libdl.so.2)',
+      });
+    }
+  }
+  return out;
 }
 
 /** Doctor's report for people. */

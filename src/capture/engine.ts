@@ -77,6 +77,8 @@ export interface AnalyzerRequest {
 
 /** The analysis engine and the reporting choices (--format, --min-severity, --fail-on) it was built with. */
 export interface CaptureEngine {
+  /** The baseline file the findings are judged with, as read: the capture keeps a copy so a replay judges alike. */
+  readonly baseline?: { readonly source: string; readonly text: string };
   createAnalyzer(req: AnalyzerRequest): Analyzer;
   /** Text for stdout as a finding arrives ('' to print nothing live, e.g. --format json). */
   renderLiveFinding(finding: unknown): string;

@@ -7,6 +7,7 @@
 import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { CAPTURE_FILES } from '../pipeline/capture-dir.ts';
 
 /** How a capture ended. docs/capture.md explains each, with its exit code. */
 export const ENDINGS = [
@@ -64,6 +65,8 @@ export const metaSchema = z.object({
   options: z.unknown(),
   nonce: z.string(),
   script: z.string(),
+  /** The baseline the capture was judged with: a copy in the folder (`file`), where it came from, its SHA-256. null: none. */
+  baseline: z.object({ file: z.literal(CAPTURE_FILES.baseline), source: z.string(), sha256: z.string() }).nullable(),
   startedAt: z.string(),
   endedAt: z.string().nullable(),
   durationMs: z.number().nullable(),

@@ -4,7 +4,8 @@
  */
 import { once } from 'node:events';
 import { Option, type Command } from 'commander';
-import { BaselineError, defaultBaselinePath, loadBaseline, type Baseline } from '../baseline/index.ts';
+import { BaselineError } from '../baseline/index.ts';
+import { chooseBaseline, describeBaseline, type ChosenBaseline } from '../pipeline/baseline-choice.ts';
 import type { Os } from '../protocol/flags.ts';
 import { MARKER_PREFIX, NONCE_PATTERN, type TraceEvent } from '../protocol/registry.ts';
 import { filterFindings, formatJsonLines, formatTable, parseSeverity, summaryObject, failOn, type Severity } from '../report/index.ts';
@@ -14,6 +15,7 @@ import { checkIsTrace, inputName, InputError, openInput, type OpenedInput } from
 import { replayStreams, type Pipeline, type PipelineResult } from '../pipeline/index.ts';
 import type { ParseSummary } from '../parse/index.ts';
 import { CliError, EXIT } from './exit.ts';
+import { addExamples } from './help.ts';
 import { addLimitOptions, limitsFromFlags, type LimitFlags } from './limits.ts';
 import { inputSize, startReplayProgress } from './progress.ts';
 
@@ -31,17 +33,8 @@ interface ReplayFlags extends LimitFlags {
   allowEmpty?: boolean;
 }
 
-function loadBaselineOrExit(path: string): Baseline {
-  try {
-    return loadBaseline(path);
-  } catch (err) {
-    if (err instanceof BaselineError) throw new CliError(err.message, EXIT.usage, { cause: err });
-    throw err;
-  }
-}
-
-/** A short human summary of how the input was read. */
-export function humanSummary(parse: ParseSummary, result: PipelineResult): string {
+/** A short human summary of how the input was read, what was found and hidden, and which baseline judged. */
+export function humanSummary(parse: ParseSummary, result: PipelineResult, opts: { minSeverity?: Severity; baseline?: string } = {}): string {
   const p = parse;
   const kinds = Object.entries(p.recordsByKind)
     .sort((a, b) => b[1] - a[1])
@@ -58,27 +51,40 @@ export function humanSummary(parse: ParseSummary, result: PipelineResult): strin
   if (p.forged > 0) issues.push(`${p.forged} record-shaped lines with a wrong or missing nonce`);
   if (p.late > 0) issues.push(`${p.late} events later than the reorder window`);
   if (issues.length > 0) lines.push(`Loss and noise: ${issues.join(', ')}.`);
-  lines.push(`Findings: ${result.report.findings.length}; blind spots: ${result.report.blindSpots.length}.`);
+  const all = result.report.findings;
+  const shown = filterFindings(all, opts.minSeverity ?? 'info').length;
+  const hidden = all.length - shown;
+  // A hidden finding never fails --fail-on (failOn judges what is shown), but the reader learns it exists.
+  const hiddenText = hidden > 0 ? ` shown, ${hidden} hidden by --min-severity ${opts.minSeverity}` : '';
+  lines.push(`Findings: ${shown}${hiddenText}; blind spots: ${result.report.blindSpots.length}.`);
+  if (opts.baseline) lines.push(opts.baseline);
   return `${lines.join('\n')}\n`;
 }
 
 /** Register `loadtrace replay`. */
 export function registerReplayCommand(program: Command): void {
-  const cmd = program
-    .command('replay')
+  const cmd = program.command('replay');
+  addExamples(cmd, [
+    ['loadtrace replay captures/an0840-…', 'a capture directory, with the baseline it recorded'],
+    ['loadtrace replay trace.txt --os linux --min-severity high', 'a raw trace file, high and critical only'],
+    ['loadtrace replay captures/x --format jsonl --fail-on high', 'for CI: one finding a line, exit 1 on high'],
+    ['loadtrace replay captures/x --events', 'the events as JSON lines, in time order'],
+    ['loadtrace replay captures/x --format html > report.html', 'one page with timelines'],
+  ]);
+  cmd
     .description(
       'Replay a recorded trace through the whole pipeline and report findings.\n' +
         'INPUT is a capture directory (its meta.json gives the nonce and platform), a raw trace file, or - for stdin.',
     )
     .argument('<input>', 'capture directory, raw trace file, or - for stdin')
-    .option('--baseline <file>', 'baseline JSON (default: the shipped baseline for the trace\'s platform)')
+    .option('--baseline <file>', "baseline JSON (default: the one a capture directory recorded, else the shipped one for the trace's platform)")
     .addOption(new Option('--os <os>', 'platform of a raw trace without a begin record').choices(['darwin', 'linux']))
     .option('--nonce <hex>', 'session nonce of a raw trace (16 hex digits); without it records are unauthenticated')
     .option('--events', 'print the events as JSON Lines, in time order, instead of findings')
     .option('--json', 'print the machine-readable summary (same as --format json)')
     .addOption(new Option('--format <format>', 'findings output (html: one self-contained page with timelines)').choices(['table', 'jsonl', 'json', 'html']).default('table'))
     .option('--min-severity <severity>', 'hide findings below this severity (info, low, medium, high, critical)', 'info')
-    .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity is reported')
+    .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity is reported (hidden findings never count)')
     .option('--reorder-window <ms>', 'reorder window in ms of trace time', '1000')
     .option('--no-color', 'no ANSI colours in the table')
     .option('--allow-empty', 'accept input with no records or no begin record (default: exit 2, it is not a trace)');
@@ -116,8 +122,16 @@ async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
     throw new CliError(`${input}: cannot read: ${(err as Error).message}`, EXIT.usage, { cause: err });
   }
   const { nonce, os, backend, capture } = opened;
-  const meta = capture ? { capture: { dir: input, tool: capture.tool, ending: capture.ending } } : undefined;
-  const baseline = loadBaselineOrExit(flags.baseline ?? defaultBaselinePath(os ?? 'darwin'));
+  const captureMeta = capture ? { capture: { dir: input, tool: capture.tool, ending: capture.ending } } : {};
+  let chosen: ChosenBaseline;
+  try {
+    chosen = chooseBaseline(flags.baseline, opened);
+  } catch (err) {
+    if (err instanceof BaselineError || err instanceof CaptureDirError) throw new CliError(err.message, EXIT.usage, { cause: err });
+    throw err;
+  }
+  const baseline = chosen.baseline;
+  const baselineNote = { source: chosen.source, origin: chosen.origin };
 
   const out = process.stdout;
   // Events written faster than stdout drains (a pipe to a slow reader) would pile up in memory: the input waits.
@@ -160,7 +174,7 @@ async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
   }
   if (!flags.events) {
     if (format === 'json') {
-      const summary = summaryObject(report, { minSeverity, parse, meta });
+      const summary = summaryObject(report, { minSeverity, parse, meta: { ...captureMeta, baseline: baselineNote } });
       // The parse summary's keys also stand at the top level, where scripts look for them first.
       out.write(`${JSON.stringify({ ...parse, ...summary }, null, 2)}\n`);
     } else if (format === 'html') {
@@ -172,8 +186,8 @@ async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
       const color = flags.color !== false && process.stdout.isTTY === true;
       out.write(formatTable(report, { color, minSeverity }));
       out.write('\n');
-      out.write(humanSummary(parse, result));
+      out.write(humanSummary(parse, result, { minSeverity, baseline: describeBaseline(chosen) }));
     }
   }
-  return failSeverity === undefined ? EXIT.ok : failOn(report, { severity: failSeverity });
+  return failSeverity === undefined ? EXIT.ok : failOn(report, { severity: failSeverity, minSeverity });
 }

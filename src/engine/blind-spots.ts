@@ -30,8 +30,44 @@ export interface BlindSpot {
   readonly examples: readonly string[];
 }
 
-/** What each platform cannot show, whatever the trace; always reported. */
-export const PLATFORM_BLIND_SPOTS: Readonly<Record<Os, readonly { title: string; detail: string }[]>> = {
+interface PlatformBlindSpot {
+  readonly title: string;
+  readonly detail: string;
+}
+
+/** Which dlopen/dlsym calls a Linux trace can see depends on how the tracer reaches them. */
+const LINUX_DLOPEN: Readonly<Record<'dtrace' | 'bpftrace' | 'unknown', PlatformBlindSpot>> = {
+  bpftrace: {
+    title: 'dlopen/dlsym are traced in one libc only',
+    detail:
+      'The uprobes attach to the system libc: statically linked programs, other libcs (musl) and custom ELF loaders that never call ' +
+      'dlopen are seen only through their mmap/mprotect calls.',
+  },
+  dtrace: {
+    title: 'dlopen/dlsym are traced only in the processes the pid provider instruments',
+    detail:
+      "DTrace for Linux probes dlopen/dlsym with the pid provider, in each traced process's own libraries: only the -p/-c target and " +
+      'the processes follow mode attaches to. System-wide and by name, loads show only as executable file mappings; statically linked ' +
+      "programs and custom ELF loaders that never call dlopen are seen only through their mmap/mprotect calls; and the loader's " +
+      'mappings before libc is mapped are not seen.',
+  },
+  unknown: {
+    title: 'dlopen/dlsym are traced through the C library only',
+    detail:
+      'The trace names no backend. Both trace dlopen/dlsym in the C library: statically linked programs and custom ELF loaders that never ' +
+      'call dlopen are seen only through their mmap/mprotect calls.',
+  },
+};
+
+/** What a platform (and, on Linux, the backend that traced it) cannot show, whatever the trace; always reported. */
+export function platformBlindSpots(os: Os, backend: 'dtrace' | 'bpftrace' | null = null): readonly PlatformBlindSpot[] {
+  if (os === 'darwin') return PLATFORM_BLIND_SPOTS.darwin;
+  const [first, ...rest] = PLATFORM_BLIND_SPOTS.linux;
+  return [first!, LINUX_DLOPEN[backend ?? 'unknown'], ...rest];
+}
+
+/** What each platform cannot show; on Linux the dlopen entry, second, depends on the backend (LINUX_DLOPEN). */
+const PLATFORM_BLIND_SPOTS: Readonly<Record<Os, readonly PlatformBlindSpot[]>> = {
   darwin: [
     {
       title: 'per-thread JIT write-protect flips are invisible',
@@ -71,12 +107,6 @@ export const PLATFORM_BLIND_SPOTS: Readonly<Record<Os, readonly { title: string;
         '/dev/fd/N, and anonymous memory made executable.',
     },
     {
-      title: 'dlopen/dlsym are traced in one libc only',
-      detail:
-        'The uprobes attach to the system libc: statically linked programs, other libcs (musl) and custom ELF loaders that never call ' +
-        'dlopen are seen only through their mmap/mprotect calls.',
-    },
-    {
       title: 'images mapped by the kernel or before tracing are unknown',
       detail:
         'The main executable, ld.so and the vDSO are mapped at exec, not by mmap, and processes already running had their images ' +
@@ -91,4 +121,10 @@ export const PLATFORM_BLIND_SPOTS: Readonly<Record<Os, readonly { title: string;
       detail: 'Execution from anonymous memory is seen through profile samples: code that runs briefly between samples can be missed.',
     },
   ],
+};
+
+/** Where an execution sample outside every region the trace saw mapped most likely ran, per platform. */
+export const UNMAPPED_IMAGES: Readonly<Record<Os, string>> = {
+  darwin: 'the main executable, dyld, the dyld shared cache, images mapped before tracing',
+  linux: 'the main executable, ld.so, the vDSO, images mapped before tracing',
 };

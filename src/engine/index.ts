@@ -28,12 +28,12 @@ import {
 } from '../rules/types.ts';
 import { ProcessTable, type ProcessInfo } from '../state/process-table.ts';
 import { snapshot, type GapFill, type ProtectPiece, type Region } from '../state/region-map.ts';
-import { PLATFORM_BLIND_SPOTS, type BlindSpot } from './blind-spots.ts';
+import { platformBlindSpots, UNMAPPED_IMAGES, type BlindSpot } from './blind-spots.ts';
 import { detach, detachString } from './detach.ts';
 import { evidenceOf, regionEvidence, type Finding } from './finding.ts';
 
 export type { BlindSpot, BlindSpotKind } from './blind-spots.ts';
-export { PLATFORM_BLIND_SPOTS } from './blind-spots.ts';
+export { platformBlindSpots } from './blind-spots.ts';
 export type { EvidenceEvent, Finding, ProcessIdentity, RegionEvidence } from './finding.ts';
 
 /** Resource bounds. Each has a defined behaviour when reached, reported as a blind spot. */
@@ -69,6 +69,8 @@ export interface EngineOptions {
   readonly baseline: Baseline;
   /** Platform of the trace; default: the begin record's, else darwin. */
   readonly os?: Os;
+  /** Tracer that recorded the trace, when no begin record names it. */
+  readonly backend?: 'dtrace' | 'bpftrace';
   /** Correlation window in ms (default 60000). */
   readonly windowMs?: number;
   readonly limits?: Partial<EngineLimits>;
@@ -198,6 +200,8 @@ export function createEngine(opts: EngineOptions): Engine {
   const baseline: CompiledBaseline = compileBaseline(opts.baseline);
   let os: Os = opts.os ?? 'darwin';
   let osKnown = opts.os !== undefined;
+  // The backend decides what a Linux trace cannot see of dlopen: the first begin record's, else the caller's.
+  let beginBackend: 'dtrace' | 'bpftrace' | null = null;
   const table = new ProcessTable({ maxProcesses: limits.maxProcesses, maxRegionsPerProcess: limits.maxRegionsPerProcess });
   const page = limits.pageSize;
 
@@ -661,6 +665,7 @@ export function createEngine(opts: EngineOptions): Engine {
     if (e.kind === 'begin') {
       bump(KIND_INDEX.get('begin')!);
       beginsSeen++;
+      if (beginBackend === null && (e.backend === 'dtrace' || e.backend === 'bpftrace')) beginBackend = e.backend;
       if (!osKnown && (e.os === 'darwin' || e.os === 'linux')) {
         os = e.os;
         ctx.os = os;
@@ -873,7 +878,7 @@ export function createEngine(opts: EngineOptions): Engine {
       blind.push({
         kind: 'unattributed_samples',
         title: 'samples outside known regions',
-        detail: 'Execution samples whose PC lies in no region the trace saw mapped (main executable, dyld shared cache, ld.so, images mapped before tracing): they cannot be judged unless the tracer named no module for them.',
+        detail: `Execution samples whose PC lies in no region the trace saw mapped (${UNMAPPED_IMAGES[os]}): they cannot be judged unless the tracer named no module for them.`,
         count: unattributed,
         examples: ex(unattributedExamples),
       });
@@ -931,7 +936,7 @@ export function createEngine(opts: EngineOptions): Engine {
         examples: [],
       });
     }
-    for (const ps of PLATFORM_BLIND_SPOTS[os]) blind.push({ kind: 'platform', title: ps.title, detail: ps.detail, count: null, examples: [] });
+    for (const ps of platformBlindSpots(os, beginBackend ?? opts.backend ?? null)) blind.push({ kind: 'platform', title: ps.title, detail: ps.detail, count: null, examples: [] });
 
     const bySev: Record<string, number> = {};
     for (const f of order) bySev[f.severity] = (bySev[f.severity] ?? 0) + 1;

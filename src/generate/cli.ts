@@ -6,6 +6,8 @@ import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { integer, nonNegativeInt, positiveInt, resolveCommandPath, splitCommand } from '../cli/args.ts';
 import { EXIT } from '../cli/exit.ts';
+import { addExamples } from '../cli/help.ts';
+import { defaultBackend } from '../capture/tracer.ts';
 import { GenerateError, SCRIPT_PATH, TOOLS, generate, type GenerateResult, type Target, type ToolName, type ToolOptionsInput } from './index.ts';
 
 /** The script options `generate` and `capture` share, as commander hands them over. */
@@ -53,7 +55,7 @@ interface GenerateFlags extends ScriptFlags {
   command?: string;
   name?: string;
   backend: 'dtrace' | 'bpftrace';
-  os?: 'darwin' | 'linux';
+  os: 'darwin' | 'linux';
   duration?: number;
   nonce?: string;
   output?: string;
@@ -93,26 +95,36 @@ function commandLine(r: GenerateResult, path: string): string {
   return [...env, r.tracer, ...r.tracerArgs.map((a) => (a === SCRIPT_PATH ? q(path) : q(a)))].join(' ');
 }
 
-/** Adds `tools` and `generate` to the program. */
-export function registerToolsCommands(program: Command): void {
-  program
-    .command('tools')
+/** Adds `tools` and `generate` to the program; `platform` (the host's) picks the defaults, as for capture. */
+export function registerToolsCommands(program: Command, platform: NodeJS.Platform = process.platform): void {
+  const tools = program.command('tools');
+  addExamples(tools, [
+    ['loadtrace tools', 'the tools, one line each'],
+    ['loadtrace generate dlsnoop -p 4242', 'then the script of one'],
+  ]);
+  tools
     .description('list the tracing tools, one line each')
     .action(() => {
       const width = Math.max(...TOOLS.map((t) => t.name.length));
       for (const t of TOOLS) process.stdout.write(`${t.name.padEnd(width)}  ${t.summary}\n`);
     });
 
-  const command = program
-    .command('generate')
+  const command = program.command('generate');
+  addExamples(command, [
+    ['loadtrace generate an0840', "system-wide, for this machine's tracer"],
+    ['loadtrace generate dlsnoop -p 4242 -o dlsnoop.d --backend dtrace', 'a D script for one process, into a file'],
+    ['loadtrace generate rwxsnoop --backend dtrace --os darwin', 'a D script for macOS, from Linux'],
+    ['loadtrace generate an0840 -o an0840.bt --backend bpftrace', 'then run the command line it prints, as root'],
+  ]);
+  command
     .description('print the D (or bpftrace) script of a tool; system-wide when no target is given')
     .argument('<tool>', `one of ${TOOLS.map((t) => t.name).join(', ')}`)
     .option('-p, --pid <pid>', 'trace this process', integer('--pid'))
     .option('-c, --command <cmd>', 'start and trace this command (split like a shell, no expansion)')
     .option('-n, --name <name>', 'trace processes with this name')
-    .addOption(new Option('--backend <backend>', 'tracer').choices(['dtrace', 'bpftrace']).default('dtrace'))
+    .addOption(new Option('--backend <backend>', 'tracer (default: the one capture uses here)').choices(['dtrace', 'bpftrace']).default(defaultBackend(platform)))
     .addOption(
-      new Option('--os <os>', 'system a D script runs on: its flag values and probes (default: this one)').choices(['darwin', 'linux']),
+      new Option('--os <os>', 'system a D script runs on: its flag values and probes').choices(['darwin', 'linux']).default(platform === 'darwin' ? 'darwin' : 'linux'),
     )
     .option('--duration <seconds>', 'stop after this many seconds', integer('--duration'));
   addScriptOptions(command)
@@ -126,7 +138,7 @@ export function registerToolsCommands(program: Command): void {
           target: targetOf(flags),
           options: optionsOf(flags),
           ...(flags.nonce !== undefined ? { nonce: flags.nonce } : {}),
-          ...(flags.backend === 'dtrace' ? { os: flags.os ?? (process.platform === 'linux' ? 'linux' : 'darwin') } : {}),
+          ...(flags.backend === 'dtrace' ? { os: flags.os } : {}),
         });
         if (flags.output) {
           writeFileSync(flags.output, r.script);

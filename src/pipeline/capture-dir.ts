@@ -15,7 +15,12 @@ export const CAPTURE_FILES = {
   meta: 'meta.json',
   stdout: 'stdout.raw',
   stderr: 'stderr.raw',
+  /** The baseline the capture was judged with, when meta.json's `baseline.file` names it. */
+  baseline: 'baseline.json',
 } as const;
+
+/** Largest baseline.json read back: the shipped ones are a few kilobytes, learned ones rarely more than a megabyte. */
+const MAX_BASELINE_BYTES = 64 * 1024 * 1024;
 
 /** Largest meta.json accepted: it is a few kilobytes when loadtrace writes it. */
 const MAX_META_BYTES = 1024 * 1024;
@@ -32,6 +37,7 @@ const metaForReplay = z.object({
   host: z.object({ platform: z.string().max(32) }).partial().optional(),
   tracer: z.object({ backend: z.enum(['dtrace', 'bpftrace']) }).partial().optional(),
   ending: z.string().max(64).optional(),
+  baseline: z.object({ file: z.literal(CAPTURE_FILES.baseline) }).nullable().optional(),
   notAttached: z
     .array(z.object({ pid: z.number().int().optional(), name: z.string().max(4096).optional(), reason: z.string().max(4096) }))
     .max(100_000)
@@ -48,6 +54,8 @@ export interface CaptureDir {
   readonly stdoutPath: string;
   /** null when the capture has no stderr file (e.g. it was cut short before the tracer started). */
   readonly stderrPath: string | null;
+  /** The baseline recorded with the capture, or null when meta.json names none (older captures). */
+  readonly baselinePath: string | null;
   /** Processes a follow session could not attach, with the reason: blind spots of the replay too. */
   readonly notAttached: readonly { pid?: number; name?: string; reason: string }[];
   /** The whole meta.json as parsed, for reports. */
@@ -111,6 +119,10 @@ export function openCaptureDir(path: string): CaptureDir {
   const m = parsed.data;
   statInside(dir, CAPTURE_FILES.stdout, true);
   const hasStderr = statInside(dir, CAPTURE_FILES.stderr, false) !== null;
+  const baselineStat = m.baseline ? statInside(dir, CAPTURE_FILES.baseline, true)! : null;
+  if (baselineStat && baselineStat.size > MAX_BASELINE_BYTES) {
+    throw new CaptureDirError(`${join(dir, CAPTURE_FILES.baseline)}: ${baselineStat.size} bytes, larger than the ${MAX_BASELINE_BYTES} a baseline can be`);
+  }
   const backend = m.tracer?.backend ?? 'dtrace';
   const os: Os = m.host?.platform === 'linux' ? 'linux' : m.host?.platform === 'darwin' ? 'darwin' : backend === 'bpftrace' ? 'linux' : 'darwin';
   return {
@@ -122,6 +134,7 @@ export function openCaptureDir(path: string): CaptureDir {
     ending: m.ending ?? null,
     stdoutPath: join(dir, CAPTURE_FILES.stdout),
     stderrPath: hasStderr ? join(dir, CAPTURE_FILES.stderr) : null,
+    baselinePath: baselineStat ? join(dir, CAPTURE_FILES.baseline) : null,
     notAttached: m.notAttached ?? [],
     meta: raw as Record<string, unknown>,
   };
@@ -137,4 +150,20 @@ export function captureStreams(c: CaptureDir) {
     }
   };
   return { stdout: open(c.stdoutPath), stderr: c.stderrPath === null ? undefined : open(c.stderrPath) };
+}
+
+/** The text of a capture's recorded baseline, read without following a link swapped in since openCaptureDir. */
+export function readCaptureBaseline(c: CaptureDir): string | null {
+  if (c.baselinePath === null) return null;
+  let fd: number | undefined;
+  try {
+    fd = openSync(c.baselinePath, constants.O_RDONLY | constants.O_NOFOLLOW);
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > MAX_BASELINE_BYTES) throw new Error(`not a regular file of at most ${MAX_BASELINE_BYTES} bytes`);
+    return readFileSync(fd, 'utf8');
+  } catch (err) {
+    throw new CaptureDirError(`${c.baselinePath}: cannot read: ${(err as Error).message}`, { cause: err });
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }

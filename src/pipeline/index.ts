@@ -80,6 +80,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   const engine = createEngine({
     baseline: opts.baseline,
     os: opts.os,
+    backend: opts.backend,
     windowMs: opts.windowMs,
     limits: opts.limits,
     onFinding: (f) => {

@@ -34,13 +34,19 @@ export function filterFindings(findings: readonly Finding[], minSeverity: Severi
 export interface FailOnOptions {
   /** Lowest severity that fails the run (default high). */
   readonly severity?: Severity;
+  /**
+   * Findings below this are hidden from the report, and a hidden finding never fails the run:
+   * what fails it is always something the report shows (default info: nothing hidden).
+   */
+  readonly minSeverity?: Severity;
   /** Fail with `loss` when the tracer dropped data (default false). */
   readonly onLoss?: boolean;
 }
 
 /** Exit code for a report under a CI policy (see EXIT_CODES). */
 export function failOn(report: Pick<Report, 'findings' | 'blindSpots'>, opts: FailOnOptions = {}): number {
-  if (filterFindings(report.findings, opts.severity ?? 'high').length > 0) return EXIT_CODES.findings;
+  const shown = filterFindings(report.findings, opts.minSeverity ?? 'info');
+  if (filterFindings(shown, opts.severity ?? 'high').length > 0) return EXIT_CODES.findings;
   if (opts.onLoss && report.blindSpots.some((b) => b.kind === 'drops' || b.kind === 'script_counters')) return EXIT_CODES.loss;
   return EXIT_CODES.ok;
 }
@@ -166,7 +172,7 @@ export function summaryObject(report: Report, opts: SummaryOptions = {}): Record
   for (const f of findings) bySeverity[f.severity]!++;
   return {
     ...(opts.meta ?? {}),
-    counts: { findings: findings.length, bySeverity, blindSpots: report.blindSpots.length },
+    counts: { findings: findings.length, hidden: report.findings.length - findings.length, bySeverity, blindSpots: report.blindSpots.length },
     findings: findings.map(findingToJson),
     blindSpots: report.blindSpots satisfies BlindSpot[],
     stats: report.stats,

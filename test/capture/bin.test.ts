@@ -33,7 +33,7 @@ describe('bin/loadtrace.js capture, then replay of the capture directory', () =>
     const baseline = join(RULES, 'baseline.json');
     const dir = join(cwd, 'cap');
 
-    const live = await run(['capture', 'an0840', '--backend', 'dtrace', '-p', '4242', '--out', dir, '--baseline', baseline, '--format', 'json', '--log-level', 'warn'], env, cwd);
+    const live = await run(['capture', 'an0840', '--backend', 'dtrace', '-p', String(process.pid), '--out', dir, '--baseline', baseline, '--format', 'json', '--log-level', 'warn'], env, cwd);
     expect(live.stderr).toBe('');
     const liveDoc = JSON.parse(live.stdout);
     expect(liveDoc.findings.length).toBeGreaterThan(0);
@@ -49,8 +49,13 @@ describe('bin/loadtrace.js capture, then replay of the capture directory', () =>
     expect(readFileSync(join(dir, 'findings.jsonl'), 'utf8')).toBe(jsonl.stdout);
 
     const top = liveDoc.findings.map((f: { severity: string }) => f.severity)[0];
-    const liveFail = await run(['capture', 'an0840', '--backend', 'dtrace', '-p', '4242', '--out', join(cwd, 'cap2'), '--baseline', baseline, '--format', 'jsonl', '--fail-on', top, '--log-level', 'warn'], env, cwd);
+    const liveFail = await run(['capture', 'an0840', '--backend', 'dtrace', '-p', String(process.pid), '--out', join(cwd, 'cap2'), '--baseline', baseline, '--format', 'jsonl', '--fail-on', top, '--log-level', 'warn'], env, cwd);
     expect(liveFail.code).toBe(1);
-    expect(liveFail.stdout.trim().split('\n').length).toBe(liveDoc.findings.length);
+    // One first-seen line per finding as it appears, then the final state of each, marked final.
+    const lines = liveFail.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const finals = lines.filter((l) => l.final === true);
+    expect(lines.length - finals.length).toBe(liveDoc.findings.length);
+    expect(finals.map(({ final: _, ...f }) => `${JSON.stringify(f)}\n`).join('')).toBe(readFileSync(join(cwd, 'cap2', 'findings.jsonl'), 'utf8'));
+    expect(lines.slice(-finals.length)).toEqual(finals);
   });
 });

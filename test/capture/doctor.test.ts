@@ -115,9 +115,17 @@ describe('doctor on Linux (canned outputs)', () => {
     run: canned(table),
     exists,
     locate: () => '/usr/bin/bpftrace',
+    findLibc: () => LIBC,
   });
-  it('passes with bpftrace --info and tracefs', async () => {
-    const r = await runDoctor(linux({ 'bpftrace --version': ok('bpftrace v0.17.0\n'), 'bpftrace --info': ok(INFO) }, (p) => p === '/sys/kernel/tracing/events'));
+  const LIBC = '/lib/x86_64-linux-gnu/libc.so.6';
+  const KERNEL = new Set(['/sys/kernel/tracing/events', '/sys/kernel/btf/vmlinux', '/sys/kernel/tracing/uprobe_events', LIBC]);
+  const GOOD_BT: Record<string, CommandResult> = {
+    'bpftrace --version': ok('bpftrace v0.17.0\n'),
+    'bpftrace --info': ok(INFO),
+    [`bpftrace -l uprobe:${LIBC}:dlopen`]: ok(`uprobe:${LIBC}:dlopen\n`),
+  };
+  it('passes with bpftrace --info, tracefs, BTF, uprobes and a libc that exports dlopen', async () => {
+    const r = await runDoctor(linux(GOOD_BT, (p) => KERNEL.has(p)));
     expect(r.ok).toBe(true);
     expect(r.checks.map((c) => [c.id, c.status])).toEqual([
       ['platform', 'ok'],
@@ -125,11 +133,67 @@ describe('doctor on Linux (canned outputs)', () => {
       ['privileges', 'ok'],
       ['probes', 'ok'],
       ['tracefs', 'ok'],
+      ['btf', 'ok'],
+      ['uprobes', 'ok'],
+      ['libc', 'ok'],
     ]);
+    expect(r.checks.find((c) => c.id === 'libc')?.detail).toBe(`${LIBC} exports dlopen (uprobe:${LIBC}:dlopen)`);
   });
   it('fails without tracefs and gives the mount command', async () => {
-    const r = await runDoctor(linux({ 'bpftrace --version': ok('bpftrace v0.17.0\n'), 'bpftrace --info': ok(INFO) }, () => false));
+    const r = await runDoctor(linux(GOOD_BT, (p) => p !== '/sys/kernel/tracing/events' && KERNEL.has(p)));
     expect(r.ok).toBe(false);
     expect(r.checks.find((c) => c.id === 'tracefs')?.fix).toBe('mount -t tracefs nodev /sys/kernel/tracing');
+  });
+  it('fails without BTF, without uprobes, and with a libc that does not export dlopen, saying which', async () => {
+    const noBtf = await runDoctor(linux(GOOD_BT, (p) => p !== '/sys/kernel/btf/vmlinux' && KERNEL.has(p)));
+    expect(noBtf.ok).toBe(false);
+    expect(noBtf.checks.filter((c) => c.status === 'fail').map((c) => c.id)).toEqual(['btf']);
+    const noUprobes = await runDoctor(linux(GOOD_BT, (p) => p !== '/sys/kernel/tracing/uprobe_events' && KERNEL.has(p)));
+    expect(noUprobes.checks.filter((c) => c.status === 'fail').map((c) => c.id)).toEqual(['uprobes']);
+    const noDlopen = await runDoctor(linux({ ...GOOD_BT, [`bpftrace -l uprobe:${LIBC}:dlopen`]: ok('') }, (p) => KERNEL.has(p)));
+    expect(noDlopen.ok).toBe(false);
+    expect(noDlopen.checks.find((c) => c.id === 'libc')).toMatchObject({ status: 'fail', fix: expect.stringContaining('--libc') });
+    const noLibc = await runDoctor({ ...linux(GOOD_BT, (p) => KERNEL.has(p)), findLibc: () => { throw new Error('no libc.so.6 found'); } });
+    expect(noLibc.checks.find((c) => c.id === 'libc')).toMatchObject({ status: 'fail', detail: 'no C library to probe: no libc.so.6 found' });
+  });
+});
+
+describe('doctor for DTrace on Linux (canned outputs)', () => {
+  const COMPILE = "dtrace -e -n BEGIN { exit(0); }";
+  const deps = (table: Record<string, CommandResult>, exists: (p: string) => boolean): DoctorDeps => ({
+    platform: 'linux',
+    arch: 'x64',
+    isRoot: true,
+    env: {},
+    run: canned(table),
+    exists,
+    locate: () => '/opt/dtrace/sbin/dtrace',
+    findLibc: () => { throw new Error('the D backend does not use findLibc'); },
+  });
+  const KERNEL = new Set(['/sys/kernel/tracing/events', '/sys/kernel/tracing/uprobe_events']);
+  const GOOD_D = { 'dtrace -V': ok('dtrace: Oracle D 2.0\n'), [COMPILE]: ok('') };
+  it("passes with Oracle's DTrace, tracefs at /sys/kernel/tracing, uprobes and a compiled trivial script", async () => {
+    const r = await runDoctor(deps(GOOD_D, (p) => KERNEL.has(p)), 'dtrace');
+    expect(r.ok).toBe(true);
+    expect(r.checks.map((c) => [c.id, c.status])).toEqual([
+      ['platform', 'ok'],
+      ['tracer', 'ok'],
+      ['privileges', 'ok'],
+      ['probes', 'ok'],
+      ['tracefs', 'ok'],
+      ['uprobes', 'ok'],
+    ]);
+    expect(r.checks.some((c) => c.id === 'sip' || c.id.startsWith('probe:'))).toBe(false);
+  });
+  it('fails for a dtrace that is not Oracle D, for tracefs only under debugfs, and for a failed compile', async () => {
+    const other = await runDoctor(deps({ ...GOOD_D, 'dtrace -V': ok('dtrace: Sun D 1.6.4\n') }, (p) => KERNEL.has(p)), 'dtrace');
+    expect(other.ok).toBe(false);
+    expect(other.checks.find((c) => c.id === 'tracer')).toMatchObject({ status: 'fail', detail: expect.stringContaining('Oracle D') });
+    const debugfs = await runDoctor(deps(GOOD_D, (p) => p === '/sys/kernel/debug/tracing/events' || p === '/sys/kernel/debug/tracing/uprobe_events'), 'dtrace');
+    expect(debugfs.ok).toBe(false);
+    expect(debugfs.checks.find((c) => c.id === 'tracefs')?.detail).toContain('(it is at /sys/kernel/debug/tracing/events)');
+    const broken = await runDoctor(deps({ ...GOOD_D, [COMPILE]: fail('dtrace: failed to initialize dtrace: DTrace device not available on system\n') }, (p) => KERNEL.has(p)), 'dtrace');
+    expect(broken.ok).toBe(false);
+    expect(broken.checks.find((c) => c.id === 'probes')).toMatchObject({ status: 'fail', detail: expect.stringContaining('DTrace device not available') });
   });
 });

@@ -153,6 +153,8 @@ export function harness(steps: Step[], env: Record<string, string> = {}): Harnes
           run: cannedRun,
           signals,
           now: () => new Date(),
+          // The fake tracer traces no real process: any -p pid is taken as alive unless a test says otherwise.
+          pidExists: () => true,
           ...deps,
         },
       ),

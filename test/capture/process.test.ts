@@ -80,7 +80,7 @@ describe('capture as a process (real signals)', () => {
     expect(res.code).toBe(0);
     const folders = readdirSync(join(r.cwd, 'captures'));
     expect(folders).toHaveLength(1);
-    expect(folders[0]).toMatch(/^dlsnoop-\d{8}T\d{6}Z$/);
+    expect(folders[0]).toMatch(/^dlsnoop-\d{8}T\d{6}\.\d{3}Z-[0-9a-f]{6}$/);
     const meta = JSON.parse(readFileSync(join(r.cwd, 'captures', folders[0]!, 'meta.json'), 'utf8'));
     expect(meta.target).toEqual({ kind: 'command', command: [ls, 'a', '-x'] });
     expect(meta.tool).toBe('dlsnoop');

@@ -54,9 +54,11 @@ describe('live capture through the real pipeline', () => {
     expect(meta.drops.total).toBe(2);
     expect(replay.parse.drops.total).toBe(2);
     expect(meta.drops.records).toBe(replay.parse.records);
-    // jsonl: each finding was printed on stdout as it arrived, one JSON object per line.
+    // jsonl: each finding was printed on stdout as it arrived, one JSON object per line, then each again in its final state.
     const printed = h.stdoutText().trim().split('\n').map((l) => JSON.parse(l));
-    expect(printed.map((f) => f.id)).toEqual(replay.report.findings.map((f) => f.id));
+    const ids = replay.report.findings.map((f) => f.id);
+    expect(printed.filter((f) => f.final !== true).map((f) => f.id)).toEqual(ids);
+    expect(printed.filter((f) => f.final === true).map((f) => f.id)).toEqual(ids);
   });
 
   it('--fail-on: exit 1 when a finding is at or above it; the table ends the output', async () => {

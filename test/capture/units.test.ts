@@ -142,8 +142,10 @@ describe('small pieces', () => {
       'capturing 1:02:05  1200 records (42/s)  drops 3  findings 2',
     );
   });
-  it('names default capture folders by tool and UTC time', () => {
-    expect(defaultCaptureDir('/x', 'an0840', new Date('2026-01-05T10:15:00.123Z'))).toBe('/x/captures/an0840-20260105T101500Z');
+  it('names default capture folders by tool, UTC time to the millisecond and a random suffix', () => {
+    expect(defaultCaptureDir('/x', 'an0840', new Date('2026-01-05T10:15:00.123Z'), '3fa9c2')).toBe('/x/captures/an0840-20260105T101500.123Z-3fa9c2');
+    const at = new Date('2026-01-05T10:15:00.123Z');
+    expect(defaultCaptureDir('/x', 'an0840', at)).not.toBe(defaultCaptureDir('/x', 'an0840', at));
   });
   it('passes the script with -s to dtrace and as an argument to bpftrace, behind sudo -n when needed', () => {
     expect(tracerArgv('dtrace', { tracerArgs: ['-q', '-p', '5'] }, '/c/script.d')).toEqual(['-q', '-p', '5', '-s', '/c/script.d']);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Baseline } from '../../src/baseline/schema.ts';
-import { createEngine, PLATFORM_BLIND_SPOTS, runEngine, type Finding } from '../../src/engine/index.ts';
+import { createEngine, platformBlindSpots, runEngine, type Finding } from '../../src/engine/index.ts';
 import type { Diagnostic } from '../../src/protocol/diagnostics.ts';
 import { ev, signature } from '../rules/helpers.ts';
 
@@ -141,15 +141,35 @@ describe('engine', () => {
     ]);
     expect(r.blindSpots.find((b) => b.kind === 'late_events')?.count).toBe(1);
     const platform = r.blindSpots.filter((b) => b.kind === 'platform').map((b) => b.title);
-    expect(platform).toEqual(PLATFORM_BLIND_SPOTS.darwin.map((p) => p.title));
+    expect(platform).toEqual(platformBlindSpots('darwin').map((p) => p.title));
     expect(platform.join(' ')).toContain('JIT write-protect');
   });
 
   it('a clean Linux run still lists what Linux cannot show', () => {
     const r = runEngine([], [], { baseline: EMPTY, os: 'linux' });
     expect(r.findings).toEqual([]);
-    expect(r.blindSpots.map((b) => b.kind)).toEqual(PLATFORM_BLIND_SPOTS.linux.map(() => 'platform'));
+    expect(r.blindSpots.map((b) => b.kind)).toEqual(platformBlindSpots('linux').map(() => 'platform'));
     expect(r.blindSpots.map((b) => b.title).join(' ')).toContain('no Mach VM traps');
+  });
+
+  it("Linux blind spots speak of Linux, and of the backend the begin record names", () => {
+    const samples = [ev('exec', { pid: 200, tid: 200, ppid: 1, path: '/bin/x' }, 1), ev('sample', { pid: 200, tid: 200, ppid: 1, pc: '0x7f0000000010' }, 2)];
+    const text = (backend: 'dtrace' | 'bpftrace') => {
+      const r = runEngine([ev('begin', { tool: 'an0840', os: 'linux', backend }, 0), ...samples], [], { baseline: EMPTY });
+      expect(r.blindSpots.some((b) => b.kind === 'unattributed_samples')).toBe(true);
+      return r.blindSpots.map((b) => `${b.title}: ${b.detail}`).join('\n');
+    };
+    const bt = text('bpftrace');
+    const d = text('dtrace');
+    for (const t of [bt, d]) {
+      expect(t).not.toMatch(/dyld|shared cache|Mach-O/);
+      expect(t).toContain('ld.so');
+    }
+    expect(bt).toContain('The uprobes attach to the system libc');
+    expect(d).not.toContain('uprobe');
+    expect(d).toContain('pid provider');
+    const mac = runEngine([ev('begin', { tool: 'an0840', os: 'darwin', backend: 'dtrace' }, 0), ...samples], [], { baseline: EMPTY });
+    expect(mac.blindSpots.find((b) => b.kind === 'unattributed_samples')!.detail).toContain('dyld shared cache');
   });
 
   it('takes the OS from the begin record when none is given', () => {

@@ -8,7 +8,7 @@ import { CliError } from '../../src/cli/exit.ts';
 import { registerToolsCommands } from '../../src/generate/cli.ts';
 import { TOOLS, generate } from '../../src/generate/index.ts';
 
-function runCli(args: string[]): { stdout: string; stderr: string; code: number | undefined } {
+function runCli(args: string[], platform?: NodeJS.Platform): { stdout: string; stderr: string; code: number | undefined } {
   let stdout = '';
   let stderr = '';
   const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((stdout += String(s)), true));
@@ -16,7 +16,7 @@ function runCli(args: string[]): { stdout: string; stderr: string; code: number 
   process.exitCode = undefined;
   try {
     const program = new Command('loadtrace').exitOverride();
-    registerToolsCommands(program);
+    registerToolsCommands(program, platform);
     for (const c of program.commands) c.exitOverride();
     try {
       program.parse(['node', 'loadtrace', ...args]);
@@ -42,6 +42,20 @@ afterEach(() => {
   process.exitCode = undefined;
 });
 
+describe('generate picks the backend capture would use', () => {
+  it('bpftrace on Linux and dtrace on macOS, as defaultBackend says; --os defaults to the host', () => {
+    const linux = runCli(['generate', 'dlsnoop', '--nonce', '0123456789abcdef'], 'linux');
+    expect(linux.code).toBeUndefined();
+    expect(linux.stderr).toMatch(/^run: (\S+=\S+ )*bpftrace /m);
+    expect(linux.stdout).toContain('uprobe:');
+    const mac = runCli(['generate', 'dlsnoop', '--nonce', '0123456789abcdef'], 'darwin');
+    expect(mac.stderr).toMatch(/^run: dtrace /m);
+    expect(mac.stdout).toBe(generate({ tool: 'dlsnoop', backend: 'dtrace', target: { kind: 'all' }, os: 'darwin', nonce: '0123456789abcdef' }).script);
+    const dOnLinux = runCli(['generate', 'dlsnoop', '--backend', 'dtrace', '--nonce', '0123456789abcdef'], 'linux');
+    expect(dOnLinux.stdout).toBe(generate({ tool: 'dlsnoop', backend: 'dtrace', target: { kind: 'all' }, os: 'linux', nonce: '0123456789abcdef' }).script);
+  });
+});
+
 describe('loadtrace tools / generate', () => {
   it('lists one line per tool', () => {
     const { stdout } = runCli(['tools']);
@@ -49,7 +63,7 @@ describe('loadtrace tools / generate', () => {
   });
 
   it('prints the same script as the API, with the command line on stderr', () => {
-    const { stdout, stderr, code } = runCli(['generate', 'rwxsnoop', '-p', '42', '--nonce', '0123456789abcdef', '--ustack', '--duration', '5', '--os', 'darwin']);
+    const { stdout, stderr, code } = runCli(['generate', 'rwxsnoop', '-p', '42', '--nonce', '0123456789abcdef', '--ustack', '--duration', '5', '--backend', 'dtrace', '--os', 'darwin']);
     expect(code).toBeUndefined();
     const api = generate({ tool: 'rwxsnoop', backend: 'dtrace', target: { kind: 'pid', pid: 42 }, nonce: '0123456789abcdef', options: { ustack: true, duration: 5 } });
     expect(stdout).toBe(api.script);
@@ -58,13 +72,13 @@ describe('loadtrace tools / generate', () => {
 
   it('writes a D script for this system unless --os says otherwise', () => {
     const host = process.platform === 'linux' ? 'linux' : 'darwin';
-    const { stdout, code } = runCli(['generate', 'rwxsnoop', '-p', '42', '--nonce', '0123456789abcdef']);
+    const { stdout, code } = runCli(['generate', 'rwxsnoop', '-p', '42', '--nonce', '0123456789abcdef', '--backend', 'dtrace']);
     expect(code).toBeUndefined();
     expect(stdout).toContain(`inline string LT_OS = "${host}";`);
-    const linux = runCli(['generate', 'rwxsnoop', '-p', '42', '--nonce', '0123456789abcdef', '--os', 'linux']);
+    const linux = runCli(['generate', 'rwxsnoop', '-p', '42', '--nonce', '0123456789abcdef', '--backend', 'dtrace', '--os', 'linux']);
     expect(linux.stdout).toContain('inline int LT_MAP_ANON = 0x20;');
     expect(linux.stdout).toContain('syscall::memfd_create:entry');
-    const darwin = runCli(['generate', 'rwxsnoop', '-p', '42', '--nonce', '0123456789abcdef', '--os', 'darwin']);
+    const darwin = runCli(['generate', 'rwxsnoop', '-p', '42', '--nonce', '0123456789abcdef', '--backend', 'dtrace', '--os', 'darwin']);
     expect(darwin.stdout).toContain('inline int LT_MAP_ANON = 0x1000;');
     expect(darwin.stdout).not.toContain('syscall::memfd_create:entry');
   });

@@ -49,7 +49,7 @@ describe('capture --html', () => {
     const cwd = mkdtempSync(join(tmpdir(), 'loadtrace-html-bin-'));
     writeFileSync(join(cwd, 'steps.json'), JSON.stringify(steps()));
     const dir = join(cwd, 'cap');
-    const child = spawn(process.execPath, [BIN, 'capture', 'an0840', '--backend', 'dtrace', '-p', '4242', '--out', dir, '--baseline', BASELINE, '--html', '--format', 'json', '--log-level', 'warn'], {
+    const child = spawn(process.execPath, [BIN, 'capture', 'an0840', '--backend', 'dtrace', '-p', String(process.pid), '--out', dir, '--baseline', BASELINE, '--html', '--format', 'json', '--log-level', 'warn'], {
       cwd,
       env: { ...process.env, PATH: `${FIXTURE_BIN}${delimiter}${process.env.PATH}`, FAKE_TRACER_STEPS: join(cwd, 'steps.json') },
       stdio: ['ignore', 'pipe', 'pipe'],
