@@ -14,8 +14,8 @@ const DEMO_TRACE = join(ROOT, 'test/fixtures/demo/demo.trace');
 const tmp = mkdtempSync(join(tmpdir(), 'loadtrace-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function cli(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/loadtrace.js'), ...args], { cwd: tmp, input, encoding: 'utf8' });
+function cli(args: string[], input?: string, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/loadtrace.js'), ...args], { cwd: tmp, input, encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -67,6 +67,49 @@ describe('loadtrace replay', () => {
     expect(events.length).toBe(35);
     for (const e of events) expect(eventSchema.safeParse(e).success).toBe(true);
     for (let i = 1; i < events.length; i++) expect(BigInt(events[i].ts) >= BigInt(events[i - 1].ts)).toBe(true);
+  });
+
+  it('--events --format table prints one readable line an event, flags decoded with the trace\'s OS', () => {
+    const r = cli(['replay', DEMO_DIR, '--events', '--format', 'table'], undefined, { TZ: 'UTC' });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.length).toBe(35);
+    expect(r.stdout).not.toContain('{"kind"');
+    expect(lines[0]).toBe('2026-01-01 00:00:00.000000+00:00       0 dtrace           begin       tool an0840 os darwin backend dtrace');
+    // darwin's MAP_* table: 0x1000 is MAP_ANON and 0x800 MAP_JIT here, not Linux's meanings.
+    expect(lines[1]).toBe(
+      '2026-01-01 00:00:00.000001+00:00     600 node             mmap        addr 0x0 len 0x8000000 prot rwx flags MAP_PRIVATE|MAP_JIT|MAP_ANON|MAP_UNIX03 fd -1 off 0x0 ret 0x3a0000000 err 0',
+    );
+    const mprotect = lines.find((l) => l.includes(' updater ') && l.includes(' mprotect '))!;
+    expect(mprotect).toContain('prot r-x ret 0 err 0 prevProt rwx prevFlags MAP_PRIVATE|MAP_ANON|MAP_UNIX03');
+    expect(lines.find((l) => l.includes(' dlsym '))).toContain('handle RTLD_DEFAULT symbol "NSCreateObjectFileImageFromMemory"');
+    expect(lines.find((l) => l.includes(' exec ') && l.includes('Invoice'))).toContain('path "/Users/bob/Downloads/Invoice Viewer.app/Contents/MacOS/Invoice Viewer"');
+  });
+
+  it('--events without --format, and with --format jsonl or --json, keeps printing JSON Lines', () => {
+    for (const extra of [[], ['--format', 'jsonl'], ['--json']]) {
+      const r = cli(['replay', DEMO_DIR, '--events', ...extra]);
+      expect(r.code).toBe(0);
+      const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(events.length).toBe(35);
+    }
+  });
+
+  it('--events --format table escapes traced strings: no control character reaches the terminal', () => {
+    const nonce = 'a1b2c3d4e5f60718';
+    const common = { ts: 1767225600000000000n, pid: 42, ppid: 1, tid: 42, uid: 0 };
+    const trace =
+      formatRecord(nonce, 'begin', { ...common, comm: 'bpftrace', tool: 'an0840', os: 'linux', backend: 'bpftrace' }, { style: 'bpftrace' }) +
+      formatRecord(nonce, 'mmap', { ...common, comm: 'ev\x1bil', addr: 0, len: 4096, prot: 5, flags: 0x22, fd: -1, off: 0, ret: 0x7f0000000000, err: 0 }, { style: 'bpftrace' }) +
+      formatRecord(nonce, 'exec', { ...common, comm: 'x', path: '/tmp/a\x1b[2J\r\nb"c\\', pathTrunc: false }, { style: 'bpftrace' });
+    const r = cli(['replay', '-', '--nonce', nonce, '--events', '--format', 'table'], trace, { TZ: 'UTC' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.length).toBe(3);
+    expect(lines[1]).toContain(' ev\\x1bil ');
+    expect(lines[1]).toContain('prot r-x flags MAP_PRIVATE|MAP_ANONYMOUS fd -1');
+    expect(lines[2]).toContain('path "/tmp/a\\x1b[2J\\r\\nb\\"c\\\\"');
   });
 
   it('--fail-on sets exit code 1 when a finding reaches the severity', () => {
