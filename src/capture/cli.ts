@@ -35,6 +35,8 @@ export interface ReportChoices {
   readonly resources?: ResourceLimits;
   /** Also write report.html into the capture directory (--html). */
   readonly html?: boolean;
+  /** Times in the table in UTC instead of the local zone (--utc). */
+  readonly utc?: boolean;
 }
 
 /** How the CLI gets the generator and the engine; replaceable for tests. */
@@ -67,6 +69,7 @@ interface RawCaptureFlags extends LimitFlags, ScriptFlags {
   printScript?: boolean;
   format: 'table' | 'jsonl' | 'json';
   html?: boolean;
+  utc?: boolean;
   minSeverity: string;
   failOn?: string;
   onDrops: 'log' | 'fail';
@@ -212,6 +215,7 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
     .addOption(new Option('--backend <backend>', `tracer (default ${defaultBackend(platform)})`).choices(['dtrace', 'bpftrace']))
     .option('--print-script', 'print the generated script and exit')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'jsonl', 'json']).default('table'))
+    .option('--utc', 'times in the table in UTC (Z) instead of the local zone')
     .option('--html', 'also write report.html, one self-contained page with timelines, into the capture directory')
     .addOption(new Option('--min-severity <severity>', 'hide findings below this').choices([...SEVERITIES]).default('info'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a reported finding is at or above this (findings hidden by --min-severity never count)').choices([...SEVERITIES]))
@@ -274,6 +278,7 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
         baselineOrigin: flags.baseline === undefined ? 'default' : 'given',
         resources: limitsFromFlags(flags),
         html: flags.html === true,
+        utc: flags.utc === true,
       };
       const engine = await deps.loadEngine(choices, logger);
       const result = await runCapture(options, { generate, generateFollow, engine, logger, stderrIsTTY, ...deps.capture });

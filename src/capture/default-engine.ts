@@ -109,7 +109,7 @@ export function createCaptureEngine(choices: ReportChoices, logger: Logger, opts
           .join('');
       }
       if (choices.format === 'table') {
-        const table = formatTable(r, { minSeverity: min, color: opts.color === true });
+        const table = formatTable(r, { minSeverity: min, color: opts.color === true, utc: choices.utc === true });
         return `\n${table}\n${result ? humanSummary(result.parse, result, { minSeverity: min, baseline: describeBaseline({ source: choices.baseline, origin: choices.baselineOrigin ?? 'given' }) }) : ''}`;
       }
       return '';

@@ -31,6 +31,7 @@ interface ReplayFlags extends LimitFlags {
   failOn?: string;
   reorderWindow: string;
   color?: boolean;
+  utc?: boolean;
   allowEmpty?: boolean;
 }
 
@@ -88,6 +89,7 @@ export function registerReplayCommand(program: Command): void {
     .option('--min-severity <severity>', 'hide findings below this severity (info, low, medium, high, critical)', 'info')
     .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity is reported (hidden findings never count)')
     .option('--reorder-window <ms>', 'reorder window in ms of trace time', '1000')
+    .option('--utc', 'times in the tables in UTC (Z) instead of the local zone')
     .option('--no-color', 'no ANSI colours in the table')
     .option('--allow-empty', 'accept input with no records or no begin record (default: exit 2, it is not a trace)');
   addLimitOptions(cmd).action(async (input: string, flags: ReplayFlags, self: Command) => {
@@ -141,7 +143,7 @@ async function runReplay(input: string, flags: ReplayFlags, eventsTable: boolean
   const out = process.stdout;
   // Events written faster than stdout drains (a pipe to a slow reader) would pile up in memory: the input waits.
   let draining: Promise<void> | null = null;
-  const eventLine = eventsTable ? createEventFormatter({ os }) : (e: TraceEvent) => `${JSON.stringify(e)}\n`;
+  const eventLine = eventsTable ? createEventFormatter({ os, utc: flags.utc === true }) : (e: TraceEvent) => `${JSON.stringify(e)}\n`;
   const writeEvent = (e: TraceEvent) => {
     if (!out.write(eventLine(e)) && draining === null) {
       draining = once(out, 'drain').then(() => {
@@ -190,7 +192,7 @@ async function runReplay(input: string, flags: ReplayFlags, eventsTable: boolean
       out.write(formatJsonLines(report.findings, { minSeverity }));
     } else {
       const color = flags.color !== false && process.stdout.isTTY === true;
-      out.write(formatTable(report, { color, minSeverity }));
+      out.write(formatTable(report, { color, minSeverity, utc: flags.utc === true }));
       out.write('\n');
       out.write(humanSummary(parse, result, { minSeverity, baseline: describeBaseline(chosen) }));
     }

@@ -6,6 +6,7 @@
 import type { BlindSpot, Finding, Report } from '../engine/index.ts';
 import { SEVERITIES, severityRank, type Severity } from '../rules/types.ts';
 import { EXIT } from '../cli/exit.ts';
+import { formatWallTime } from './text.ts';
 
 export { SEVERITIES, type Severity } from '../rules/types.ts';
 
@@ -67,10 +68,8 @@ export interface TableOptions {
   readonly minSeverity?: Severity;
   /** Include the blind-spot list (default true). */
   readonly blindSpots?: boolean;
-}
-
-function time(t: number): string {
-  return Number.isFinite(t) ? new Date(t).toISOString().slice(11, 23) : '?';
+  /** Times in UTC (`Z`) instead of the local zone (default false). */
+  readonly utc?: boolean;
 }
 
 /** Findings grouped by process, most severe first, then blind spots. */
@@ -81,6 +80,7 @@ export function formatTable(report: Pick<Report, 'findings' | 'blindSpots'>, opt
     return colour ? `${COLOURS[s]}${text}${RESET}` : text;
   };
   const bold = (s: string) => (colour ? `${BOLD}${s}${RESET}` : s);
+  const time = (t: number) => formatWallTime(t, { utc: opts.utc === true });
   const findings = filterFindings(report.findings, opts.minSeverity ?? 'info');
   const groups = new Map<number, Finding[]>();
   for (const f of findings) {
@@ -97,7 +97,7 @@ export function formatTable(report: Pick<Report, 'findings' | 'blindSpots'>, opt
     lines.push(bold(`${p.name} [pid ${p.pid}, ppid ${p.ppid}, uid ${p.uid}]${p.path !== null ? ` ${p.path}` : ''}`));
     fs.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.firstSeen - b.firstSeen);
     for (const f of fs) {
-      const times = f.count > 1 ? ` ×${f.count} ${time(f.firstSeen)}–${time(f.lastSeen)}` : ` at ${time(f.firstSeen)}`;
+      const times = f.count > 1 ? ` ×${f.count} ${time(f.firstSeen)} – ${time(f.lastSeen)}` : ` at ${time(f.firstSeen)}`;
       lines.push(`  ${sev(f.severity)} ${f.rule} ${f.name}: ${f.summary}${times}`);
       lines.push(`           ATT&CK ${f.attack.join(', ')}; baseline: ${f.baseline.reason}`);
       if (f.region !== null) {

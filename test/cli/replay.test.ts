@@ -112,6 +112,19 @@ describe('loadtrace replay', () => {
     expect(lines[2]).toContain('path "/tmp/a\\x1b[2J\\r\\nb\\"c\\\\"');
   });
 
+  it('tables show date, time and zone: local by default, UTC with Z under --utc', () => {
+    // +05:30 and -05:00: offsets that are not whole hours and that cross the date line of the trace (2026-01-01 00:00 UTC).
+    const kolkata = cli(['replay', DEMO_DIR], undefined, { TZ: 'Asia/Kolkata' }).stdout;
+    expect(kolkata).toContain('dlsym of sensitive symbol NSCreateObjectFileImageFromMemory at 2026-01-01 05:30:00.085+05:30');
+    const utc = cli(['replay', DEMO_DIR, '--utc'], undefined, { TZ: 'Asia/Kolkata' }).stdout;
+    expect(utc).toContain('dlsym of sensitive symbol NSCreateObjectFileImageFromMemory at 2026-01-01 00:00:00.085Z');
+    expect(utc).not.toContain('+05:30');
+    const ny = cli(['replay', DEMO_DIR, '--events', '--format', 'table'], undefined, { TZ: 'America/New_York' }).stdout;
+    expect(ny.split('\n')[1]).toMatch(/^2025-12-31 19:00:00\.000001-05:00 +600 node /);
+    const nyUtc = cli(['replay', DEMO_DIR, '--events', '--format', 'table', '--utc'], undefined, { TZ: 'America/New_York' }).stdout;
+    expect(nyUtc.split('\n')[1]).toMatch(/^2026-01-01 00:00:00\.000001Z +600 node /);
+  });
+
   it('--fail-on sets exit code 1 when a finding reaches the severity', () => {
     expect(cli(['replay', DEMO_DIR, '--fail-on', 'critical', '--format', 'jsonl']).code).toBe(1);
   });

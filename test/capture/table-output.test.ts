@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { FIXTURE_BIN, type Step } from './helpers.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/loadtrace.js', import.meta.url));
+const RULES = fileURLToPath(new URL('../fixtures/rules/', import.meta.url));
+const cwd = mkdtempSync(join(tmpdir(), 'loadtrace-table-'));
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+const trace = readFileSync(join(RULES, 'wx-transition.fire.trace'), 'utf8').replace(/LT1:[0-9a-f]{16}/g, 'LT1:{{NONCE}}');
+const steps: Step[] = [...trace.split(/(?<=\n)/).map((line) => ({ stdout: line })), { exit: 0 }];
+writeFileSync(join(cwd, 'steps.json'), JSON.stringify(steps));
+let n = 0;
+
+/** `capture --format table` against the fake tracer replaying a trace that fires a finding. */
+function capture(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const out = join(cwd, `cap${n++}`);
+  const child = spawn(
+    process.execPath,
+    [BIN, 'capture', 'an0840', '--backend', 'dtrace', '-p', String(process.pid), '--out', out, '--baseline', join(RULES, 'baseline.json'), '--log-level', 'warn', ...args],
+    { cwd, env: { ...process.env, PATH: `${FIXTURE_BIN}${delimiter}${process.env.PATH}`, FAKE_TRACER_STEPS: join(cwd, 'steps.json'), ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c) => (stdout += c));
+  child.stderr.on('data', (c) => (stderr += c));
+  return new Promise((res) => child.on('close', (code) => res({ code, stdout, stderr })));
+}
+
+describe('capture --format table', () => {
+  it('shows times with date and zone, local by default and UTC with --utc', async () => {
+    const local = await capture([], { TZ: 'Asia/Kolkata' });
+    expect(local.code).toBe(0);
+    expect(local.stdout).toMatch(/ at \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}\+05:30\n/);
+    const utc = await capture(['--utc'], { TZ: 'Asia/Kolkata' });
+    expect(utc.stdout).toMatch(/ at \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}Z\n/);
+    expect(utc.stdout).not.toContain('+05:30');
+  });
+});
