@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { COLOR_WHEN, useColor, type ColorWhen } from '../cli/color.ts';
 import { CliError, EXIT } from '../cli/exit.ts';
 import { addExamples } from '../cli/help.ts';
 import { positiveInt, resolveCommandPath, splitCommand } from '../cli/args.ts';
@@ -37,6 +38,8 @@ export interface ReportChoices {
   readonly html?: boolean;
   /** Times in the table in UTC instead of the local zone (--utc). */
   readonly utc?: boolean;
+  /** ANSI colours in the table, decided from --color, NO_COLOR and the terminal. */
+  readonly color?: boolean;
 }
 
 /** How the CLI gets the generator and the engine; replaceable for tests. */
@@ -70,6 +73,7 @@ interface RawCaptureFlags extends LimitFlags, ScriptFlags {
   format: 'table' | 'jsonl' | 'json';
   html?: boolean;
   utc?: boolean;
+  color?: ColorWhen | boolean;
   minSeverity: string;
   failOn?: string;
   onDrops: 'log' | 'fail';
@@ -182,7 +186,7 @@ const defaultCliDeps: CaptureCliDeps = {
   },
   async loadEngine(choices, logger) {
     const { createCaptureEngine } = await import('./default-engine.ts');
-    return createCaptureEngine(choices, logger, { color: process.stdout.isTTY === true });
+    return createCaptureEngine(choices, logger, { color: choices.color === true });
   },
 };
 
@@ -216,6 +220,8 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
     .option('--print-script', 'print the generated script and exit')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'jsonl', 'json']).default('table'))
     .option('--utc', 'times in the table in UTC (Z) instead of the local zone')
+    .addOption(new Option('--color <when>', 'ANSI colours in the table: auto (a terminal, and NO_COLOR unset or empty), always, never').choices([...COLOR_WHEN]).default('auto'))
+    .option('--no-color', 'same as --color never')
     .option('--html', 'also write report.html, one self-contained page with timelines, into the capture directory')
     .addOption(new Option('--min-severity <severity>', 'hide findings below this').choices([...SEVERITIES]).default('info'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a reported finding is at or above this (findings hidden by --min-severity never count)').choices([...SEVERITIES]))
@@ -279,6 +285,7 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
         resources: limitsFromFlags(flags),
         html: flags.html === true,
         utc: flags.utc === true,
+        color: useColor(flags.color, (deps.capture?.stdout ?? process.stdout) as { isTTY?: boolean }),
       };
       const engine = await deps.loadEngine(choices, logger);
       const result = await runCapture(options, { generate, generateFollow, engine, logger, stderrIsTTY, ...deps.capture });

@@ -15,6 +15,7 @@ import { CaptureDirError } from '../pipeline/capture-dir.ts';
 import { checkIsTrace, inputName, InputError, openInput, type OpenedInput } from '../pipeline/input.ts';
 import { replayStreams, type Pipeline, type PipelineResult } from '../pipeline/index.ts';
 import type { ParseSummary } from '../parse/index.ts';
+import { COLOR_WHEN, useColor, type ColorWhen } from './color.ts';
 import { CliError, EXIT } from './exit.ts';
 import { addExamples } from './help.ts';
 import { addLimitOptions, limitsFromFlags, type LimitFlags } from './limits.ts';
@@ -30,7 +31,7 @@ interface ReplayFlags extends LimitFlags {
   minSeverity: string;
   failOn?: string;
   reorderWindow: string;
-  color?: boolean;
+  color?: ColorWhen | boolean;
   utc?: boolean;
   allowEmpty?: boolean;
 }
@@ -90,7 +91,8 @@ export function registerReplayCommand(program: Command): void {
     .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity is reported (hidden findings never count)')
     .option('--reorder-window <ms>', 'reorder window in ms of trace time', '1000')
     .option('--utc', 'times in the tables in UTC (Z) instead of the local zone')
-    .option('--no-color', 'no ANSI colours in the table')
+    .addOption(new Option('--color <when>', 'ANSI colours in the table: auto (a terminal, and NO_COLOR unset or empty), always, never').choices([...COLOR_WHEN]).default('auto'))
+    .option('--no-color', 'same as --color never')
     .option('--allow-empty', 'accept input with no records or no begin record (default: exit 2, it is not a trace)');
   addLimitOptions(cmd).action(async (input: string, flags: ReplayFlags, self: Command) => {
       // --format defaults to table for findings, but --events alone has always printed JSON Lines:
@@ -191,7 +193,7 @@ async function runReplay(input: string, flags: ReplayFlags, eventsTable: boolean
     } else if (format === 'jsonl') {
       out.write(formatJsonLines(report.findings, { minSeverity }));
     } else {
-      const color = flags.color !== false && process.stdout.isTTY === true;
+      const color = useColor(flags.color, process.stdout);
       out.write(formatTable(report, { color, minSeverity, utc: flags.utc === true }));
       out.write('\n');
       out.write(humanSummary(parse, result, { minSeverity, baseline: describeBaseline(chosen) }));

@@ -62,6 +62,12 @@ const COLOURS: Record<Severity, string> = {
 const RESET = '\x1b[0m';
 const BOLD = '\x1b[1m';
 
+/** A severity padded to the table's column, coloured when asked. */
+export function severityLabel(s: Severity, colour: boolean): string {
+  const text = s.toUpperCase().padEnd(8);
+  return colour ? `${COLOURS[s]}${text}${RESET}` : text;
+}
+
 export interface TableOptions {
   /** ANSI colours for severities (default false: callers decide from the terminal, never this module). */
   readonly color?: boolean;
@@ -75,10 +81,7 @@ export interface TableOptions {
 /** Findings grouped by process, most severe first, then blind spots. */
 export function formatTable(report: Pick<Report, 'findings' | 'blindSpots'>, opts: TableOptions = {}): string {
   const colour = opts.color === true;
-  const sev = (s: Severity) => {
-    const text = s.toUpperCase().padEnd(8);
-    return colour ? `${COLOURS[s]}${text}${RESET}` : text;
-  };
+  const sev = (s: Severity) => severityLabel(s, colour);
   const bold = (s: string) => (colour ? `${BOLD}${s}${RESET}` : s);
   const time = (t: number) => formatWallTime(t, { utc: opts.utc === true });
   const findings = filterFindings(report.findings, opts.minSeverity ?? 'info');

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,5 +39,35 @@ describe('capture --format table', () => {
     const utc = await capture(['--utc'], { TZ: 'Asia/Kolkata' });
     expect(utc.stdout).toMatch(/ at \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{3}Z\n/);
     expect(utc.stdout).not.toContain('+05:30');
+  });
+
+  it('--color: plain into a pipe by default and with never, ANSI with always (even under NO_COLOR), live lines too', async () => {
+    const plain = await capture([], {});
+    expect(plain.stdout).toMatch(/LT-\d{3}/);
+    expect(plain.stdout).not.toContain('\x1b[');
+    expect((await capture(['--color', 'never'], {})).stdout).not.toContain('\x1b[');
+    expect((await capture(['--no-color'], {})).stdout).not.toContain('\x1b[');
+    const always = await capture(['--color', 'always'], { NO_COLOR: '1' });
+    expect(always.code).toBe(0);
+    // The line printed as the finding appears, and the final table: both coloured.
+    const coloured = always.stdout.split('\n').filter((l) => /\x1b\[[0-9;]+m[A-Z]+ *\x1b\[0m LT-\d{3}/.test(l));
+    expect(coloured.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/script') || process.platform !== 'linux')('--color auto on a terminal: colour unless NO_COLOR is set and not empty', () => {
+    const onTty = (env: Record<string, string>) => {
+      const args = ['capture', 'an0840', '--backend', 'dtrace', '-p', String(process.pid), '--out', join(cwd, `cap${n++}`), '--baseline', join(RULES, 'baseline.json'), '--log-level', 'warn'];
+      // script(1) gives the CLI a pseudo-terminal as stdout (and stderr).
+      return spawnSync('/usr/bin/script', ['-qec', [process.execPath, BIN, ...args].join(' '), '/dev/null'], {
+        cwd,
+        encoding: 'utf8',
+        env: { ...process.env, PATH: `${FIXTURE_BIN}${delimiter}${process.env.PATH}`, FAKE_TRACER_STEPS: join(cwd, 'steps.json'), NO_COLOR: undefined, ...env },
+      }).stdout;
+    };
+    const finding = /\x1b\[[0-9;]+m[A-Z]+ *\x1b\[0m LT-\d{3}/;
+    expect(onTty({})).toMatch(finding);
+    const noColor = onTty({ NO_COLOR: '1' });
+    expect(noColor).toMatch(/LT-\d{3}/);
+    expect(noColor).not.toMatch(finding);
   });
 });

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -123,6 +123,31 @@ describe('loadtrace replay', () => {
     expect(ny.split('\n')[1]).toMatch(/^2025-12-31 19:00:00\.000001-05:00 +600 node /);
     const nyUtc = cli(['replay', DEMO_DIR, '--events', '--format', 'table', '--utc'], undefined, { TZ: 'America/New_York' }).stdout;
     expect(nyUtc.split('\n')[1]).toMatch(/^2026-01-01 00:00:00\.000001Z +600 node /);
+  });
+
+  it('--color: auto is plain into a pipe, always colours even under NO_COLOR, never and --no-color stay plain', () => {
+    const RED = '\x1b[31mHIGH';
+    expect(cli(['replay', DEMO_DIR]).stdout).not.toContain('\x1b[');
+    expect(cli(['replay', DEMO_DIR, '--color', 'auto']).stdout).not.toContain('\x1b[');
+    expect(cli(['replay', DEMO_DIR, '--color', 'always']).stdout).toContain(RED);
+    expect(cli(['replay', DEMO_DIR, '--color', 'always'], undefined, { NO_COLOR: '1' }).stdout).toContain(RED);
+    expect(cli(['replay', DEMO_DIR, '--color', 'never']).stdout).not.toContain('\x1b[');
+    expect(cli(['replay', DEMO_DIR, '--no-color']).stdout).not.toContain('\x1b[');
+    expect(cli(['replay', DEMO_DIR, '--color', 'sometimes']).code).toBe(2);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/script') || process.platform !== 'linux')('--color auto on a terminal: colour unless NO_COLOR is set and not empty', () => {
+    // script(1) gives the CLI a pseudo-terminal as stdout.
+    const onTty = (env: Record<string, string>) =>
+      spawnSync('/usr/bin/script', ['-qec', `${process.execPath} ${join(ROOT, 'bin/loadtrace.js')} replay ${DEMO_DIR}`, '/dev/null'], {
+        cwd: tmp,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: undefined, ...env },
+      }).stdout;
+    expect(onTty({})).toContain('\x1b[31mHIGH');
+    expect(onTty({ NO_COLOR: '' })).toContain('\x1b[31mHIGH');
+    expect(onTty({ NO_COLOR: '1' })).not.toContain('\x1b[31m');
+    expect(onTty({ NO_COLOR: '1' })).toContain('HIGH');
   });
 
   it('--fail-on sets exit code 1 when a finding reaches the severity', () => {
