@@ -72,6 +72,7 @@ interface RawCaptureFlags extends LimitFlags, ScriptFlags {
   printScript?: boolean;
   format: 'table' | 'jsonl' | 'json';
   html?: boolean;
+  showOutput?: boolean;
   utc?: boolean;
   color?: ColorWhen | boolean;
   minSeverity: string;
@@ -219,6 +220,7 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
     .addOption(new Option('--backend <backend>', `tracer (default ${defaultBackend(platform)})`).choices(['dtrace', 'bpftrace']))
     .option('--print-script', 'print the generated script and exit')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'jsonl', 'json']).default('table'))
+    .option('--show-output', "show the -c program's output (the tracer's stdout lines that are not records) on stderr; default on a terminal")
     .option('--utc', 'times in the table in UTC (Z) instead of the local zone')
     .addOption(new Option('--color <when>', 'ANSI colours in the table: auto (a terminal, and NO_COLOR unset or empty), always, never').choices([...COLOR_WHEN]).default('auto'))
     .option('--no-color', 'same as --color never')
@@ -273,6 +275,7 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
         follow: flags.follow,
         maxTracers: flags.maxTracers,
         stopTimeoutMs: Math.round(flags.stopTimeout * 1000),
+        ...(flags.showOutput ? { showOutput: true } : {}),
         runAs: runAsFromFlags(flags.runAs, target, { env: process.env, isRoot: isRoot(), platform }),
       };
       if (options.runAs) logger.info(`running the command as ${options.runAs.user} (uid ${options.runAs.uid}); --run-as root keeps root`);

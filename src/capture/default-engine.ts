@@ -68,6 +68,7 @@ export function createCaptureEngine(choices: ReportChoices, logger: Logger, opts
             }
           : req.onFinding,
         onEvent: tl ? (e) => tl.event(e) : undefined,
+        onForeign: req.onOutput,
         maxLineLength: r?.maxLineLength,
         reorderMaxEvents: r?.reorderMaxEvents,
         limits: r?.limits,

@@ -15,6 +15,9 @@ const trace = readFileSync(join(RULES, 'wx-transition.fire.trace'), 'utf8').repl
 const steps: Step[] = [...trace.split(/(?<=\n)/).map((line) => ({ stdout: line })), { exit: 0 }];
 writeFileSync(join(cwd, 'steps.json'), JSON.stringify(steps));
 let n = 0;
+// The same trace with the lines a -c program prints itself before and after it.
+const MIXED = join(cwd, 'mixed.json');
+writeFileSync(MIXED, JSON.stringify([{ stdout: 'hello from the program\n' }, ...steps.slice(0, -1), { stdout: 'evil \x1b[2J line\n' }, { exit: 0 }]));
 
 /** `capture --format table` against the fake tracer replaying a trace that fires a finding. */
 function capture(args: string[], env: Record<string, string | undefined>): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -69,5 +72,22 @@ describe('capture --format table', () => {
     const noColor = onTty({ NO_COLOR: '1' });
     expect(noColor).toMatch(/LT-\d{3}/);
     expect(noColor).not.toMatch(finding);
+    // On a terminal the program's own output is shown without --show-output.
+    expect(onTty({ FAKE_TRACER_STEPS: MIXED })).toContain('hello from the program');
+  });
+
+  it("--show-output copies the program's lines on the tracer's stdout to stderr, escaped, and they stay recorded", async () => {
+    const file = MIXED;
+    const out = join(cwd, 'shown');
+    const shown = await capture(['--show-output', '--out', out], { FAKE_TRACER_STEPS: file });
+    expect(shown.code).toBe(0);
+    expect(shown.stderr).toContain('hello from the program\n');
+    expect(shown.stderr).toContain('evil \\x1b[2J line\n');
+    expect(shown.stderr).not.toContain('\x1b');
+    expect(shown.stdout).not.toContain('hello from the program');
+    expect(readFileSync(join(out, 'stdout.raw'), 'utf8')).toContain('hello from the program\nLT1:');
+    // Off a terminal, and without the flag, the output is recorded only.
+    const quiet = await capture([], { FAKE_TRACER_STEPS: file });
+    expect(quiet.stderr).not.toContain('hello from the program');
   });
 });
