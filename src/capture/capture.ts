@@ -23,6 +23,7 @@ import { openRawFile, RawSink, type RawFileOpener, type RawWriteFailure } from '
 import { runCommand, type CommandRunner } from './run-command.ts';
 import { emptyStderrFacts, LineScanner, scanStderrLine, totalDrops, type StderrFacts } from './stderr-scan.ts';
 import { StatusLine } from './status.ts';
+import { terminalText } from '../report/text.ts';
 import { defaultBackend, isRoot, tracerVersion, whichSync, type Backend } from './tracer.ts';
 import { FollowDriver, needsFollow, planFollow, type FollowPlan } from './follow.ts';
 import { launchSpec, planLaunch, sudoValidate, tracerArgv, type Launch } from './launch.ts';
@@ -56,6 +57,11 @@ export const captureOptionsSchema = z.object({
     .default(DEFAULT_DROP_THRESHOLD),
   /** How long to wait for the tracer after SIGINT before killing it. */
   stopTimeoutMs: z.number().int().positive().default(15_000),
+  /**
+   * Show the lines of the tracer's stdout that are not records (the -c program's own output,
+   * which shares the tracer's stdout) on stderr as they arrive. Default: when stderr is a terminal.
+   */
+  showOutput: z.boolean().optional(),
   /** Follow mode: most per-pid tracers at once. */
   maxTracers: z.number().int().positive().default(16),
   /** Follow mode: on (per-pid tracers for new processes), off, or auto (dtrace with -n or system-wide). */
@@ -441,6 +447,7 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
   const engine = deps.engine;
   let findingsSeen = 0;
   let status: StatusLine | null = null;
+  const showOutput = opts.showOutput ?? deps.stderrIsTTY;
   const analyzer = engine?.createAnalyzer({
     nonce: gen.nonce,
     os,
@@ -453,6 +460,13 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
         deps.stdout.write(text);
       }
     },
+    // Escaped: the traced program is untrusted, and its bytes must not drive the terminal.
+    onOutput: showOutput
+      ? (line) => {
+          status?.clear();
+          deps.stderr.write(`${terminalText(line)}\n`);
+        }
+      : undefined,
   });
   // The first begin record is the signal that the probes are attached: only then is it time to say so.
   const beginMark = `${MARKER_PREFIX}${gen.nonce}\tbegin\t`;

@@ -7,6 +7,7 @@ import { Command, Option } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { COLOR_WHEN, useColor, type ColorWhen } from '../cli/color.ts';
 import { CliError, EXIT } from '../cli/exit.ts';
 import { addExamples } from '../cli/help.ts';
 import { positiveInt, resolveCommandPath, splitCommand } from '../cli/args.ts';
@@ -35,6 +36,10 @@ export interface ReportChoices {
   readonly resources?: ResourceLimits;
   /** Also write report.html into the capture directory (--html). */
   readonly html?: boolean;
+  /** Times in the table in UTC instead of the local zone (--utc). */
+  readonly utc?: boolean;
+  /** ANSI colours in the table, decided from --color, NO_COLOR and the terminal. */
+  readonly color?: boolean;
 }
 
 /** How the CLI gets the generator and the engine; replaceable for tests. */
@@ -67,6 +72,9 @@ interface RawCaptureFlags extends LimitFlags, ScriptFlags {
   printScript?: boolean;
   format: 'table' | 'jsonl' | 'json';
   html?: boolean;
+  showOutput?: boolean;
+  utc?: boolean;
+  color?: ColorWhen | boolean;
   minSeverity: string;
   failOn?: string;
   onDrops: 'log' | 'fail';
@@ -179,7 +187,7 @@ const defaultCliDeps: CaptureCliDeps = {
   },
   async loadEngine(choices, logger) {
     const { createCaptureEngine } = await import('./default-engine.ts');
-    return createCaptureEngine(choices, logger, { color: process.stdout.isTTY === true });
+    return createCaptureEngine(choices, logger, { color: choices.color === true });
   },
 };
 
@@ -212,6 +220,10 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
     .addOption(new Option('--backend <backend>', `tracer (default ${defaultBackend(platform)})`).choices(['dtrace', 'bpftrace']))
     .option('--print-script', 'print the generated script and exit')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'jsonl', 'json']).default('table'))
+    .option('--show-output', "show the -c program's output (the tracer's stdout lines that are not records) on stderr; default on a terminal")
+    .option('--utc', 'times in the table in UTC (Z) instead of the local zone')
+    .addOption(new Option('--color <when>', 'ANSI colours in the table: auto (a terminal, and NO_COLOR unset or empty), always, never').choices([...COLOR_WHEN]).default('auto'))
+    .option('--no-color', 'same as --color never')
     .option('--html', 'also write report.html, one self-contained page with timelines, into the capture directory')
     .addOption(new Option('--min-severity <severity>', 'hide findings below this').choices([...SEVERITIES]).default('info'))
     .addOption(new Option('--fail-on <severity>', 'exit 1 when a reported finding is at or above this (findings hidden by --min-severity never count)').choices([...SEVERITIES]))
@@ -263,6 +275,7 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
         follow: flags.follow,
         maxTracers: flags.maxTracers,
         stopTimeoutMs: Math.round(flags.stopTimeout * 1000),
+        ...(flags.showOutput ? { showOutput: true } : {}),
         runAs: runAsFromFlags(flags.runAs, target, { env: process.env, isRoot: isRoot(), platform }),
       };
       if (options.runAs) logger.info(`running the command as ${options.runAs.user} (uid ${options.runAs.uid}); --run-as root keeps root`);
@@ -274,6 +287,8 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
         baselineOrigin: flags.baseline === undefined ? 'default' : 'given',
         resources: limitsFromFlags(flags),
         html: flags.html === true,
+        utc: flags.utc === true,
+        color: useColor(flags.color, (deps.capture?.stdout ?? process.stdout) as { isTTY?: boolean }),
       };
       const engine = await deps.loadEngine(choices, logger);
       const result = await runCapture(options, { generate, generateFollow, engine, logger, stderrIsTTY, ...deps.capture });

@@ -11,15 +11,15 @@ import type { Finding, Report } from '../engine/index.ts';
 import { humanSummary } from '../cli/replay.ts';
 import { describeBaseline } from '../pipeline/baseline-choice.ts';
 import { createPipeline, type PipelineResult } from '../pipeline/index.ts';
-import { failOn as failOnCode, filterFindings, findingToJson, formatJsonLines, formatTable, parseSeverity, summaryObject } from '../report/index.ts';
+import { failOn as failOnCode, filterFindings, findingToJson, formatJsonLines, formatTable, parseSeverity, severityLabel, summaryObject } from '../report/index.ts';
 import { createTimelineCollector, renderHtml, type TimelineCollector } from '../report/html/index.ts';
 import type { CaptureEngine } from './engine.ts';
 import type { ReportChoices } from './cli.ts';
 import type { Logger } from './log.ts';
 
 /** One line for a finding as it arrives (table format): the full table follows at the end. */
-function liveLine(f: Finding): string {
-  return `${f.severity.toUpperCase().padEnd(8)} ${f.rule} ${f.name}: ${f.summary} [${f.process.name} pid ${f.process.pid}]\n`;
+function liveLine(f: Finding, color: boolean): string {
+  return `${severityLabel(f.severity, color)} ${f.rule} ${f.name}: ${f.summary} [${f.process.name} pid ${f.process.pid}]\n`;
 }
 
 /** Builds the engine from reporting choices; a bad baseline is a usage error naming the file. */
@@ -68,6 +68,7 @@ export function createCaptureEngine(choices: ReportChoices, logger: Logger, opts
             }
           : req.onFinding,
         onEvent: tl ? (e) => tl.event(e) : undefined,
+        onForeign: req.onOutput,
         maxLineLength: r?.maxLineLength,
         reorderMaxEvents: r?.reorderMaxEvents,
         limits: r?.limits,
@@ -86,7 +87,7 @@ export function createCaptureEngine(choices: ReportChoices, logger: Logger, opts
       const f = finding as Finding;
       if (filterFindings([f], min).length === 0) return '';
       if (choices.format === 'jsonl') return `${JSON.stringify(findingToJson(f))}\n`;
-      if (choices.format === 'table') return liveLine(f);
+      if (choices.format === 'table') return liveLine(f, opts.color === true);
       return '';
     },
     // The same documents `loadtrace replay` prints for the capture directory.
@@ -109,7 +110,7 @@ export function createCaptureEngine(choices: ReportChoices, logger: Logger, opts
           .join('');
       }
       if (choices.format === 'table') {
-        const table = formatTable(r, { minSeverity: min, color: opts.color === true });
+        const table = formatTable(r, { minSeverity: min, color: opts.color === true, utc: choices.utc === true });
         return `\n${table}\n${result ? humanSummary(result.parse, result, { minSeverity: min, baseline: describeBaseline({ source: choices.baseline, origin: choices.baselineOrigin ?? 'given' }) }) : ''}`;
       }
       return '';

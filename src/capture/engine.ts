@@ -73,6 +73,8 @@ export interface AnalyzerRequest {
   /** String escaping of the records: dtrace's %S or bpftrace's %r. */
   readonly backend: Backend;
   readonly onFinding: (finding: unknown) => void;
+  /** Each line of the tracer's stdout that is not a record, as it is parsed (the -c program's output). */
+  readonly onOutput?: (line: string) => void;
 }
 
 /** The analysis engine and the reporting choices (--format, --min-severity, --fail-on) it was built with. */

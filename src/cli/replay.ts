@@ -9,11 +9,13 @@ import { chooseBaseline, describeBaseline, type ChosenBaseline } from '../pipeli
 import type { Os } from '../protocol/flags.ts';
 import { MARKER_PREFIX, NONCE_PATTERN, type TraceEvent } from '../protocol/registry.ts';
 import { filterFindings, formatJsonLines, formatTable, parseSeverity, summaryObject, failOn, type Severity } from '../report/index.ts';
+import { createEventFormatter } from '../report/events.ts';
 import { createTimelineCollector, renderHtml } from '../report/html/index.ts';
 import { CaptureDirError } from '../pipeline/capture-dir.ts';
 import { checkIsTrace, inputName, InputError, openInput, type OpenedInput } from '../pipeline/input.ts';
 import { replayStreams, type Pipeline, type PipelineResult } from '../pipeline/index.ts';
 import type { ParseSummary } from '../parse/index.ts';
+import { COLOR_WHEN, useColor, type ColorWhen } from './color.ts';
 import { CliError, EXIT } from './exit.ts';
 import { addExamples } from './help.ts';
 import { addLimitOptions, limitsFromFlags, type LimitFlags } from './limits.ts';
@@ -29,7 +31,8 @@ interface ReplayFlags extends LimitFlags {
   minSeverity: string;
   failOn?: string;
   reorderWindow: string;
-  color?: boolean;
+  color?: ColorWhen | boolean;
+  utc?: boolean;
   allowEmpty?: boolean;
 }
 
@@ -69,6 +72,7 @@ export function registerReplayCommand(program: Command): void {
     ['loadtrace replay trace.txt --os linux --min-severity high', 'a raw trace file, high and critical only'],
     ['loadtrace replay captures/x --format jsonl --fail-on high', 'for CI: one finding a line, exit 1 on high'],
     ['loadtrace replay captures/x --events', 'the events as JSON lines, in time order'],
+    ['loadtrace replay captures/x --events --format table', 'the events as a table, flags decoded'],
     ['loadtrace replay captures/x --format html > report.html', 'one page with timelines'],
   ]);
   cmd
@@ -80,20 +84,25 @@ export function registerReplayCommand(program: Command): void {
     .option('--baseline <file>', "baseline JSON (default: the one a capture directory recorded, else the shipped one for the trace's platform)")
     .addOption(new Option('--os <os>', 'platform of a raw trace without a begin record').choices(['darwin', 'linux']))
     .option('--nonce <hex>', 'session nonce of a raw trace (16 hex digits); without it records are unauthenticated')
-    .option('--events', 'print the events as JSON Lines, in time order, instead of findings')
+    .option('--events', 'print the events in time order instead of findings: JSON Lines, or a table with an explicit --format table')
     .option('--json', 'print the machine-readable summary (same as --format json)')
     .addOption(new Option('--format <format>', 'findings output (html: one self-contained page with timelines)').choices(['table', 'jsonl', 'json', 'html']).default('table'))
     .option('--min-severity <severity>', 'hide findings below this severity (info, low, medium, high, critical)', 'info')
     .option('--fail-on <severity>', 'exit 1 when a finding at or above this severity is reported (hidden findings never count)')
     .option('--reorder-window <ms>', 'reorder window in ms of trace time', '1000')
-    .option('--no-color', 'no ANSI colours in the table')
+    .option('--utc', 'times in the tables in UTC (Z) instead of the local zone')
+    .addOption(new Option('--color <when>', 'ANSI colours in the table: auto (a terminal, and NO_COLOR unset or empty), always, never').choices([...COLOR_WHEN]).default('auto'))
+    .option('--no-color', 'same as --color never')
     .option('--allow-empty', 'accept input with no records or no begin record (default: exit 2, it is not a trace)');
-  addLimitOptions(cmd).action(async (input: string, flags: ReplayFlags) => {
-      process.exitCode = await runReplay(input, flags);
+  addLimitOptions(cmd).action(async (input: string, flags: ReplayFlags, self: Command) => {
+      // --format defaults to table for findings, but --events alone has always printed JSON Lines:
+      // only an explicit --format table turns the events into a table.
+      const eventsTable = flags.events === true && flags.json !== true && flags.format === 'table' && self.getOptionValueSource('format') === 'cli';
+      process.exitCode = await runReplay(input, flags, eventsTable);
     });
 }
 
-async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
+async function runReplay(input: string, flags: ReplayFlags, eventsTable: boolean): Promise<number> {
   let minSeverity: Severity;
   let failSeverity: Severity | undefined;
   try {
@@ -136,8 +145,9 @@ async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
   const out = process.stdout;
   // Events written faster than stdout drains (a pipe to a slow reader) would pile up in memory: the input waits.
   let draining: Promise<void> | null = null;
+  const eventLine = eventsTable ? createEventFormatter({ os, utc: flags.utc === true }) : (e: TraceEvent) => `${JSON.stringify(e)}\n`;
   const writeEvent = (e: TraceEvent) => {
-    if (!out.write(`${JSON.stringify(e)}\n`) && draining === null) {
+    if (!out.write(eventLine(e)) && draining === null) {
       draining = once(out, 'drain').then(() => {
         draining = null;
       });
@@ -183,8 +193,8 @@ async function runReplay(input: string, flags: ReplayFlags): Promise<number> {
     } else if (format === 'jsonl') {
       out.write(formatJsonLines(report.findings, { minSeverity }));
     } else {
-      const color = flags.color !== false && process.stdout.isTTY === true;
-      out.write(formatTable(report, { color, minSeverity }));
+      const color = useColor(flags.color, process.stdout);
+      out.write(formatTable(report, { color, minSeverity, utc: flags.utc === true }));
       out.write('\n');
       out.write(humanSummary(parse, result, { minSeverity, baseline: describeBaseline(chosen) }));
     }

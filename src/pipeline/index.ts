@@ -34,6 +34,8 @@ export interface PipelineOptions {
   readonly onFinding?: (f: Finding) => void;
   /** Called with each event in time order (for `replay --events`). */
   readonly onEvent?: (e: TraceEvent) => void;
+  /** Called with each line of stdout that is neither record, diagnostic nor blank, as it is parsed. */
+  readonly onForeign?: (text: string) => void;
   /** Called with each diagnostic as it is parsed. */
   readonly onDiagnostic?: (d: Diagnostic) => void;
   /**
@@ -109,7 +111,14 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     if (item.type === 'diagnostic') onDiagnostic(item);
   };
   // Items are handed over as they are parsed: no stream object per line.
-  const stdout = createParserSink(parserOpts, onItem, window, opts.outputReady);
+  const onForeign = opts.onForeign;
+  const onStdoutItem = onForeign
+    ? (item: ParseItem) => {
+        if (item.type === 'foreign') onForeign(item.text);
+        else onItem(item);
+      }
+    : onItem;
+  const stdout = createParserSink(parserOpts, onStdoutItem, window, opts.outputReady);
   const stderr = createParserSink(parserOpts, onItem, window, opts.outputReady);
   const drained = [stdout, stderr].map(
     (s) =>

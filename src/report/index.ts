@@ -6,6 +6,7 @@
 import type { BlindSpot, Finding, Report } from '../engine/index.ts';
 import { SEVERITIES, severityRank, type Severity } from '../rules/types.ts';
 import { EXIT } from '../cli/exit.ts';
+import { formatWallTime } from './text.ts';
 
 export { SEVERITIES, type Severity } from '../rules/types.ts';
 
@@ -61,26 +62,28 @@ const COLOURS: Record<Severity, string> = {
 const RESET = '\x1b[0m';
 const BOLD = '\x1b[1m';
 
+/** A severity padded to the table's column, coloured when asked. */
+export function severityLabel(s: Severity, colour: boolean): string {
+  const text = s.toUpperCase().padEnd(8);
+  return colour ? `${COLOURS[s]}${text}${RESET}` : text;
+}
+
 export interface TableOptions {
   /** ANSI colours for severities (default false: callers decide from the terminal, never this module). */
   readonly color?: boolean;
   readonly minSeverity?: Severity;
   /** Include the blind-spot list (default true). */
   readonly blindSpots?: boolean;
-}
-
-function time(t: number): string {
-  return Number.isFinite(t) ? new Date(t).toISOString().slice(11, 23) : '?';
+  /** Times in UTC (`Z`) instead of the local zone (default false). */
+  readonly utc?: boolean;
 }
 
 /** Findings grouped by process, most severe first, then blind spots. */
 export function formatTable(report: Pick<Report, 'findings' | 'blindSpots'>, opts: TableOptions = {}): string {
   const colour = opts.color === true;
-  const sev = (s: Severity) => {
-    const text = s.toUpperCase().padEnd(8);
-    return colour ? `${COLOURS[s]}${text}${RESET}` : text;
-  };
+  const sev = (s: Severity) => severityLabel(s, colour);
   const bold = (s: string) => (colour ? `${BOLD}${s}${RESET}` : s);
+  const time = (t: number) => formatWallTime(t, { utc: opts.utc === true });
   const findings = filterFindings(report.findings, opts.minSeverity ?? 'info');
   const groups = new Map<number, Finding[]>();
   for (const f of findings) {
@@ -97,7 +100,7 @@ export function formatTable(report: Pick<Report, 'findings' | 'blindSpots'>, opt
     lines.push(bold(`${p.name} [pid ${p.pid}, ppid ${p.ppid}, uid ${p.uid}]${p.path !== null ? ` ${p.path}` : ''}`));
     fs.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.firstSeen - b.firstSeen);
     for (const f of fs) {
-      const times = f.count > 1 ? ` ×${f.count} ${time(f.firstSeen)}–${time(f.lastSeen)}` : ` at ${time(f.firstSeen)}`;
+      const times = f.count > 1 ? ` ×${f.count} ${time(f.firstSeen)} – ${time(f.lastSeen)}` : ` at ${time(f.firstSeen)}`;
       lines.push(`  ${sev(f.severity)} ${f.rule} ${f.name}: ${f.summary}${times}`);
       lines.push(`           ATT&CK ${f.attack.join(', ')}; baseline: ${f.baseline.reason}`);
       if (f.region !== null) {

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,8 +14,8 @@ const DEMO_TRACE = join(ROOT, 'test/fixtures/demo/demo.trace');
 const tmp = mkdtempSync(join(tmpdir(), 'loadtrace-cli-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function cli(args: string[], input?: string) {
-  const r = spawnSync(process.execPath, [join(ROOT, 'bin/loadtrace.js'), ...args], { cwd: tmp, input, encoding: 'utf8' });
+function cli(args: string[], input?: string, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [join(ROOT, 'bin/loadtrace.js'), ...args], { cwd: tmp, input, encoding: 'utf8', env: { ...process.env, ...env } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -67,6 +67,87 @@ describe('loadtrace replay', () => {
     expect(events.length).toBe(35);
     for (const e of events) expect(eventSchema.safeParse(e).success).toBe(true);
     for (let i = 1; i < events.length; i++) expect(BigInt(events[i].ts) >= BigInt(events[i - 1].ts)).toBe(true);
+  });
+
+  it('--events --format table prints one readable line an event, flags decoded with the trace\'s OS', () => {
+    const r = cli(['replay', DEMO_DIR, '--events', '--format', 'table'], undefined, { TZ: 'UTC' });
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.length).toBe(35);
+    expect(r.stdout).not.toContain('{"kind"');
+    expect(lines[0]).toBe('2026-01-01 00:00:00.000000+00:00       0 dtrace           begin       tool an0840 os darwin backend dtrace');
+    // darwin's MAP_* table: 0x1000 is MAP_ANON and 0x800 MAP_JIT here, not Linux's meanings.
+    expect(lines[1]).toBe(
+      '2026-01-01 00:00:00.000001+00:00     600 node             mmap        addr 0x0 len 0x8000000 prot rwx flags MAP_PRIVATE|MAP_JIT|MAP_ANON|MAP_UNIX03 fd -1 off 0x0 ret 0x3a0000000 err 0',
+    );
+    const mprotect = lines.find((l) => l.includes(' updater ') && l.includes(' mprotect '))!;
+    expect(mprotect).toContain('prot r-x ret 0 err 0 prevProt rwx prevFlags MAP_PRIVATE|MAP_ANON|MAP_UNIX03');
+    expect(lines.find((l) => l.includes(' dlsym '))).toContain('handle RTLD_DEFAULT symbol "NSCreateObjectFileImageFromMemory"');
+    expect(lines.find((l) => l.includes(' exec ') && l.includes('Invoice'))).toContain('path "/Users/bob/Downloads/Invoice Viewer.app/Contents/MacOS/Invoice Viewer"');
+  });
+
+  it('--events without --format, and with --format jsonl or --json, keeps printing JSON Lines', () => {
+    for (const extra of [[], ['--format', 'jsonl'], ['--json']]) {
+      const r = cli(['replay', DEMO_DIR, '--events', ...extra]);
+      expect(r.code).toBe(0);
+      const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(events.length).toBe(35);
+    }
+  });
+
+  it('--events --format table escapes traced strings: no control character reaches the terminal', () => {
+    const nonce = 'a1b2c3d4e5f60718';
+    const common = { ts: 1767225600000000000n, pid: 42, ppid: 1, tid: 42, uid: 0 };
+    const trace =
+      formatRecord(nonce, 'begin', { ...common, comm: 'bpftrace', tool: 'an0840', os: 'linux', backend: 'bpftrace' }, { style: 'bpftrace' }) +
+      formatRecord(nonce, 'mmap', { ...common, comm: 'ev\x1bil', addr: 0, len: 4096, prot: 5, flags: 0x22, fd: -1, off: 0, ret: 0x7f0000000000, err: 0 }, { style: 'bpftrace' }) +
+      formatRecord(nonce, 'exec', { ...common, comm: 'x', path: '/tmp/a\x1b[2J\r\nb"c\\', pathTrunc: false }, { style: 'bpftrace' });
+    const r = cli(['replay', '-', '--nonce', nonce, '--events', '--format', 'table'], trace, { TZ: 'UTC' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.length).toBe(3);
+    expect(lines[1]).toContain(' ev\\x1bil ');
+    expect(lines[1]).toContain('prot r-x flags MAP_PRIVATE|MAP_ANONYMOUS fd -1');
+    expect(lines[2]).toContain('path "/tmp/a\\x1b[2J\\r\\nb\\"c\\\\"');
+  });
+
+  it('tables show date, time and zone: local by default, UTC with Z under --utc', () => {
+    // +05:30 and -05:00: offsets that are not whole hours and that cross the date line of the trace (2026-01-01 00:00 UTC).
+    const kolkata = cli(['replay', DEMO_DIR], undefined, { TZ: 'Asia/Kolkata' }).stdout;
+    expect(kolkata).toContain('dlsym of sensitive symbol NSCreateObjectFileImageFromMemory at 2026-01-01 05:30:00.085+05:30');
+    const utc = cli(['replay', DEMO_DIR, '--utc'], undefined, { TZ: 'Asia/Kolkata' }).stdout;
+    expect(utc).toContain('dlsym of sensitive symbol NSCreateObjectFileImageFromMemory at 2026-01-01 00:00:00.085Z');
+    expect(utc).not.toContain('+05:30');
+    const ny = cli(['replay', DEMO_DIR, '--events', '--format', 'table'], undefined, { TZ: 'America/New_York' }).stdout;
+    expect(ny.split('\n')[1]).toMatch(/^2025-12-31 19:00:00\.000001-05:00 +600 node /);
+    const nyUtc = cli(['replay', DEMO_DIR, '--events', '--format', 'table', '--utc'], undefined, { TZ: 'America/New_York' }).stdout;
+    expect(nyUtc.split('\n')[1]).toMatch(/^2026-01-01 00:00:00\.000001Z +600 node /);
+  });
+
+  it('--color: auto is plain into a pipe, always colours even under NO_COLOR, never and --no-color stay plain', () => {
+    const RED = '\x1b[31mHIGH';
+    expect(cli(['replay', DEMO_DIR]).stdout).not.toContain('\x1b[');
+    expect(cli(['replay', DEMO_DIR, '--color', 'auto']).stdout).not.toContain('\x1b[');
+    expect(cli(['replay', DEMO_DIR, '--color', 'always']).stdout).toContain(RED);
+    expect(cli(['replay', DEMO_DIR, '--color', 'always'], undefined, { NO_COLOR: '1' }).stdout).toContain(RED);
+    expect(cli(['replay', DEMO_DIR, '--color', 'never']).stdout).not.toContain('\x1b[');
+    expect(cli(['replay', DEMO_DIR, '--no-color']).stdout).not.toContain('\x1b[');
+    expect(cli(['replay', DEMO_DIR, '--color', 'sometimes']).code).toBe(2);
+  });
+
+  it.skipIf(!existsSync('/usr/bin/script') || process.platform !== 'linux')('--color auto on a terminal: colour unless NO_COLOR is set and not empty', () => {
+    // script(1) gives the CLI a pseudo-terminal as stdout.
+    const onTty = (env: Record<string, string>) =>
+      spawnSync('/usr/bin/script', ['-qec', `${process.execPath} ${join(ROOT, 'bin/loadtrace.js')} replay ${DEMO_DIR}`, '/dev/null'], {
+        cwd: tmp,
+        encoding: 'utf8',
+        env: { ...process.env, NO_COLOR: undefined, ...env },
+      }).stdout;
+    expect(onTty({})).toContain('\x1b[31mHIGH');
+    expect(onTty({ NO_COLOR: '' })).toContain('\x1b[31mHIGH');
+    expect(onTty({ NO_COLOR: '1' })).not.toContain('\x1b[31m');
+    expect(onTty({ NO_COLOR: '1' })).toContain('HIGH');
   });
 
   it('--fail-on sets exit code 1 when a finding reaches the severity', () => {
