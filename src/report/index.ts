@@ -6,7 +6,7 @@
 import type { BlindSpot, Finding, Report } from '../engine/index.ts';
 import { SEVERITIES, severityRank, type Severity } from '../rules/types.ts';
 import { EXIT } from '../cli/exit.ts';
-import { formatWallTime } from './text.ts';
+import { formatWallTime, terminalText } from './text.ts';
 
 export { SEVERITIES, type Severity } from '../rules/types.ts';
 
@@ -97,12 +97,13 @@ export function formatTable(report: Pick<Report, 'findings' | 'blindSpots'>, opt
   if (findings.length === 0) lines.push('No findings.');
   for (const fs of ordered) {
     const p = fs[0]!.process;
-    lines.push(bold(`${p.name} [pid ${p.pid}, ppid ${p.ppid}, uid ${p.uid}]${p.path !== null ? ` ${p.path}` : ''}`));
+    // Names, paths, summaries and tracer messages come from the traced system: never raw control bytes on a terminal.
+    lines.push(bold(`${terminalText(p.name)} [pid ${p.pid}, ppid ${p.ppid}, uid ${p.uid}]${p.path !== null ? ` ${terminalText(p.path)}` : ''}`));
     fs.sort((a, b) => severityRank(b.severity) - severityRank(a.severity) || a.firstSeen - b.firstSeen);
     for (const f of fs) {
       const times = f.count > 1 ? ` ×${f.count} ${time(f.firstSeen)} – ${time(f.lastSeen)}` : ` at ${time(f.firstSeen)}`;
-      lines.push(`  ${sev(f.severity)} ${f.rule} ${f.name}: ${f.summary}${times}`);
-      lines.push(`           ATT&CK ${f.attack.join(', ')}; baseline: ${f.baseline.reason}`);
+      lines.push(`  ${sev(f.severity)} ${f.rule} ${f.name}: ${terminalText(f.summary)}${times}`);
+      lines.push(`           ATT&CK ${f.attack.join(', ')}; baseline: ${terminalText(f.baseline.reason)}`);
       if (f.region !== null) {
         const r = f.region;
         lines.push(
@@ -110,16 +111,16 @@ export function formatTable(report: Pick<Report, 'findings' | 'blindSpots'>, opt
         );
       }
       if (f.bytes !== null) lines.push(`           first bytes ${f.bytes}`);
-      if (f.ustack !== null) lines.push(`           stack ${f.ustack.slice(0, 4).join(' < ')}${f.ustack.length > 4 ? ' …' : ''}`);
-      if (f.related !== undefined) lines.push(`           related ${f.related.join(', ')}`);
+      if (f.ustack !== null) lines.push(`           stack ${f.ustack.slice(0, 4).map((x) => terminalText(x)).join(' < ')}${f.ustack.length > 4 ? ' …' : ''}`);
+      if (f.related !== undefined) lines.push(`           related ${terminalText(f.related.join(', '))}`);
     }
     lines.push('');
   }
   if (opts.blindSpots !== false && report.blindSpots.length > 0) {
     lines.push(bold('Blind spots:'));
     for (const b of report.blindSpots) {
-      lines.push(`  - ${b.title}${b.count !== null ? ` (${b.count})` : ''}: ${b.detail}`);
-      for (const x of b.examples.slice(0, 3)) lines.push(`      e.g. ${x}`);
+      lines.push(`  - ${b.title}${b.count !== null ? ` (${b.count})` : ''}: ${terminalText(b.detail)}`);
+      for (const x of b.examples.slice(0, 3)) lines.push(`      e.g. ${terminalText(x)}`);
     }
   }
   return `${lines.join('\n').replace(/\n+$/, '')}\n`;

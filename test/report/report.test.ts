@@ -38,6 +38,20 @@ describe('reporters', () => {
     expect(formatTable({ findings: [], blindSpots: [] })).toBe('No findings.\n');
   });
 
+  it('table: traced names, paths, summaries and tracer messages reach the terminal escaped, never as control bytes', async () => {
+    const { report } = await demo();
+    const f = report.findings[0]!;
+    const evil = '\x1b]0;pwned\x07\x1b[2J\u202e';
+    const hostile = {
+      findings: [{ ...f, summary: `dlopen of /tmp/${evil}x.dylib`, process: { ...f.process, name: `n${evil}`, path: `/tmp/${evil}` } }],
+      blindSpots: [{ ...report.blindSpots[0]!, detail: `d${evil}`, examples: [`dtrace: ${evil}`] }],
+    };
+    const text = formatTable(hostile);
+    expect(text).not.toMatch(/[\x00-\x08\x0b-\x1f\x7f\u202e]/);
+    expect(text).toContain('n\\x1b]0;pwned\\x07');
+    expect(text).toContain('dlopen of /tmp/\\x1b]0;pwned');
+  });
+
   it('JSON Lines: one finding a line with rule, title, severity, attack, process, evidence and baseline', async () => {
     const { report } = await demo();
     const lines = formatJsonLines(report.findings).trimEnd().split('\n');
