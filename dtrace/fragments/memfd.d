@@ -17,7 +17,7 @@ syscall::memfd_create:return
 	this->name = copyinstr(self->lt_mfd);
 	printf("LT1:%s\tmemfd\t%lld\t%d\t%d\t%d\t%d\t%S\t%S\t%d\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
-	    this->name, strlen(this->name) >= LT_STRSIZE - 1 ? 1 : 0, (int64_t)arg1 < 0 ? -1 : (int)arg1);
+	    this->name, substr(this->name, LT_STRSIZE - 2) != "" ? 1 : 0, (int64_t)arg1 < 0 ? -1 : (int)arg1);
 }
 
 /* Remember a descriptor that was made. */

@@ -30,8 +30,8 @@ export const DIAGNOSTIC_FAMILIES: Readonly<Record<DiagnosticFamily, FamilyInfo>>
   },
   probe_error: {
     severity: 'warning',
-    doc: '`dtrace: error on enabled probe ID e (ID p: prov:mod:func:name): fault [(0xaddr)] in action #k|predicate [at DIF offset o]`, the library-level form, and the same wrapped over two lines',
-    data: 'epid, probeId, probe, fault, addr, action (number, "predicate" or null), difOffset',
+    doc: '`dtrace: error on enabled probe ID e (ID p: prov:mod:func:name): fault [(0xaddr)] in action #k|predicate [at DIF offset o]`, the library-level form, and the same wrapped over two lines; Oracle DTrace for Linux: `dtrace: error in <clause> for probe ID p (prov:mod:func:name): fault [(0xaddr)] [at BPF pc n]`',
+    data: 'epid, probeId, probe, fault, addr, action (number, "predicate" or null), difOffset; Oracle DTrace for Linux: epid, action, difOffset null, with clause and bpfPc',
   },
   sip_notice: {
     severity: 'warning',
@@ -129,6 +129,11 @@ const DROP_RULES: readonly (readonly [RegExp, DropKind])[] = [
 const PROBE_ERROR = /^error on enabled probe ID (\d+) \(ID (\d+): (.*?)\):(?: (.*))?$/;
 // dt_handle.c 214–218: fault, optional (0xaddr), action #k or predicate, optional DIF offset.
 const FAULT = /^(.+?)(?: \((0x[0-9a-fA-F]+)\))? in (?:action #(\d+)|(predicate))(?: at DIF offset (\d+))?$/;
+
+// Oracle DTrace for Linux (libdtrace/dt_handle.c, dt_handle_err): the clause's name instead of the
+// enabled probe ID and action, a BPF program counter instead of a DIF offset; an index fault prints
+// a signed number in the parentheses.
+const ORACLE_PROBE_ERROR = /^error in (\S+) for probe ID (\d+) \((.*?)\): (.*?)(?: \((0x[0-9a-fA-F]+|-?\d+)\))?(?: at BPF pc (\d+))?$/;
 
 const SIP_NO_MATCH = 'does not match any probes. System Integrity Protection is on';
 
@@ -290,6 +295,19 @@ function classifyDtrace(text: string, line: number): Diagnostic {
     // dt_handle.c 257–262: the library-level form carries a message instead of a fault and action.
     const lib = rest.trim() === '' || rest.trim() === '\\' ? null : rest;
     return d('probe_error', probeData(m, fault ?? { fault: lib, addr: null, action: null, difOffset: null }));
+  }
+  if ((m = ORACLE_PROBE_ERROR.exec(msg))) {
+    return d('probe_error', {
+      epid: null,
+      probeId: Number(m[2]),
+      probe: m[3]!,
+      fault: m[4]!,
+      addr: m[5] ? m[5].toLowerCase() : null,
+      action: null,
+      difOffset: null,
+      clause: m[1]!,
+      bpfPc: m[6] !== undefined ? Number(m[6]) : null,
+    });
   }
   if (isProbeSpecifierStart(text)) return probeSpecifierDiagnostic([text], line, closesProbeSpecifier(text, true));
   if (msg === 'system integrity protection is on, some features will not be available') return d('sip_notice', {});

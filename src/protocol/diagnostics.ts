@@ -22,7 +22,7 @@ export type DropKind =
 export type DiagnosticFamily =
   | 'probes_matched' // data: count, what ('script'|'description'), name
   | 'drops' // data: count, dropKind, cpu?
-  | 'probe_error' // data: epid, probeId, probe, fault, addr?, action, difOffset?
+  | 'probe_error' // data: epid, probeId, probe, fault, addr?, action, difOffset?; Oracle DTrace for Linux: clause, bpfPc
   | 'sip_notice'
   | 'sip_restricted' // probe description … does not match any probes. System Integrity Protection is on; anonymous tracing refused
   | 'privileges' // DTrace requires additional privileges

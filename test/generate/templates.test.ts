@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { DTRACE_DIR } from '../../src/generate/compose.ts';
 import { TOOLS, generate, generateFollow, renderToolsTable, type GenerateResult } from '../../src/generate/index.ts';
 import { LIBC } from './helpers/cases.ts';
+import { parseTextSync } from '../../src/parse/index.ts';
 
 // The checked-in templates are the generated scripts with default options and a zero nonce:
 // D for a concrete pid ($target: run with -p or -c), bpftrace system-wide. UPDATE_GOLDEN=1 rewrites them.
@@ -26,12 +27,28 @@ describe('checked-in templates are current', () => {
 });
 
 describe('each tool has an example transcript and a row in the docs table', () => {
-  it.each(TOOLS.flatMap((t) => [`${t.name}_example.txt`, `${t.name}_bt_example.txt`]))('dtrace/%s exists with usage at the end', (file) => {
+  it.each(TOOLS.flatMap((t) => [`${t.name}_example.txt`, `${t.name}_bt_example.txt`, `${t.name}_linux_example.txt`]))('dtrace/%s exists with usage at the end', (file) => {
     const path = join(DTRACE_DIR, file);
     expect(existsSync(path)).toBe(true);
     const text = readFileSync(path, 'utf8');
     expect(text).toMatch(/USAGE/);
     expect(text).toMatch(/LT1:[0-9a-f]{16}\t/);
+  });
+
+  // The macOS transcripts were not recorded on a Mac: they must say so.
+  it.each(TOOLS.map((t) => `${t.name}_example.txt`))('dtrace/%s says it is illustrative', (file) => {
+    expect(readFileSync(join(DTRACE_DIR, file), 'utf8')).toMatch(/^ILLUSTRATIVE: /m);
+  });
+
+  // The Linux D transcripts are pasted dtrace output: every record in them must parse, as the tool's own.
+  it.each(TOOLS.map((t) => t.name))('dtrace/%s_linux_example.txt holds records of that tool from dtrace on Linux', (tool) => {
+    const text = readFileSync(join(DTRACE_DIR, `${tool}_linux_example.txt`), 'utf8');
+    const records = text.split('\n').filter((l) => l.startsWith('LT1:'));
+    const r = parseTextSync(records.join('\n') + '\n');
+    expect(r.summary.parseErrors).toBe(0);
+    expect(r.summary.records).toBe(records.length);
+    expect(r.events.find((e) => e.kind === 'begin')).toMatchObject({ tool, os: 'linux', backend: 'dtrace' });
+    expect(r.events.filter((e) => e.kind === 'trailer').at(-1)).toMatchObject({ counter: 'trailers' });
   });
 
   it('docs/tools.md holds the current tools table', () => {

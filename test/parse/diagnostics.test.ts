@@ -43,6 +43,22 @@ const cases: [string, DiagnosticFamily, Record<string, unknown>][] = [
     'probe_error',
     { epid: 5, probeId: 11, fault: 'failed to grab process 12', action: null, addr: null, difOffset: null },
   ],
+  [
+    // Oracle DTrace for Linux, from a real run: copyin of a page the process had not touched yet.
+    'dtrace: error in dt_clause_15 for probe ID 3521 (syscall:vmlinux:mprotect:return): invalid address (0x7f9e5e8c3000) at BPF pc 1823',
+    'probe_error',
+    { epid: null, probeId: 3521, probe: 'syscall:vmlinux:mprotect:return', fault: 'invalid address', addr: '0x7f9e5e8c3000', action: null, difOffset: null, clause: 'dt_clause_15', bpfPc: 1823 },
+  ],
+  [
+    'dtrace: error in dt_clause_3 for probe ID 12 (profile:::profile-997): invalid index (-1) at BPF pc 40',
+    'probe_error',
+    { probeId: 12, probe: 'profile:::profile-997', fault: 'invalid index', addr: '-1', clause: 'dt_clause_3', bpfPc: 40 },
+  ],
+  [
+    'dtrace: error in dt_clause_0 for probe ID 7 (syscall:vmlinux:mmap:return): divide-by-zero',
+    'probe_error',
+    { probeId: 7, fault: 'divide-by-zero', addr: null, bpfPc: null },
+  ],
   ['dtrace: system integrity protection is on, some features will not be available', 'sip_notice', {}],
   [
     'dtrace: invalid probe specifier syscall:::entry: probe description syscall:::entry does not match any probes. System Integrity Protection is on',

@@ -11,6 +11,8 @@
  *   alias     one memfd mapped twice, shared: an RW view and an RX view; write through the
  *             first, run through the second (no mapping is ever writable and executable)
  *   many N    map N RW pages one at a time and keep them all, then unmap them (no code)
+ *   untouched map 1 RW page and mprotect it RX without ever touching it: no page is behind
+ *             the address yet, so a tracer reading its first bytes at that moment faults (no code)
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -115,6 +117,11 @@ int main(int argc, char **argv) {
     }
     for (long i = 0; i < n; i++) check(munmap(pages[i], PAGE), "munmap");
     printf("regions: many: %ld pages\n", n);
+  } else if (strcmp(mode, "untouched") == 0) {
+    unsigned char *p = anon(NULL, PAGE, 0);
+    check(mprotect(p, PAGE, PROT_READ | PROT_EXEC), "mprotect");
+    printf("regions: untouched: made executable at %p\n", (void *)p);
+    check(munmap(p, PAGE), "munmap");
   } else {
     fprintf(stderr, "regions: unknown mode %s\n", mode);
     return 2;

@@ -227,14 +227,20 @@ pid$target::dlopen:entry
 	self->lt_dl_mode = (int)arg1;
 }
 
-/* dlopen returned: arg1 of a pid-provider return probe is the return value (docs/platforms/macos.md §2 states the same convention for syscall returns). */
+/*
+ * dlopen returned: arg1 of a pid-provider return probe is the return value (docs/platforms/macos.md §2 states
+ * the same convention for syscall returns). A string was cut when it reaches strsize - 1 bytes, i.e. it has a
+ * byte at offset strsize - 2: tested with substr, not strlen, because with Oracle's DTrace for Linux 2.0
+ * strlen() of a 48-byte path in this clause emptied lt_follow[pid], so the rest of the process (its exit
+ * included) went unseen; substr gives the same answer without that (both seen live).
+ */
 pid$target::dlopen:return
 /self->lt_dl && self->lt_dl_path/
 {
 	this->path = copyinstr(self->lt_dl_path);
 	printf("LT1:%s\tdlopen\t%lld\t%d\t%d\t%d\t%d\t%S\t%S\t%d\t%d\t%llx\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
-	    this->path, strlen(this->path) >= LT_STRSIZE - 1 ? 1 : 0, self->lt_dl_mode, arg1);
+	    this->path, substr(this->path, LT_STRSIZE - 2) != "" ? 1 : 0, self->lt_dl_mode, arg1);
 	self->lt_pr = 1;
 }
 
@@ -262,7 +268,7 @@ pid$target::dlopen_preflight:return
 	this->path = copyinstr(self->lt_dl_path);
 	printf("LT1:%s\tdlopen_preflight\t%lld\t%d\t%d\t%d\t%d\t%S\t%S\t%d\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
-	    this->path, strlen(this->path) >= LT_STRSIZE - 1 ? 1 : 0, (int)arg1);
+	    this->path, substr(this->path, LT_STRSIZE - 2) != "" ? 1 : 0, (int)arg1);
 	self->lt_pr = 1;
 }
 
@@ -284,7 +290,7 @@ pid$target::dlsym:return
 	this->sym = copyinstr(self->lt_dl_sym);
 	printf("LT1:%s\tdlsym\t%lld\t%d\t%d\t%d\t%d\t%S\t%llx\t%S\t%d\t%llx\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
-	    self->lt_dl_handle, this->sym, strlen(this->sym) >= LT_STRSIZE - 1 ? 1 : 0, arg1);
+	    self->lt_dl_handle, this->sym, substr(this->sym, LT_STRSIZE - 2) != "" ? 1 : 0, arg1);
 	self->lt_pr = 1;
 }
 
@@ -1385,7 +1391,7 @@ proc:::exec-success
 	this->path = lt_execpend[pid] ? lt_execpath[pid] : lt_execpath[ppid];
 	printf("LT1:%s\texec\t%lld\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
-	    this->path, strlen(this->path) >= LT_STRSIZE - 1 ? 1 : 0);
+	    this->path, substr(this->path, LT_STRSIZE - 2) != "" ? 1 : 0);
 }
 
 /*

@@ -131,7 +131,7 @@ proc:::exec-success
 	this->path = lt_execpend[pid] ? lt_execpath[pid] : lt_execpath[ppid];
 	printf("LT1:%s\texec\t%lld\t%d\t%d\t%d\t%d\t%S\t%S\t%d\n", LT_NONCE,
 	    walltimestamp, pid, ppid, tid, uid, execname,
-	    this->path, strlen(this->path) >= LT_STRSIZE - 1 ? 1 : 0);
+	    this->path, substr(this->path, LT_STRSIZE - 2) != "" ? 1 : 0);
 }
 
 /*

@@ -29,7 +29,7 @@ const DESTRUCTIVE = /\b(stop|system|raise|copyout|copyoutstr|panic|breakpoint|ch
 
 const BUILTINS = new Set([
   'arg0', 'arg1', 'arg2', 'arg3', 'arg4', 'arg5', 'arg6', 'arg7', 'arg8', 'arg9', 'args', 'pid', 'ppid', 'tid', 'uid',
-  'execname', 'walltimestamp', 'errno', 'printf', 'copyin', 'copyinstr', 'strlen', 'stringof', 'ustack', 'exit', 'raise',
+  'execname', 'walltimestamp', 'errno', 'printf', 'copyin', 'copyinstr', 'strlen', 'substr', 'stringof', 'ustack', 'exit', 'raise',
   'uint8_t', 'uint64_t', 'int64_t', 'int', 'pr_pid',
 ]);
 
