@@ -9,7 +9,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
-import { CliError, EXIT } from '../cli/exit.ts';
+import { EXIT } from '../cli/exit.ts';
+import { CaptureError } from './errors.ts';
 import { CAPTURE_FILES } from '../pipeline/capture-dir.ts';
 import { MARKER_PREFIX, PROTOCOL_VERSION } from '../protocol/registry.ts';
 import { VERSION } from '../version.ts';
@@ -172,7 +173,7 @@ export function withRunAs(opts: Pick<ResolvedCaptureOptions, 'target' | 'runAs'>
   if (opts.runAs === null || opts.target.kind !== 'command') return opts.target;
   const setpriv = whichSync('setpriv', env);
   if (setpriv === null) {
-    throw new CliError(`cannot run the command as ${opts.runAs.user}: setpriv (util-linux) is not on PATH; install it, or pass --run-as root`, EXIT.usage);
+    throw new CaptureError(`cannot run the command as ${opts.runAs.user}: setpriv (util-linux) is not on PATH; install it, or pass --run-as root`, EXIT.usage);
   }
   const { uid, gid } = opts.runAs;
   return { kind: 'command', command: [realpathSync(setpriv), `--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--', ...opts.target.command] };
@@ -193,7 +194,7 @@ function defaultDeps(partial: Partial<CaptureDeps>): CaptureDeps {
   const generate =
     partial.generate ??
     (() => {
-      throw new CliError('no script generator is available', EXIT.error);
+      throw new CaptureError('no script generator is available', EXIT.error);
     });
   return {
     generate,
@@ -238,8 +239,8 @@ export function makeDirs(dir: string): void {
   mkdirSync(dir, { mode: 0o700 });
 }
 
-function cannotCreate(flag: string, dir: string, err: unknown): CliError {
-  return new CliError(`${flag}${dir}: cannot create directory: ${(err as Error).message}`, EXIT.io, { cause: err });
+function cannotCreate(flag: string, dir: string, err: unknown): CaptureError {
+  return new CaptureError(`${flag}${dir}: cannot create directory: ${(err as Error).message}`, EXIT.io, { cause: err });
 }
 
 /** The capture folder named by --out: it must not exist, or be empty. */
@@ -249,17 +250,17 @@ function ensureEmptyDir(dir: string): void {
     try {
       entries = readdirSync(dir);
     } catch (err) {
-      throw new CliError(`--out ${dir}: not a readable directory`, EXIT.usage, { cause: err });
+      throw new CaptureError(`--out ${dir}: not a readable directory`, EXIT.usage, { cause: err });
     }
     if (entries.length > 0) {
-      throw new CliError(`--out ${dir}: directory is not empty; a capture needs a fresh directory`, EXIT.usage);
+      throw new CaptureError(`--out ${dir}: directory is not empty; a capture needs a fresh directory`, EXIT.usage);
     }
     // The tracer runs the script from here as root: another user who can write the folder
     // could swap the script between its writing and its reading.
     const st = lstatSync(dir);
     const uid = process.getuid?.();
     if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) {
-      throw new CliError(
+      throw new CaptureError(
         `--out ${dir}: must be a directory owned by this user and writable by no one else (the root tracer runs the script kept there)`,
         EXIT.usage,
       );
@@ -314,7 +315,7 @@ export interface Driver {
 export async function runCapture(options: CaptureOptions, partialDeps: Partial<CaptureDeps> = {}): Promise<CaptureResult> {
   const parsed = captureOptionsSchema.safeParse(options);
   if (!parsed.success) {
-    throw new CliError(`invalid capture options: ${z.prettifyError(parsed.error)}`, EXIT.usage);
+    throw new CaptureError(`invalid capture options: ${z.prettifyError(parsed.error)}`, EXIT.usage);
   }
   let opts: ResolvedCaptureOptions = parsed.data;
   const deps = defaultDeps(partialDeps);
@@ -330,7 +331,7 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
   const startedAt = deps.now();
   // A pid that names no process would only show as an empty trace, in a folder made for nothing.
   if (opts.target.kind === 'pid' && !deps.pidExists(opts.target.pid)) {
-    throw new CliError(`-p ${opts.target.pid}: no such process`, EXIT.usage);
+    throw new CaptureError(`-p ${opts.target.pid}: no such process`, EXIT.usage);
   }
 
   const traced = withRunAs(opts, deps.env);
@@ -345,8 +346,8 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
       gen = deps.generate({ tool: opts.tool, backend, target: traced, options: opts.toolOptions, ...(backend === 'dtrace' ? { os } : {}) });
     }
   } catch (err) {
-    if (err instanceof CliError) throw err;
-    throw new CliError(`cannot generate the ${opts.tool} script: ${(err as Error).message}`, EXIT.usage, { cause: err });
+    if (err instanceof CaptureError) throw err;
+    throw new CaptureError(`cannot generate the ${opts.tool} script: ${(err as Error).message}`, EXIT.usage, { cause: err });
   }
   // In follow mode the main script's note about the pid provider is answered by the per-pid tracers.
   for (const note of gen.notes) if (!followPlan || !/generateFollow|follow mode/.test(note)) log.info(note);

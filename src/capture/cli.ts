@@ -8,6 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { COLOR_WHEN, useColor, type ColorWhen } from '../cli/color.ts';
+import { CaptureError } from './errors.ts';
 import { CliError, EXIT } from '../cli/exit.ts';
 import { addExamples } from '../cli/help.ts';
 import { positiveInt, resolveCommandPath, splitCommand } from '../cli/args.ts';
@@ -255,7 +256,7 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
         try {
           gen = generate({ tool: toolName, backend, target, options: toolOptions });
         } catch (err) {
-          if (err instanceof CliError) throw err;
+          if (err instanceof CliError || err instanceof CaptureError) throw err;
           throw new CliError(`cannot generate the ${toolName} script: ${(err as Error).message}`, EXIT.usage, { cause: err });
         }
         (deps.capture?.stdout ?? process.stdout).write(gen.script.endsWith('\n') ? gen.script : `${gen.script}\n`);

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { BaselineError, parseBaseline } from '../baseline/load.ts';
-import { CliError, EXIT } from '../cli/exit.ts';
+import { EXIT } from '../cli/exit.ts';
+import { CaptureError } from './errors.ts';
 import type { Finding, Report } from '../engine/index.ts';
 import { humanSummary } from '../cli/replay.ts';
 import { describeBaseline } from '../pipeline/baseline-choice.ts';
@@ -34,7 +35,7 @@ export function createCaptureEngine(choices: ReportChoices, logger: Logger, opts
     }
     baseline = parseBaseline(baselineText, choices.baseline);
   } catch (err) {
-    if (err instanceof BaselineError) throw new CliError(err.message, EXIT.usage, { cause: err });
+    if (err instanceof BaselineError) throw new CaptureError(err.message, EXIT.usage, { cause: err });
     throw err;
   }
   let minSeverity;
@@ -43,7 +44,7 @@ export function createCaptureEngine(choices: ReportChoices, logger: Logger, opts
     minSeverity = parseSeverity(choices.minSeverity);
     failOn = choices.failOn === null ? null : parseSeverity(choices.failOn);
   } catch (err) {
-    throw new CliError((err as Error).message, EXIT.usage, { cause: err });
+    throw new CaptureError((err as Error).message, EXIT.usage, { cause: err });
   }
   const min = minSeverity;
   let result: PipelineResult | null = null;

@@ -3,7 +3,8 @@
  * threshold on lost data and an action. Unlike Falco the threshold applies to
  * the whole capture, because a lab capture is judged as one piece of evidence.
  */
-import { CliError, EXIT } from '../cli/exit.ts';
+import { EXIT } from '../cli/exit.ts';
+import { CaptureError } from './errors.ts';
 
 export interface DropThreshold {
   /** 'count': more than `value` drops; 'fraction': drops / (records + drops) above `value`. */
@@ -32,7 +33,7 @@ export function parseDropThreshold(text: string): DropThreshold {
   } else if (/^(?:0?\.\d+|0)$/.test(t)) {
     return { kind: 'fraction', value: Number(t) };
   }
-  throw new CliError(
+  throw new CaptureError(
     `--drop-threshold: expected a count of drops (e.g. 100), a fraction below 1 (e.g. 0.01) or a percentage (e.g. 1%), got "${text}"`,
     EXIT.usage,
   );

@@ -20,7 +20,8 @@ import { launchSpec, tracerArgv, type Launch } from './launch.ts';
 import { MARKER_PREFIX } from '../protocol/registry.ts';
 import type { Backend } from './tracer.ts';
 import type { Os } from '../protocol/flags.ts';
-import { CliError, EXIT } from '../cli/exit.ts';
+import { EXIT } from '../cli/exit.ts';
+import { CaptureError } from './errors.ts';
 
 export interface FollowPlan {
   /** The tool's own script, system-wide or by name: everything but the pid provider. */
@@ -48,7 +49,7 @@ export function followUnsupported(backend: Backend, os: Os): string | null {
 /** Whether this capture runs in follow mode; throws when it was asked for where it cannot run. */
 export function needsFollow(opts: Pick<ResolvedCaptureOptions, 'follow' | 'target'>, backend: Backend, os: Os = 'darwin'): boolean {
   const unsupported = followUnsupported(backend, os);
-  if (opts.follow === 'on' && unsupported) throw new CliError(`--follow on: ${unsupported}`, EXIT.usage);
+  if (opts.follow === 'on' && unsupported) throw new CaptureError(`--follow on: ${unsupported}`, EXIT.usage);
   if (opts.follow === 'on') return true;
   if (opts.follow === 'off' || unsupported) return false;
   // bpftrace's uprobes take a library path, not a pid, so they already cover every process.

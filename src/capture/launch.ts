@@ -5,7 +5,8 @@
  * sudo could not prompt.
  */
 import { spawn } from 'node:child_process';
-import { CliError, EXIT } from '../cli/exit.ts';
+import { EXIT } from '../cli/exit.ts';
+import { CaptureError } from './errors.ts';
 import type { Generated } from './engine.ts';
 import type { Logger } from './log.ts';
 import type { TracerSpawn } from './process.ts';
@@ -36,7 +37,7 @@ export interface Launch {
   readonly sudoPath: string | null;
 }
 
-/** Finds the tracer and decides on sudo; throws a CliError (exit 3) with the fix when it cannot run. */
+/** Finds the tracer and decides on sudo; throws a CaptureError (exit 3) with the fix when it cannot run. */
 export async function planLaunch(backend: Backend, deps: LaunchDeps, log: Logger): Promise<Launch> {
   const loc = locateTracer(backend, deps.env);
   if (!loc.path) {
@@ -45,18 +46,18 @@ export async function planLaunch(backend: Backend, deps: LaunchDeps, log: Logger
         ? 'dtrace ships with macOS in /usr/sbin; on Linux use --backend bpftrace'
         : 'install it (Debian/Ubuntu: apt-get install -y bpftrace)';
     const where = loc.source === 'env' ? `${tracerEnvVar(backend)}=${deps.env[tracerEnvVar(backend)]} is not an executable file` : `${backend} is not on PATH`;
-    throw new CliError(`cannot run ${backend}: ${where}; ${hint}`, EXIT.tracerRefused);
+    throw new CaptureError(`cannot run ${backend}: ${where}; ${hint}`, EXIT.tracerRefused);
   }
   if (deps.isRoot) return { tracerPath: loc.path, viaSudo: false, sudoPath: null };
   const sudoPath = whichSync('sudo', deps.env);
   if (!sudoPath) {
-    throw new CliError(`${backend} needs root and sudo is not available: run loadtrace as root`, EXIT.tracerRefused);
+    throw new CaptureError(`${backend} needs root and sudo is not available: run loadtrace as root`, EXIT.tracerRefused);
   }
   const probe = await deps.run(sudoPath, ['-n', 'true'], { timeoutMs: 10_000, env: deps.env });
   if (probe.code !== 0) {
     const ok = deps.stdinIsTTY ? await deps.sudoAuthenticate() : false;
     if (!ok) {
-      throw new CliError(
+      throw new CaptureError(
         `${backend} needs root: sudo would ask for a password and ${deps.stdinIsTTY ? 'authentication failed' : 'there is no terminal to ask on'}; run loadtrace with sudo or as root`,
         EXIT.tracerRefused,
       );

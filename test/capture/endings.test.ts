@@ -225,6 +225,8 @@ describe('capture endings with the fake dtrace', () => {
   it('error: the tracer cannot be started (exit 3)', async () => {
     const h = harness([]);
     await expect(h.run({ tool: 'an0840' }, { env: { PATH: '/nonexistent', LOADTRACE_DTRACE: '/nonexistent/dtrace' } })).rejects.toMatchObject({
+      // The library's own documented class, not the command line's.
+      name: 'CaptureError',
       exitCode: EXIT.tracerRefused,
       message: expect.stringContaining('LOADTRACE_DTRACE=/nonexistent/dtrace'),
     });
