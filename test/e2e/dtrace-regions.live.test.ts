@@ -1,41 +1,29 @@
 /**
  * The region programs through the D scripts on Linux (Oracle's DTrace for Linux), so the D
  * region ring is held to the same rule sets as the bpftrace one (programs.live.test.ts).
- * Needs LOADTRACE_DTRACE, the path of a built dtrace (scripts/dtrace-linux/build.sh); without
+ * Needs a built dtrace (scripts/dtrace-linux/build.sh; test/helpers/dtrace.ts finds it); without
  * it the suite skips with that reason, and LOADTRACE_REQUIRE_DTRACE=1 turns the skip into a
  * failure. Oracle's DTrace enables the -c child's probes when it reaches main, so the exec of
  * the program is not in these captures: findings are tied to it by name and pid instead.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { replay, type ReplayResult } from '../../src/index.ts';
 import type { Finding } from '../../src/engine/index.ts';
+import { describeDtrace } from '../helpers/dtrace.ts';
 import { buildProgram, liveStatus } from '../helpers/live.ts';
 import { describeFindings, dirFindings, dirMeta, distinct, killLeftovers, programOutput, runCli } from './support.ts';
 
-const DTRACE = process.env.LOADTRACE_DTRACE;
 const CAPTURE_MS = 90_000;
 
-function blocker(): string | null {
-  const live = liveStatus();
-  if (!live.ok) return live.reason;
-  if (!DTRACE) return 'LOADTRACE_DTRACE is not set';
-  if (!existsSync(DTRACE)) return `LOADTRACE_DTRACE ${DTRACE} does not exist`;
-  return null;
-}
-
-function describeDtrace(name: string, body: () => void): void {
-  const why = blocker();
-  if (why === null) describe(name, body);
-  else if (process.env.LOADTRACE_REQUIRE_DTRACE === '1') {
-    describe(name, () => {
-      it('has what live D tracing needs', () => {
-        throw new Error(`live D tracing is required (LOADTRACE_REQUIRE_DTRACE=1) but ${why}`);
-      });
-    });
-  } else describe.skip(`${name} (skipped: ${why})`, body);
+/** The shared D compiler gate, with the live gate on top: both must hold, and CI requires both. */
+function describeDtraceLive(name: string, body: (dtrace: string) => void): void {
+  describeDtrace(name, body, () => {
+    const live = liveStatus();
+    return live.ok ? null : live.reason;
+  });
 }
 
 interface Capture {
@@ -73,9 +61,10 @@ function expectOneProgram(fs: readonly Finding[]): void {
   expect(distinct(fs.map((f) => String(f.process.pid)))).toHaveLength(1);
 }
 
-describeDtrace('live: the region programs through the D scripts (Linux)', () => {
+describeDtraceLive('live: the region programs through the D scripts (Linux)', (dtrace) => {
   beforeAll(() => {
-    process.env.LOADTRACE_DTRACE = DTRACE;
+    // The captures below run loadtrace, which finds the tracer through LOADTRACE_DTRACE.
+    process.env.LOADTRACE_DTRACE = dtrace;
     work = mkdtempSync(join(tmpdir(), 'loadtrace-dtrace-e2e-'));
   });
   afterAll(() => {

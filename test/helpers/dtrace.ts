@@ -1,7 +1,7 @@
 /**
  * Gate for tests that need a real D compiler and runtime: Oracle's DTrace for Linux,
  * built by scripts/dtrace-linux/build.sh (a test tool, never a dependency of loadtrace).
- * Found through LOADTRACE_DTRACE, else in the build script's cache folder. Without it
+ * Found through LOADTRACE_TEST_DTRACE or LOADTRACE_DTRACE, else in the build script's cache folder. Without it
  * the tests skip and say why; with LOADTRACE_REQUIRE_DTRACE=1 (set by .ci/run) they fail.
  */
 import { execFileSync } from 'node:child_process';
@@ -35,7 +35,8 @@ let cached: { path: string | null; reason: string } | undefined;
 /** The real dtrace, or null with the reason. */
 export function realDtrace(): { path: string | null; reason: string } {
   if (cached) return cached;
-  const env = process.env.LOADTRACE_DTRACE;
+  // LOADTRACE_TEST_DTRACE (set by .ci/run) names it for the tests alone; LOADTRACE_DTRACE is what loadtrace itself reads.
+  const env = process.env.LOADTRACE_TEST_DTRACE ?? process.env.LOADTRACE_DTRACE;
   const candidates = env ? [env] : cacheCandidates();
   const path = candidates.find(isRealDtrace) ?? null;
   cached = path
@@ -43,8 +44,8 @@ export function realDtrace(): { path: string | null; reason: string } {
     : {
         path: null,
         reason: env
-          ? `LOADTRACE_DTRACE=${env} is not a working D compiler (dtrace -V)`
-          : 'no D compiler: build one with scripts/dtrace-linux/build.sh ARCHIVE (see docs/platforms/linux.md) or set LOADTRACE_DTRACE',
+          ? `${env} (LOADTRACE_TEST_DTRACE or LOADTRACE_DTRACE) is not a working D compiler (dtrace -V)`
+          : 'no D compiler: build one with scripts/dtrace-linux/build.sh ARCHIVE (see docs/platforms/linux.md) or set LOADTRACE_TEST_DTRACE',
       };
   return cached;
 }
