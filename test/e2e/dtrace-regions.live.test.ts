@@ -12,19 +12,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { replay, type ReplayResult } from '../../src/index.ts';
 import type { Finding } from '../../src/engine/index.ts';
-import { describeDtrace } from '../helpers/dtrace.ts';
-import { buildProgram, liveStatus } from '../helpers/live.ts';
+import { describeDtraceLive } from '../helpers/dtrace.ts';
+import { buildProgram } from '../helpers/live.ts';
 import { describeFindings, dirFindings, dirMeta, distinct, killLeftovers, programOutput, runCli } from './support.ts';
 
 const CAPTURE_MS = 90_000;
 
-/** The shared D compiler gate, with the live gate on top: both must hold, and CI requires both. */
-function describeDtraceLive(name: string, body: (dtrace: string) => void): void {
-  describeDtrace(name, body, () => {
-    const live = liveStatus();
-    return live.ok ? null : live.reason;
-  });
-}
 
 interface Capture {
   readonly dir: string;

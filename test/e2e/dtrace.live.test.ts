@@ -20,8 +20,8 @@ import { replay, type ReplayResult } from '../../src/index.ts';
 import type { Finding } from '../../src/engine/index.ts';
 import { parseTextSync } from '../../src/parse/index.ts';
 import type { TraceEvent } from '../../src/protocol/registry.ts';
-import { describeDtrace } from '../helpers/dtrace.ts';
-import { buildPayloadLibrary, buildProgram, describeLive, liveStatus, REQUIRE_LIVE } from '../helpers/live.ts';
+import { describeDtraceLive } from '../helpers/dtrace.ts';
+import { buildPayloadLibrary, buildProgram } from '../helpers/live.ts';
 import { BIN, describeFindings, dirFindings, dirMeta, distinct, killLeftovers, programOutput, runCli, type CliRun } from './support.ts';
 
 const CAPTURE_MS = 90_000;
@@ -112,13 +112,6 @@ function perRule(fs: readonly Finding[]): Record<string, number> {
 
 function eventsOf(c: Capture, pid: number): TraceEvent[] {
   return c.replayed.events.filter((e) => e.pid === pid);
-}
-
-function describeDtraceLive(name: string, body: (dtrace: string) => void): void {
-  const live = liveStatus();
-  // A machine that cannot trace live at all fails under LOADTRACE_REQUIRE_LIVE as the bpftrace suites do.
-  if (!live.ok && REQUIRE_LIVE) describeLive(name, () => body(''));
-  else describeDtrace(name, body, () => (live.ok ? null : live.reason));
 }
 
 describeDtraceLive(NAME, (dtrace) => {

@@ -9,6 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
+import { describeLive, liveStatus, REQUIRE_LIVE } from './live.ts';
 
 export const REQUIRE_DTRACE = process.env.LOADTRACE_REQUIRE_DTRACE === '1';
 
@@ -65,4 +66,12 @@ export function describeDtrace(name: string, body: (dtrace: string) => void, ext
   } else {
     describe.skip(`${name} (skipped: ${why})`, () => body(''));
   }
+}
+
+/** For live D tests: the D compiler gate and the live-tracing gate (root, tracefs), each required in CI by its own variable. */
+export function describeDtraceLive(name: string, body: (dtrace: string) => void): void {
+  const live = liveStatus();
+  // A machine that cannot trace live at all fails under LOADTRACE_REQUIRE_LIVE as the bpftrace suites do.
+  if (!live.ok && REQUIRE_LIVE) describeLive(name, () => body(''));
+  else describeDtrace(name, body, () => (live.ok ? null : live.reason));
 }
