@@ -18,7 +18,7 @@ import { afterAll, expect, it } from 'vitest';
 import { replay } from '../../src/index.ts';
 import type { TraceEvent } from '../../src/protocol/registry.ts';
 import { describeLive } from '../helpers/live.ts';
-import { describeFindings, dirMeta, killLeftovers, parseFindings, programOutput, rank, runCli, SHIPPED_LINUX_BASELINE } from './support.ts';
+import { describeFindings, dirMeta, killLeftovers, liveFindings, parseFindings, programOutput, rank, runCli, SHIPPED_LINUX_BASELINE } from './support.ts';
 
 const CAPTURE_MS = 90_000;
 const PYTHON = '/usr/bin/python3';
@@ -99,7 +99,7 @@ describeLive('live: benign loaders and JITs under the shipped Linux baseline', (
       expect(enable.map((e) => e.kind === 'dlopen' && e.handle), 'bash enable -f failed once').toEqual(['0x0']);
 
       // Every finding is the workload's (the trace holds nothing else), and none is at medium or above.
-      const live = parseFindings(run.stdout);
+      const live = liveFindings(run.stdout).firstSeen;
       const workloadPids = new Set(events.filter((e) => e.kind === 'exec' || e.kind === 'fork').flatMap((e) => (e.kind === 'fork' ? [e.pid, e.child] : [e.pid])));
       for (const f of r.findings) expect(workloadPids.has(f.process.pid), `${f.id} belongs to the workload`).toBe(true);
       expect(r.findings.filter((f) => rank(f.severity) >= rank('medium')), describeFindings(r.findings)).toEqual([]);

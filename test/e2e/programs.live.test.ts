@@ -22,6 +22,7 @@ import {
   dirMeta,
   distinct,
   killLeftovers,
+  liveFindings,
   parseFindings,
   programOutput,
   rank,
@@ -35,8 +36,10 @@ const CAPTURE_MS = 60_000;
 interface Capture {
   readonly dir: string;
   readonly run: CliRun;
-  /** Findings printed on stdout while the capture ran. */
+  /** Findings printed on stdout while the capture ran, as first seen. */
   readonly live: Finding[];
+  /** The same findings printed again when the capture ended, in their final state. */
+  readonly final: Finding[];
   /** The same capture read back through the library, with its events. */
   readonly replayed: ReplayResult;
 }
@@ -56,7 +59,8 @@ async function capture(label: string, command: string, extra: readonly string[] 
   const args = ['capture', ...(tool ? [tool] : []), '--backend', 'bpftrace', '--out', dir, '--format', 'jsonl', '--log-level', 'warn', ...extra, '-c', command];
   const run = await runCli(args);
   const replayed = await replay(dir, { keepEvents: true });
-  return { dir, run, live: parseFindings(run.stdout), replayed };
+  const { firstSeen, final } = liveFindings(run.stdout);
+  return { dir, run, live: firstSeen, final, replayed };
 }
 
 /** Starts a program outside any capture (for the system-wide test). */
@@ -120,6 +124,8 @@ function expectClean(c: Capture, opts: { drops?: boolean } = {}): void {
   // Findings print on stdout when they first appear; findings.jsonl keeps their final state
   // (counts, last times, correlated members). The same findings, first seen at the same time.
   expect(c.live.map(identity)).toEqual(dirFindings(c.dir).map(identity));
+  // When the capture ended, stdout gave each finding again in that final state.
+  expect(c.final).toEqual(dirFindings(c.dir));
 }
 
 function identity(f: Finding): unknown {

@@ -76,6 +76,18 @@ export function killLeftovers(): number {
   return n;
 }
 
+/**
+ * A live capture's JSON Lines on stdout: each finding as it is first seen, then, when the
+ * capture ends, each again in its final state marked `"final": true` (docs/capture.md).
+ */
+export function liveFindings(text: string): { firstSeen: Finding[]; final: Finding[] } {
+  const all = parseFindings(text) as (Finding & { final?: unknown })[];
+  return {
+    firstSeen: all.filter((f) => f.final === undefined),
+    final: all.filter((f) => f.final === true).map(({ final: _final, ...f }) => f as Finding),
+  };
+}
+
 /** Findings from JSON Lines text (the CLI's stdout with --format jsonl, or findings.jsonl). */
 export function parseFindings(text: string): Finding[] {
   return text
