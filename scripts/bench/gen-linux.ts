@@ -14,9 +14,8 @@
  * at 32768 (`/proc/sys/kernel/pid_max` there), so over millions of records
  * many more processes come and go than are alive at once.
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
 import type { RecordKind } from '../../src/protocol/registry.ts';
-import { compileFormatter, rng, type GenOptions, type GenStats } from './gen.ts';
+import { compileFormatter, rng, TraceSink, type GenOptions, type GenStats } from './gen.ts';
 
 /** `buf(s, n)` as bpftrace 0.17's `%r` prints it: every byte as `\xNN`, NUL-padded to n bytes. */
 export function bpfBuf(s: string, n: number): string {
@@ -93,20 +92,7 @@ export function generateLinuxTrace(path: string, opts: GenOptions): GenStats {
     return v;
   };
 
-  const fd = openSync(path, 'w');
-  const out = Buffer.allocUnsafe(1 << 20);
-  let pos = 0;
-  const flushChunk = () => {
-    if (pos === 0) return;
-    writeSync(fd, out, 0, pos);
-    stats.bytes += pos;
-    pos = 0;
-  };
-  const emitLine = (l: string) => {
-    if (pos + l.length > out.length) flushChunk();
-    pos += out.write(l, pos, 'latin1');
-    stats.lines++;
-  };
+  const sink = new TraceSink(path, ncpu, stats, 256);
 
   let sec = 1_796_563_800;
   let ns = 792_263_445;
@@ -118,17 +104,6 @@ export function generateLinuxTrace(path: string, opts: GenOptions): GenStats {
       sec++;
     }
   };
-  // bpftrace reads the per-CPU perf buffers in turn: records arrive out of order across CPUs.
-  const bufs: string[][] = Array.from({ length: ncpu }, () => []);
-  let buffered = 0;
-  const drain = () => {
-    for (const b of bufs) {
-      for (const l of b) emitLine(l);
-      b.length = 0;
-    }
-    buffered = 0;
-  };
-
   let nextPid = 18_000;
   const livePids = new Set<number>();
   const allocPid = () => {
@@ -149,10 +124,9 @@ export function generateLinuxTrace(path: string, opts: GenOptions): GenStats {
 
   const rec = (kind: RecordKind, p: Proc, v: Record<string, string | number | boolean | null>) => {
     const tid = rand() < 0.7 ? p.pid : p.pid + 1 + ri(20);
-    bufs[rand() < 0.9 ? p.cpu : ri(ncpu)]!.push(fmt[kind](tsNow(), p.pid, p.ppid, tid, p.uid, p.c, v));
+    sink.record(rand() < 0.9 ? p.cpu : ri(ncpu), fmt[kind](tsNow(), p.pid, p.ppid, tid, p.uid, p.c, v));
     stats.records++;
     stats.byKind[kind] = (stats.byKind[kind] ?? 0) + 1;
-    if (++buffered >= 256) drain();
     tick();
   };
   const mapSlot = (p: Proc, prot: number, anon: boolean) => {
@@ -162,10 +136,10 @@ export function generateLinuxTrace(path: string, opts: GenOptions): GenStats {
     rec('mmap', p, { addr: anon ? 0 : p.base + i * SLOT, len, prot, flags: anon ? 0x22 : 0x812, fd: anon ? -1 : 3, off: anon ? 0 : 0x26000, ret: p.base + i * SLOT, err: 0 });
   };
 
-  emitLine('Attaching 48 probes...\n');
+  sink.line('Attaching 48 probes...\n');
   {
     const b = proc(1, 'bpftrace');
-    emitLine(fmt.begin(tsNow(), b.pid, b.ppid, b.pid, 0, b.c, { tool: 'an0840', os: 'linux', backend: 'bpftrace' }));
+    sink.line(fmt.begin(tsNow(), b.pid, b.ppid, b.pid, 0, b.c, { tool: 'an0840', os: 'linux', backend: 'bpftrace' }));
     stats.records++;
     stats.byKind.begin = 1;
   }
@@ -174,7 +148,7 @@ export function generateLinuxTrace(path: string, opts: GenOptions): GenStats {
   while (stats.records < target) {
     const r = rand();
     if (r < 0.007) {
-      emitLine('\n');
+      sink.line('\n');
       stats.blank++;
       continue;
     }
@@ -239,13 +213,11 @@ export function generateLinuxTrace(path: string, opts: GenOptions): GenStats {
       rec('bytes', p, { addr: p.base + i * SLOT, data: rand() < 0.02 ? '7f454c46020101000000000000000000' : '00000000000000000000000000000000' });
     }
   }
-  drain();
+  sink.drain();
   const b = long[0]!;
   for (const counter of ['dl_nested', 'dlsym_null_symbol', 'regions_tracked', 'regions_forgotten', 'mmap_filtered', 'mprotect_filtered', 'munmap_filtered', 'regions_evicted', 'pids_watched', 'samples_printed', 'samples_limited', 'execs_printed', 'lost']) {
     rec('trailer', b, { counter, value: ri(10000) });
   }
-  drain();
-  flushChunk();
-  closeSync(fd);
+  sink.close();
   return stats;
 }

@@ -234,6 +234,67 @@ const MAP_PRIVATE = 0x2;
 const MAP_ANON = 0x1000;
 const MAP_JIT = 0x800;
 
+/**
+ * Where a generated trace goes. Lines go straight into one byte buffer, so that no string
+ * outlives a young-generation GC; records wait in per-CPU buffers drained in turn, as dtrace
+ * without -x temporal and bpftrace's perf buffers deliver them, so timestamps arrive out of
+ * order across CPUs. Every generated string is ASCII, so latin1 bytes are its UTF-8 bytes.
+ */
+export class TraceSink {
+  private readonly fd: number;
+  private readonly out = Buffer.allocUnsafe(1 << 20);
+  private pos = 0;
+  private readonly cpus: string[][];
+  private held = 0;
+
+  constructor(
+    path: string,
+    ncpu: number,
+    private readonly stats: GenStats,
+    /** Records held across the CPU buffers before they are drained. */
+    private readonly drainEvery: number,
+  ) {
+    this.fd = openSync(path, 'w');
+    this.cpus = Array.from({ length: ncpu }, () => []);
+  }
+
+  /** A line written now, outside the CPU buffers (tracer messages, program output, begin). */
+  line(l: string): void {
+    if (this.pos + l.length > this.out.length) this.flush();
+    this.pos += this.out.write(l, this.pos, 'latin1');
+    this.stats.lines++;
+  }
+
+  /** A record on one CPU's buffer. */
+  record(cpu: number, l: string): void {
+    this.cpus[cpu]!.push(l);
+    if (++this.held >= this.drainEvery) this.drain();
+  }
+
+  /** Every CPU's buffer in turn. */
+  drain(): void {
+    for (const b of this.cpus) {
+      for (const l of b) this.line(l);
+      b.length = 0;
+    }
+    this.held = 0;
+  }
+
+  /** Drains, writes what is buffered and closes the file. */
+  close(): void {
+    this.drain();
+    this.flush();
+    closeSync(this.fd);
+  }
+
+  private flush(): void {
+    if (this.pos === 0) return;
+    writeSync(this.fd, this.out, 0, this.pos);
+    this.stats.bytes += this.pos;
+    this.pos = 0;
+  }
+}
+
 /** Write a trace of `opts.records` records to `path`; returns what was written. */
 export function generateTrace(path: string, opts: GenOptions): GenStats {
   checkStringTables();
@@ -245,22 +306,7 @@ export function generateTrace(path: string, opts: GenOptions): GenStats {
   const verifyEvery = opts.verifyEvery ?? 997;
   const stats: GenStats = { records: 0, lines: 0, bytes: 0, byKind: {}, foreign: 0, blank: 0, dropMessages: 0, processes: 0, verified: 0 };
 
-  // Lines go straight into a byte buffer so that no string outlives a young-generation GC.
-  const fd = openSync(path, 'w');
-  const out = Buffer.allocUnsafe(1 << 20);
-  let pos = 0;
-  const flushChunk = () => {
-    if (pos === 0) return;
-    writeSync(fd, out, 0, pos);
-    stats.bytes += pos;
-    pos = 0;
-  };
-  const emitLine = (l: string) => {
-    // Every generated string is ASCII (checked above), so latin1 bytes are its UTF-8 bytes.
-    if (pos + l.length > out.length) flushChunk();
-    pos += out.write(l, pos, 'latin1');
-    stats.lines++;
-  };
+  const sink = new TraceSink(path, ncpu, stats, 512);
 
   // Clock: seconds and nanoseconds apart, since ns since the epoch exceed 2^53.
   let sec = 1_732_700_000;
@@ -273,17 +319,6 @@ export function generateTrace(path: string, opts: GenOptions): GenStats {
       ns -= 1e9;
       sec++;
     }
-  };
-
-  // Per-CPU buffers, drained in turn as dtrace does without -x temporal.
-  const bufs: string[][] = Array.from({ length: ncpu }, () => []);
-  let buffered = 0;
-  const drain = () => {
-    for (const b of bufs) {
-      for (const l of b) emitLine(l);
-      b.length = 0;
-    }
-    buffered = 0;
   };
 
   let nextPid = 400;
@@ -329,13 +364,11 @@ export function generateTrace(path: string, opts: GenOptions): GenStats {
     stats.records++;
     stats.byKind[kind] = (stats.byKind[kind] ?? 0) + 1;
     // Mostly on the process's own CPU: threads migrate now and then.
-    const cpu = rand() < 0.9 ? p.cpu : ri(ncpu);
-    bufs[cpu]!.push(line);
-    if (++buffered >= 512) drain();
+    sink.record(rand() < 0.9 ? p.cpu : ri(ncpu), line);
     tick();
   };
 
-  emitLine(fmt.begin(tsNow(), 0, 0, 0, 0, 'dtrace', { tool: 'an0840', os: 'darwin', backend: 'dtrace' }));
+  sink.line(fmt.begin(tsNow(), 0, 0, 0, 0, 'dtrace', { tool: 'an0840', os: 'darwin', backend: 'dtrace' }));
   stats.records++;
   stats.byKind.begin = 1;
 
@@ -362,17 +395,17 @@ export function generateTrace(path: string, opts: GenOptions): GenStats {
     const r = rand();
     if (r < 0.003) {
       // Program output interleaved with the trace, and the blank lines it prints.
-      emitLine(pick(FOREIGN) + '\n');
+      sink.line(pick(FOREIGN) + '\n');
       stats.foreign++;
       continue;
     }
     if (r < 0.005) {
-      emitLine('\n');
+      sink.line('\n');
       stats.blank++;
       continue;
     }
     if (r < 0.00502) {
-      emitLine(`dtrace: ${1 + ri(500)} drop${rand() < 0.1 ? '' : 's'} on CPU ${ri(ncpu)}\n`);
+      sink.line(`dtrace: ${1 + ri(500)} drop${rand() < 0.1 ? '' : 's'} on CPU ${ri(ncpu)}\n`);
       stats.dropMessages++;
       continue;
     }
@@ -462,8 +495,6 @@ export function generateTrace(path: string, opts: GenOptions): GenStats {
       }
     }
   }
-  drain();
-  flushChunk();
-  closeSync(fd);
+  sink.close();
   return stats;
 }
