@@ -316,7 +316,10 @@ export function generate(req: GenerateRequest): GenerateResult {
   const follow = c.target.kind === 'pid' || c.target.kind === 'command';
   if (c.backend === 'dtrace' && !follow && (info.name === 'dlsnoop' || info.name === 'an0840')) {
     c.notes.push(
-      'the pid provider needs a concrete pid: dlopen/dlsym are not traced; executable file mappings (mmap records) stand in for dlopen, dlsym is lost. Use follow mode (generateFollow) to attach a per-pid dlsnoop to each new process.',
+      'the pid provider needs a concrete pid: dlopen/dlsym are not traced; executable file mappings (mmap records) stand in for dlopen, dlsym is lost. ' +
+        (c.os === 'darwin'
+          ? 'Use follow mode (generateFollow) to attach a per-pid dlsnoop to each new process.'
+          : "Follow mode is not available with Oracle's DTrace for Linux (docs/platforms/linux.md §5): trace a process with -p or -c for its dlopen/dlsym."),
     );
   }
   if (c.backend === 'dtrace' && c.target.kind === 'command' && fragments.includes('dl')) {

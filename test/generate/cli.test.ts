@@ -118,3 +118,13 @@ describe('loadtrace tools / generate', () => {
     expect(code).toBe(2);
   });
 });
+
+describe('the note on dlopen/dlsym in system-wide D scripts', () => {
+  it('points macOS users to follow mode, and Linux users to -p or -c, where follow mode cannot run', () => {
+    const note = (os: 'darwin' | 'linux') =>
+      generate({ tool: 'an0840', backend: 'dtrace', target: { kind: 'all' }, nonce: '0123456789abcdef', os }).notes.join('\n');
+    expect(note('darwin')).toContain('Use follow mode (generateFollow)');
+    expect(note('linux')).not.toContain('Use follow mode');
+    expect(note('linux')).toContain('trace a process with -p or -c for its dlopen/dlsym');
+  });
+});
