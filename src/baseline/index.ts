@@ -34,4 +34,3 @@ export {
   type EntryChange,
   type LearnOptions,
 } from './learn.ts';
-export { BASELINE_EXIT, registerBaselineCommands, type BaselineCommandDeps } from './cli.ts';

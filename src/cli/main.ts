@@ -35,7 +35,7 @@ const GROUPS: readonly CommandGroup[] = [
   {
     commands: { baseline: 'learn, show, compare and check baselines' },
     register: async (p) => {
-      const [{ registerBaselineCommands }, { readTraceEvents }] = await Promise.all([import('../baseline/cli.ts'), import('../pipeline/events.ts')]);
+      const [{ registerBaselineCommands }, { readTraceEvents }] = await Promise.all([import('./baseline.ts'), import('../pipeline/events.ts')]);
       registerBaselineCommands(p, { readEvents: (input) => readTraceEvents(input) });
     },
   },

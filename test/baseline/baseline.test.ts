@@ -15,10 +15,10 @@ import {
   loadDefaultBaseline,
   mergeBaselines,
   parseBaseline,
-  registerBaselineCommands,
   validateBaseline,
   type Baseline,
 } from '../../src/baseline/index.ts';
+import { registerBaselineCommands } from '../../src/cli/baseline.ts';
 import { runEngine } from '../../src/engine/index.ts';
 import { parseText } from '../../src/parse/index.ts';
 import type { TraceEvent } from '../../src/protocol/registry.ts';

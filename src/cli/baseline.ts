@@ -3,12 +3,12 @@
  * and injects how inputs are read, so this file does no parsing of traces.
  */
 import { writeFileSync } from 'node:fs';
-import { addExamples } from '../cli/help.ts';
+import { addExamples } from './help.ts';
 import type { Command } from 'commander';
 import type { Os } from '../protocol/flags.ts';
 import type { TraceEvent } from '../protocol/registry.ts';
-import { diffBaselines, formatBaseline, formatDiff, learnBaseline, mergeBaselines } from './learn.ts';
-import { BaselineError, defaultBaselinePath, loadBaseline } from './load.ts';
+import { diffBaselines, formatBaseline, formatDiff, learnBaseline, mergeBaselines } from '../baseline/learn.ts';
+import { BaselineError, defaultBaselinePath, loadBaseline } from '../baseline/load.ts';
 
 export interface BaselineCommandDeps {
   /** Events of one input (a capture directory, a raw trace file, `-` for stdin), in time order. */
