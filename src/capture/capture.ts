@@ -9,13 +9,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
-import { EXIT } from '../cli/exit.ts';
+import { EXIT } from '../exit-codes.ts';
 import { CaptureError } from './errors.ts';
 import { CAPTURE_FILES } from '../pipeline/capture-dir.ts';
 import { MARKER_PREFIX, PROTOCOL_VERSION } from '../protocol/registry.ts';
 import { VERSION } from '../version.ts';
-import { DEFAULT_DROP_THRESHOLD, dropFraction, dropsExceeded, formatThreshold, ON_DROPS } from './drops.ts';
-import type { CaptureEngine, FollowGenerateFn, GenerateFn, Generated, Target } from './engine.ts';
+import { dropFraction, dropsExceeded, formatThreshold } from './drops.ts';
+import { captureOptionsSchema, type CaptureOptions, type ResolvedCaptureOptions } from './options.ts';
+import type { CaptureAnalysis, FollowGenerateFn, GenerateFn, Generated, Target } from './ports.ts';
 import { hostInfo, sipStatus } from './host.ts';
 import { createLogger, type Logger } from './log.ts';
 import { ENDINGS, writeJsonAtomic, writeMeta, type BlindSpot, type CaptureMeta, type Ending } from './meta.ts';
@@ -31,58 +32,13 @@ import { launchSpec, planLaunch, sudoValidate, tracerArgv, type Launch } from '.
 
 const BASELINE_FILE = CAPTURE_FILES.baseline;
 
-export const targetSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('pid'), pid: z.number().int().positive() }),
-  z.object({ kind: z.literal('command'), command: z.array(z.string()).min(1) }),
-  z.object({ kind: z.literal('name'), name: z.string().min(1) }),
-  z.object({ kind: z.literal('all') }),
-]);
-
-export const captureOptionsSchema = z.object({
-  /** Tool to run; default an0840 (every probe of the analytic). */
-  tool: z.string().min(1).default('an0840'),
-  /** Tracer; default dtrace on macOS, bpftrace elsewhere. */
-  backend: z.enum(['dtrace', 'bpftrace']).optional(),
-  /** What to trace; default the whole system. */
-  target: targetSchema.default({ kind: 'all' }),
-  /** The generator's script options (uid, bufsize, switchrate, strsize, dynvarsize, ustack, temporal…). */
-  toolOptions: z.record(z.string(), z.unknown()).default({}),
-  /** Capture directory; default ./captures/<tool>-<time>-<random>, created exclusively. Must not exist or be empty. */
-  out: z.string().optional(),
-  /** Stop after this many seconds (SIGINT to the tracer, so its END output is kept). */
-  durationSec: z.number().positive().optional(),
-  /** What drops over the threshold do: log a warning, or also fail with exit code 5. */
-  onDrops: z.enum(ON_DROPS).default('log'),
-  dropThreshold: z
-    .object({ kind: z.enum(['count', 'fraction']), value: z.number().nonnegative() })
-    .default(DEFAULT_DROP_THRESHOLD),
-  /** How long to wait for the tracer after SIGINT before killing it. */
-  stopTimeoutMs: z.number().int().positive().default(15_000),
-  /**
-   * Show the lines of the tracer's stdout that are not records (the -c program's own output,
-   * which shares the tracer's stdout) on stderr as they arrive. Default: when stderr is a terminal.
-   */
-  showOutput: z.boolean().optional(),
-  /** Follow mode: most per-pid tracers at once. */
-  maxTracers: z.number().int().positive().default(16),
-  /** Follow mode: on (per-pid tracers for new processes), off, or auto (dtrace with -n or system-wide). */
-  follow: z.enum(['auto', 'on', 'off']).default('auto'),
-  /**
-   * Run a command target as this user rather than as the tracer's root: the command is started
-   * through `setpriv`, which execs it, so the traced pid is the command's own. null: as root.
-   */
-  runAs: z.object({ user: z.string().min(1), uid: z.number().int().nonnegative(), gid: z.number().int().nonnegative() }).nullable().default(null),
-});
-export type CaptureOptions = z.input<typeof captureOptionsSchema>;
-export type ResolvedCaptureOptions = Readonly<z.output<typeof captureOptionsSchema>>;
-
 /** Everything capture touches in the outside world; each is replaceable in tests. */
 export interface CaptureDeps {
   readonly generate: GenerateFn;
   /** The follow-mode watcher generator; without it, follow mode is off. */
   readonly generateFollow: FollowGenerateFn | null;
   /** The analysis engine; null records raw output and metadata only. */
-  readonly engine: CaptureEngine | null;
+  readonly engine: CaptureAnalysis | null;
   readonly platform: NodeJS.Platform;
   readonly isRoot: boolean;
   readonly env: NodeJS.ProcessEnv;
@@ -787,3 +743,4 @@ function resumeProcess(deps: CaptureDeps, launch: Launch, pid: number): void {
 }
 
 export { ENDINGS };
+export { captureOptionsSchema, type CaptureOptions, type ResolvedCaptureOptions } from './options.ts';

@@ -3,7 +3,7 @@
  * threshold on lost data and an action. Unlike Falco the threshold applies to
  * the whole capture, because a lab capture is judged as one piece of evidence.
  */
-import { EXIT } from '../cli/exit.ts';
+import { EXIT } from '../exit-codes.ts';
 import { CaptureError } from './errors.ts';
 
 export interface DropThreshold {

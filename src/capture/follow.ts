@@ -14,13 +14,13 @@ import type { Logger } from './log.ts';
 import type { BlindSpot, CaptureMeta } from './meta.ts';
 import { TracerProcess, type TracerExit, type TracerHandlers } from './process.ts';
 import { LineMerger } from './raw.ts';
-import type { FollowGenerateFn, Generated, GenerateFn } from './engine.ts';
-import type { ResolvedCaptureOptions } from './capture.ts';
+import type { FollowGenerateFn, Generated, GenerateFn } from './ports.ts';
+import type { ResolvedCaptureOptions } from './options.ts';
 import { launchSpec, tracerArgv, type Launch } from './launch.ts';
 import { MARKER_PREFIX } from '../protocol/registry.ts';
 import type { Backend } from './tracer.ts';
 import type { Os } from '../protocol/flags.ts';
-import { EXIT } from '../cli/exit.ts';
+import { EXIT } from '../exit-codes.ts';
 import { CaptureError } from './errors.ts';
 
 export interface FollowPlan {

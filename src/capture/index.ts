@@ -13,13 +13,11 @@ export {
   type CaptureResult,
 } from './capture.ts';
 export { ENDINGS, metaSchema, type CaptureMeta, type Ending } from './meta.ts';
-export { registerCaptureCommands, defaultBaselinePath, type CaptureCliDeps, type ReportChoices } from './cli.ts';
-export { splitCommand } from '../cli/args.ts';
 export { runDoctor, renderDoctor, systemDoctorDeps, type DoctorReport, type DoctorCheck, type DoctorDeps } from './doctor.ts';
-export { createCaptureEngine } from './default-engine.ts';
+export { createCaptureAnalysis } from './analysis.ts';
 export { parseDropThreshold, dropsExceeded, type DropThreshold, type OnDrops } from './drops.ts';
 export { parseCsrutilStatus, type SipStatus } from './sip.ts';
 export { createLogger, type Logger } from './log.ts';
 export { runCommand, type CommandRunner, type CommandResult } from './run-command.ts';
-export type { CaptureEngine, Analyzer, GenerateFn, FollowGenerateFn, Generated, Target } from './engine.ts';
+export type { CaptureAnalysis, Analyzer, GenerateFn, FollowGenerateFn, Generated, ReportChoices, ResourceLimits, Target } from './ports.ts';
 export type { RawFile, RawFileOpener } from './raw.ts';

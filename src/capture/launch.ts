@@ -5,9 +5,9 @@
  * sudo could not prompt.
  */
 import { spawn } from 'node:child_process';
-import { EXIT } from '../cli/exit.ts';
+import { EXIT } from '../exit-codes.ts';
 import { CaptureError } from './errors.ts';
-import type { Generated } from './engine.ts';
+import type { Generated } from './ports.ts';
 import type { Logger } from './log.ts';
 import type { TracerSpawn } from './process.ts';
 import type { CommandRunner } from './run-command.ts';

@@ -7,7 +7,9 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import type { CommandRunner } from './run-command.ts';
 
-export type Backend = 'dtrace' | 'bpftrace';
+import type { Backend } from '../generate/options.ts';
+
+export type { Backend };
 
 /** The backend a platform uses by default: DTrace on macOS, bpftrace elsewhere. */
 export function defaultBackend(platform: NodeJS.Platform): Backend {

@@ -5,9 +5,12 @@
  * blind spot saying so (docs/security.md).
  */
 import type { Command } from 'commander';
+import type { ResourceLimits } from '../capture/ports.ts';
 import { DEFAULT_LIMITS, type EngineLimits } from '../engine/index.ts';
 import { DEFAULT_MAX_LINE_LENGTH, DEFAULT_REORDER_MAX_EVENTS } from '../parse/options.ts';
 import { CliError, EXIT } from './exit.ts';
+
+export type { ResourceLimits } from '../capture/ports.ts';
 
 /** The flags as commander hands them over (strings, validated here). */
 export interface LimitFlags {
@@ -16,13 +19,6 @@ export interface LimitFlags {
   maxProcesses?: string;
   maxRegions?: string;
   maxFindings?: string;
-}
-
-/** What the pipeline takes: parser and reorder bounds, and the engine's limits. */
-export interface ResourceLimits {
-  readonly maxLineLength?: number;
-  readonly reorderMaxEvents?: number;
-  readonly limits: Partial<EngineLimits>;
 }
 
 const OPTIONS: readonly { flag: string; key: keyof LimitFlags; help: string }[] = [

@@ -7,7 +7,7 @@
  * commander and this file, and start in a fraction of the time.
  */
 import { Command, CommanderError } from 'commander';
-import { EXIT } from './exit.ts';
+import { EXIT } from '../exit-codes.ts';
 import { VERSION } from '../version.ts';
 
 /** A group of commands one module registers, with the one-line summary of each for the top-level help. */
@@ -26,11 +26,11 @@ const GROUPS: readonly CommandGroup[] = [
       capture: 'trace live, print findings as they happen, keep a capture directory',
       doctor: 'check that this machine can capture, with a fix for each failure',
     },
-    register: async (p) => (await import('../capture/cli.ts')).registerCaptureCommands(p),
+    register: async (p) => (await import('./capture.ts')).registerCaptureCommands(p),
   },
   {
     commands: { tools: 'list the tracing tools, one line each', generate: "print a tool's D (or bpftrace) script" },
-    register: async (p) => (await import('../generate/cli.ts')).registerToolsCommands(p),
+    register: async (p) => (await import('./tools.ts')).registerToolsCommands(p),
   },
   {
     commands: { baseline: 'learn, show, compare and check baselines' },
@@ -106,6 +106,6 @@ export async function main(argv: string[]): Promise<number> {
       return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     process.stderr.write(`loadtrace: ${err instanceof Error ? err.message : String(err)}\n`);
-    return (err as { exitCode?: number }).exitCode ?? EXIT.error;
+    return (await import('./error-exits.ts')).exitCodeOf(err);
   }
 }

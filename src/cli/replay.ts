@@ -10,11 +10,11 @@ import type { Os } from '../protocol/flags.ts';
 import { MARKER_PREFIX, NONCE_PATTERN, type TraceEvent } from '../protocol/registry.ts';
 import { filterFindings, formatJsonLines, formatTable, parseSeverity, summaryObject, failOn, type Severity } from '../report/index.ts';
 import { createEventFormatter } from '../report/events.ts';
+import { humanSummary } from '../report/human-summary.ts';
 import { createTimelineCollector, renderHtml } from '../report/html/index.ts';
 import { CaptureDirError } from '../pipeline/capture-dir.ts';
 import { checkIsTrace, inputName, InputError, openInput, type OpenedInput } from '../pipeline/input.ts';
 import { replayStreams, type Pipeline, type PipelineResult } from '../pipeline/index.ts';
-import type { ParseSummary } from '../parse/index.ts';
 import { COLOR_WHEN, useColor, type ColorWhen } from './color.ts';
 import { CliError, EXIT } from './exit.ts';
 import { addExamples } from './help.ts';
@@ -34,34 +34,6 @@ interface ReplayFlags extends LimitFlags {
   color?: ColorWhen | boolean;
   utc?: boolean;
   allowEmpty?: boolean;
-}
-
-/** A short human summary of how the input was read, what was found and hidden, and which baseline judged. */
-export function humanSummary(parse: ParseSummary, result: PipelineResult, opts: { minSeverity?: Severity; baseline?: string } = {}): string {
-  const p = parse;
-  const kinds = Object.entries(p.recordsByKind)
-    .sort((a, b) => b[1] - a[1])
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
-  const lines = [
-    `Read ${p.lines} lines: ${p.accounting.record} record, ${p.accounting.diagnostic} diagnostic, ${p.accounting.foreign} foreign, ${p.accounting.blank} blank.`,
-    `Records: ${p.records}${kinds ? ` (${kinds})` : ''}${p.authenticated ? '' : ' — UNAUTHENTICATED: the session nonce was not known, records were accepted on the first nonce seen'}.`,
-  ];
-  const issues: string[] = [];
-  if (p.drops.total > 0) issues.push(`${p.drops.total} dropped by the tracer`);
-  if (p.probeErrors > 0) issues.push(`${p.probeErrors} probe errors`);
-  if (p.parseErrors > 0) issues.push(`${p.parseErrors} malformed records`);
-  if (p.forged > 0) issues.push(`${p.forged} record-shaped lines with a wrong or missing nonce`);
-  if (p.late > 0) issues.push(`${p.late} events later than the reorder window`);
-  if (issues.length > 0) lines.push(`Loss and noise: ${issues.join(', ')}.`);
-  const all = result.report.findings;
-  const shown = filterFindings(all, opts.minSeverity ?? 'info').length;
-  const hidden = all.length - shown;
-  // A hidden finding never fails --fail-on (failOn judges what is shown), but the reader learns it exists.
-  const hiddenText = hidden > 0 ? ` shown, ${hidden} hidden by --min-severity ${opts.minSeverity}` : '';
-  lines.push(`Findings: ${shown}${hiddenText}; blind spots: ${result.report.blindSpots.length}.`);
-  if (opts.baseline) lines.push(opts.baseline);
-  return `${lines.join('\n')}\n`;
 }
 
 /** Register `loadtrace replay`. */
@@ -127,7 +99,7 @@ async function runReplay(input: string, flags: ReplayFlags, eventsTable: boolean
     const src = opened.sources.stdout;
     if (input !== '-' && opened.capture === null) await new Promise<void>((res, rej) => src.once('open', () => res()).once('error', rej));
   } catch (err) {
-    if (err instanceof CaptureDirError || err instanceof InputError) throw new CliError(err.message, EXIT.usage, { cause: err });
+    if (err instanceof CaptureDirError || err instanceof InputError) throw err; // exit 2 (usage), by the table in error-exits.ts
     throw new CliError(`${input}: cannot read: ${(err as Error).message}`, EXIT.usage, { cause: err });
   }
   const { nonce, os, backend, capture } = opened;
@@ -136,7 +108,7 @@ async function runReplay(input: string, flags: ReplayFlags, eventsTable: boolean
   try {
     chosen = chooseBaseline(flags.baseline, opened);
   } catch (err) {
-    if (err instanceof BaselineError || err instanceof CaptureDirError) throw new CliError(err.message, EXIT.usage, { cause: err });
+    if (err instanceof BaselineError || err instanceof CaptureDirError) throw err; // exit 2 (usage), by the table in error-exits.ts
     throw err;
   }
   const baseline = chosen.baseline;

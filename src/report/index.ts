@@ -5,13 +5,13 @@
  */
 import type { BlindSpot, Finding, Report } from '../engine/index.ts';
 import { SEVERITIES, severityRank, type Severity } from '../rules/types.ts';
-import { EXIT } from '../cli/exit.ts';
+import { EXIT } from '../exit-codes.ts';
 import { formatWallTime, terminalText } from './text.ts';
 
 export { SEVERITIES, type Severity } from '../rules/types.ts';
 
 /**
- * Exit codes for CI gating, the same ones every command uses (src/cli/exit.ts):
+ * Exit codes for CI gating, the same ones every command uses (src/exit-codes.ts):
  * - 0 `ok`: no finding at or above the threshold (and no loss, when loss fails the run);
  * - 1 `findings`: at least one finding at or above the threshold;
  * - 2 `usage`: bad options or unreadable input (set by the CLI, never by failOn);

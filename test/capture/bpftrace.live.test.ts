@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { runCapture } from '../../src/capture/capture.ts';
-import type { FollowGenerateFn, GenerateFn } from '../../src/capture/engine.ts';
+import type { FollowGenerateFn, GenerateFn } from '../../src/capture/ports.ts';
 import { createLogger } from '../../src/capture/log.ts';
 import { generate, generateFollow } from '../../src/generate/index.ts';
 import { describeLive } from '../helpers/live.ts';

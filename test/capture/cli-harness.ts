@@ -4,13 +4,13 @@
  * argument parsing) is tested on its own. The full CLI is bin/loadtrace.js.
  */
 import { Command, CommanderError } from 'commander';
-import { registerCaptureCommands } from '../../src/capture/cli.ts';
+import { registerCaptureCommands } from '../../src/cli/capture.ts';
 import { fakeGenerate, fakeGenerateFollow } from './helpers.ts';
 
 const program = new Command('loadtrace').exitOverride();
 registerCaptureCommands(program, {
   loadGenerate: async () => ({ generate: fakeGenerate, generateFollow: fakeGenerateFollow }),
-  loadEngine: async () => null,
+  loadAnalysis: async () => null,
 });
 for (const c of program.commands) c.exitOverride();
 try {

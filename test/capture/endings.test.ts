@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXIT } from '../../src/cli/exit.ts';
+import { EXIT } from '../../src/exit-codes.ts';
 import type { RawFileOpener } from '../../src/capture/raw.ts';
 import { openRawFile } from '../../src/capture/raw.ts';
 import { fill, harness, printed, readMeta, rec, waitForText, type Step } from './helpers.ts';

@@ -11,7 +11,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { runCapture, type CaptureDeps, type CaptureOptions, type CaptureResult } from '../../src/capture/capture.ts';
-import type { FollowGenerateFn, Generated, GenerateFn } from '../../src/capture/engine.ts';
+import type { FollowGenerateFn, Generated, GenerateFn } from '../../src/capture/ports.ts';
 import { createLogger } from '../../src/capture/log.ts';
 import { runCommand, type CommandRunner } from '../../src/capture/run-command.ts';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { FollowGenerateFn, GenerateFn } from '../../src/capture/engine.ts';
+import type { FollowGenerateFn, GenerateFn } from '../../src/capture/ports.ts';
 import { generate, generateFollow } from '../../src/generate/index.ts';
 import { fill, harness, printed, readMeta, rec, type Step } from './helpers.ts';
 

@@ -3,12 +3,12 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadBaseline } from '../../src/baseline/load.ts';
-import { createCaptureEngine } from '../../src/capture/default-engine.ts';
+import { createCaptureAnalysis } from '../../src/capture/analysis.ts';
 import { createLogger } from '../../src/capture/log.ts';
 import { captureStreams, openCaptureDir } from '../../src/pipeline/capture-dir.ts';
 import { replayStreams } from '../../src/pipeline/index.ts';
 import { formatJsonLines } from '../../src/report/index.ts';
-import { EXIT } from '../../src/cli/exit.ts';
+import { EXIT } from '../../src/exit-codes.ts';
 import { harness, readMeta, type Step } from './helpers.ts';
 
 const RULES = fileURLToPath(new URL('../fixtures/rules/', import.meta.url));
@@ -27,7 +27,7 @@ async function liveAndReplay(trace: string, format: 'table' | 'jsonl' | 'json', 
   const steps = [...stepsFromTrace(trace), { stderr: 'dtrace: 2 drops on CPU 0\n' }, { exit: 0 }];
   const h = harness(steps);
   const logger = createLogger('silent', { tty: false });
-  const engine = createCaptureEngine({ format, minSeverity: 'info', failOn, baseline: BASELINE }, logger);
+  const engine = createCaptureAnalysis({ format, minSeverity: 'info', failOn, baseline: BASELINE }, logger);
   const res = await h.run({ tool: 'an0840' }, { engine });
   const cap = openCaptureDir(h.dir);
   const replay = await replayStreams(captureStreams(cap), {

@@ -6,7 +6,7 @@ import { parseCsrutilStatus } from '../../src/capture/sip.ts';
 import { emptyStderrFacts, LineScanner, scanStderrLine, totalDrops } from '../../src/capture/stderr-scan.ts';
 import { formatStatus } from '../../src/capture/status.ts';
 import { tracerArgv, launchSpec } from '../../src/capture/launch.ts';
-import { EXIT } from '../../src/cli/exit.ts';
+import { EXIT } from '../../src/exit-codes.ts';
 
 function facts(...lines: string[]) {
   const f = emptyStderrFacts();
@@ -157,7 +157,7 @@ describe('small pieces', () => {
 
 describe('bpftrace -c target', () => {
   it('refuses an interpreter script up front, naming the interpreter to use', async () => {
-    const { refuseScriptCommand } = await import('../../src/capture/cli.ts');
+    const { refuseScriptCommand } = await import('../../src/cli/capture.ts');
     const { mkdtempSync, writeFileSync, chmodSync } = await import('node:fs');
     const { join } = await import('node:path');
     const { tmpdir } = await import('node:os');

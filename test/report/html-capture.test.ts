@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createCaptureEngine } from '../../src/capture/default-engine.ts';
+import { createCaptureAnalysis } from '../../src/capture/analysis.ts';
 import { createLogger } from '../../src/capture/log.ts';
 import { esc } from '../../src/report/html/index.ts';
 import { FIXTURE_BIN, harness, type Step } from '../capture/helpers.ts';
@@ -24,7 +24,7 @@ describe('capture --html', () => {
   it('writes report.html with the findings, the capture metadata and timelines; without --html, none', async () => {
     const logger = createLogger('silent', { tty: false });
     const h = harness(steps());
-    const engine = createCaptureEngine({ format: 'jsonl', minSeverity: 'info', failOn: null, baseline: BASELINE, html: true }, logger);
+    const engine = createCaptureAnalysis({ format: 'jsonl', minSeverity: 'info', failOn: null, baseline: BASELINE, html: true }, logger);
     const res = await h.run({ tool: 'an0840' }, { engine });
     expect(res.ending).toBe('completed');
     const page = readFileSync(join(h.dir, 'report.html'), 'utf8');
@@ -40,7 +40,7 @@ describe('capture --html', () => {
     expect(strip(page)).toBe(strip(replayed));
 
     const plain = harness(steps());
-    await plain.run({ tool: 'an0840' }, { engine: createCaptureEngine({ format: 'jsonl', minSeverity: 'info', failOn: null, baseline: BASELINE }, logger) });
+    await plain.run({ tool: 'an0840' }, { engine: createCaptureAnalysis({ format: 'jsonl', minSeverity: 'info', failOn: null, baseline: BASELINE }, logger) });
     expect(existsSync(join(plain.dir, 'findings.jsonl'))).toBe(true);
     expect(existsSync(join(plain.dir, 'report.html'))).toBe(false);
   });

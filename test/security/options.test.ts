@@ -10,8 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { registerCaptureCommands } from '../../src/capture/cli.ts';
-import type { FollowGenerateFn, GenerateFn } from '../../src/capture/engine.ts';
+import { registerCaptureCommands } from '../../src/cli/capture.ts';
+import type { FollowGenerateFn, GenerateFn } from '../../src/capture/ports.ts';
 import { generate, generateFollow } from '../../src/generate/index.ts';
 
 /** Run `loadtrace capture ARGS --print-script`; the script, or the error the CLI exits with. */
@@ -26,7 +26,7 @@ async function printScript(args: string[]): Promise<{ script: string; error: (Er
   const program = new Command('loadtrace').exitOverride();
   registerCaptureCommands(program, {
     loadGenerate: async () => ({ generate: generate as unknown as GenerateFn, generateFollow: generateFollow as unknown as FollowGenerateFn }),
-    loadEngine: async () => null,
+    loadAnalysis: async () => null,
     capture: { stdout, stderrIsTTY: false },
   });
   for (const c of program.commands) c.exitOverride();

@@ -6,16 +6,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { BaselineError, parseBaseline } from '../baseline/load.ts';
-import { EXIT } from '../cli/exit.ts';
+import { EXIT } from '../exit-codes.ts';
 import { CaptureError } from './errors.ts';
 import type { Finding, Report } from '../engine/index.ts';
-import { humanSummary } from '../cli/replay.ts';
+import { humanSummary } from '../report/human-summary.ts';
 import { describeBaseline } from '../pipeline/baseline-choice.ts';
 import { createPipeline, type PipelineResult } from '../pipeline/index.ts';
 import { failOn as failOnCode, filterFindings, findingToJson, formatJsonLines, formatTable, parseSeverity, severityLabel, summaryObject } from '../report/index.ts';
 import { createTimelineCollector, renderHtml, type TimelineCollector } from '../report/html/index.ts';
-import type { CaptureEngine } from './engine.ts';
-import type { ReportChoices } from './cli.ts';
+import type { CaptureAnalysis } from './ports.ts';
+import type { ReportChoices } from './ports.ts';
 import type { Logger } from './log.ts';
 
 /** One line for a finding as it arrives (table format): the full table follows at the end. */
@@ -24,7 +24,7 @@ function liveLine(f: Finding, color: boolean): string {
 }
 
 /** Builds the engine from reporting choices; a bad baseline is a usage error naming the file. */
-export function createCaptureEngine(choices: ReportChoices, logger: Logger, opts: { color?: boolean } = {}): CaptureEngine {
+export function createCaptureAnalysis(choices: ReportChoices, logger: Logger, opts: { color?: boolean } = {}): CaptureAnalysis {
   let baseline;
   let baselineText: string;
   try {

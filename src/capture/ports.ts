@@ -5,14 +5,11 @@
  * so it is tested without the engine and the engine is swapped in whole.
  */
 import type { Writable } from 'node:stream';
+import type { EngineLimits } from '../engine/index.ts';
 import type { Os } from '../protocol/flags.ts';
-import type { Backend } from './tracer.ts';
+import type { Backend, Target } from '../generate/options.ts';
 
-export type Target =
-  | { readonly kind: 'pid'; readonly pid: number }
-  | { readonly kind: 'command'; readonly command: readonly string[] }
-  | { readonly kind: 'name'; readonly name: string }
-  | { readonly kind: 'all' };
+export type { Target } from '../generate/options.ts';
 
 export interface GenerateRequest {
   readonly tool: string;
@@ -78,7 +75,7 @@ export interface AnalyzerRequest {
 }
 
 /** The analysis engine and the reporting choices (--format, --min-severity, --fail-on) it was built with. */
-export interface CaptureEngine {
+export interface CaptureAnalysis {
   /** The baseline file the findings are judged with, as read: the capture keeps a copy so a replay judges alike. */
   readonly baseline?: { readonly source: string; readonly text: string };
   createAnalyzer(req: AnalyzerRequest): Analyzer;
@@ -96,4 +93,30 @@ export interface CaptureEngine {
   findingCounts(report: unknown): { total: number; bySeverity: Record<string, number> };
   /** Whether a finding is at or above --fail-on. */
   failsOn(report: unknown): boolean;
+}
+
+/** What the pipeline takes: parser and reorder bounds, and the engine's limits. */
+export interface ResourceLimits {
+  readonly maxLineLength?: number;
+  readonly reorderMaxEvents?: number;
+  readonly limits: Partial<EngineLimits>;
+}
+
+/** The reporting choices of a capture (--format, --min-severity, --fail-on, --baseline…), as the command line read them. */
+export interface ReportChoices {
+  readonly format: 'table' | 'jsonl' | 'json';
+  readonly minSeverity: string;
+  readonly failOn: string | null;
+  /** Baseline file (absolute). */
+  readonly baseline: string;
+  /** Whether the baseline was named with --baseline or is the shipped default (for the report's note). */
+  readonly baselineOrigin?: 'given' | 'default';
+  /** Resource limits of the analysis (--max-line-length, --max-processes…); defaults when absent. */
+  readonly resources?: ResourceLimits;
+  /** Also write report.html into the capture directory (--html). */
+  readonly html?: boolean;
+  /** Times in the table in UTC instead of the local zone (--utc). */
+  readonly utc?: boolean;
+  /** ANSI colours in the table, decided from --color, NO_COLOR and the terminal. */
+  readonly color?: boolean;
 }

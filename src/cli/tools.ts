@@ -4,11 +4,11 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { integer, nonNegativeInt, positiveInt, resolveCommandPath, splitCommand } from '../cli/args.ts';
-import { EXIT } from '../cli/exit.ts';
-import { addExamples } from '../cli/help.ts';
+import { integer, nonNegativeInt, positiveInt, resolveCommandPath, splitCommand } from './args.ts';
+import { EXIT } from './exit.ts';
+import { addExamples } from './help.ts';
 import { defaultBackend } from '../capture/tracer.ts';
-import { GenerateError, SCRIPT_PATH, TOOLS, generate, type GenerateResult, type Target, type ToolName, type ToolOptionsInput } from './index.ts';
+import { GenerateError, SCRIPT_PATH, TOOLS, generate, type GenerateResult, type Target, type ToolName, type ToolOptionsInput } from '../generate/index.ts';
 
 /** The script options `generate` and `capture` share, as commander hands them over. */
 export interface ScriptFlags {

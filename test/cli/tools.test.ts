@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { CliError } from '../../src/cli/exit.ts';
-import { registerToolsCommands } from '../../src/generate/cli.ts';
+import { registerToolsCommands } from '../../src/cli/tools.ts';
 import { TOOLS, generate } from '../../src/generate/index.ts';
 
 function runCli(args: string[], platform?: NodeJS.Platform): { stdout: string; stderr: string; code: number | undefined } {

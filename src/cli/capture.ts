@@ -7,53 +7,30 @@ import { Command, Option } from 'commander';
 import { execFileSync } from 'node:child_process';
 import { accessSync, closeSync, constants, openSync, readSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { COLOR_WHEN, useColor, type ColorWhen } from '../cli/color.ts';
-import { CaptureError } from './errors.ts';
-import { CliError, EXIT } from '../cli/exit.ts';
-import { addExamples } from '../cli/help.ts';
-import { positiveInt, resolveCommandPath, splitCommand } from '../cli/args.ts';
-import { addLimitOptions, limitsFromFlags, type LimitFlags, type ResourceLimits } from '../cli/limits.ts';
-import { addScriptOptions, scriptOptionsOf, type ScriptFlags } from '../generate/cli.ts';
+import { COLOR_WHEN, useColor, type ColorWhen } from './color.ts';
+import { CaptureError } from '../capture/errors.ts';
+import { CliError, EXIT } from './exit.ts';
+import { addExamples } from './help.ts';
+import { positiveInt, resolveCommandPath, splitCommand } from './args.ts';
+import { addLimitOptions, limitsFromFlags, type LimitFlags } from './limits.ts';
+import { addScriptOptions, scriptOptionsOf, type ScriptFlags } from './tools.ts';
 import { SEVERITIES } from '../rules/types.ts';
-import { PACKAGE_ROOT } from '../version.ts';
-import { runCapture, type CaptureDeps, type CaptureOptions } from './capture.ts';
-import { runDoctor, renderDoctor, systemDoctorDeps } from './doctor.ts';
-import { ON_DROPS, parseDropThreshold } from './drops.ts';
-import type { CaptureEngine, FollowGenerateFn, GenerateFn, Target } from './engine.ts';
-import { createLogger, LOG_LEVELS, type Logger } from './log.ts';
-import { runCommand } from './run-command.ts';
-import { defaultBackend, isRoot, type Backend } from './tracer.ts';
+import { defaultBaselinePath } from '../baseline/load.ts';
+import { runCapture, type CaptureDeps, type CaptureOptions } from '../capture/capture.ts';
+import { runDoctor, renderDoctor, systemDoctorDeps } from '../capture/doctor.ts';
+import { ON_DROPS, parseDropThreshold } from '../capture/drops.ts';
+import type { CaptureAnalysis, FollowGenerateFn, GenerateFn, ReportChoices, Target } from '../capture/ports.ts';
+import { createLogger, LOG_LEVELS, type Logger } from '../capture/log.ts';
+import { runCommand } from '../capture/run-command.ts';
+import { defaultBackend, isRoot, type Backend } from '../capture/tracer.ts';
 
 /** Reporting choices shared with replay. */
-export interface ReportChoices {
-  readonly format: 'table' | 'jsonl' | 'json';
-  readonly minSeverity: string;
-  readonly failOn: string | null;
-  /** Baseline file (absolute). */
-  readonly baseline: string;
-  /** Whether the baseline was named with --baseline or is the shipped default (for the report's note). */
-  readonly baselineOrigin?: 'given' | 'default';
-  /** Resource limits of the analysis (--max-line-length, --max-processes…); defaults when absent. */
-  readonly resources?: ResourceLimits;
-  /** Also write report.html into the capture directory (--html). */
-  readonly html?: boolean;
-  /** Times in the table in UTC instead of the local zone (--utc). */
-  readonly utc?: boolean;
-  /** ANSI colours in the table, decided from --color, NO_COLOR and the terminal. */
-  readonly color?: boolean;
-}
-
 /** How the CLI gets the generator and the engine; replaceable for tests. */
 export interface CaptureCliDeps {
   loadGenerate(): Promise<{ generate: GenerateFn; generateFollow: FollowGenerateFn | null }>;
-  loadEngine(choices: ReportChoices, logger: Logger): Promise<CaptureEngine | null>;
+  loadAnalysis(choices: ReportChoices, logger: Logger): Promise<CaptureAnalysis | null>;
   /** Extra runCapture dependencies (tests: signals, streams). */
   readonly capture?: Partial<CaptureDeps>;
-}
-
-/** The shipped baseline for a platform, resolved from the package root so any cwd works. */
-export function defaultBaselinePath(platform: NodeJS.Platform): string {
-  return join(PACKAGE_ROOT, 'baselines', platform === 'darwin' ? 'macos-default.json' : 'linux-default.json');
 }
 
 const seconds = (name: string) => (v: string) => {
@@ -186,9 +163,9 @@ const defaultCliDeps: CaptureCliDeps = {
     const mod = await import('../generate/index.ts');
     return { generate: mod.generate as GenerateFn, generateFollow: mod.generateFollow as FollowGenerateFn };
   },
-  async loadEngine(choices, logger) {
-    const { createCaptureEngine } = await import('./default-engine.ts');
-    return createCaptureEngine(choices, logger, { color: choices.color === true });
+  async loadAnalysis(choices, logger) {
+    const { createCaptureAnalysis } = await import('../capture/analysis.ts');
+    return createCaptureAnalysis(choices, logger, { color: choices.color === true });
   },
 };
 
@@ -284,14 +261,14 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
         format: flags.format,
         minSeverity: flags.minSeverity,
         failOn: flags.failOn ?? null,
-        baseline: flags.baseline ?? defaultBaselinePath(platform),
+        baseline: flags.baseline ?? defaultBaselinePath(platform === 'darwin' ? 'darwin' : 'linux'),
         baselineOrigin: flags.baseline === undefined ? 'default' : 'given',
         resources: limitsFromFlags(flags),
         html: flags.html === true,
         utc: flags.utc === true,
         color: useColor(flags.color, (deps.capture?.stdout ?? process.stdout) as { isTTY?: boolean }),
       };
-      const engine = await deps.loadEngine(choices, logger);
+      const engine = await deps.loadAnalysis(choices, logger);
       const result = await runCapture(options, { generate, generateFollow, engine, logger, stderrIsTTY, ...deps.capture });
       process.exitCode = result.exitCode;
     });
