@@ -17,7 +17,7 @@ import {
   type ToolOptions,
   type ToolOptionsInput,
 } from './options.ts';
-import { TOOLS, composition, printedKinds, type ToolInfo, type ToolName } from './tools.ts';
+import { TOOLS, composition, printedKinds, toolRecords, type ToolInfo, type ToolName } from './tools.ts';
 
 export { GenerateError } from './errors.ts';
 export { toolOptionsSchema, targetSchema } from './options.ts';
@@ -409,10 +409,10 @@ export function generateFollow(req: FollowRequest): GenerateResult {
   };
 }
 
-/** The tools table for README and docs/tools.md, generated from TOOLS. */
+/** The tools table for README and docs/tools.md, generated from TOOLS and the fragments each tool is made of. */
 export function renderToolsTable(): string {
   const rows = TOOLS.map(
-    (t) => `| \`${t.name}\` | ${t.summary} | ${t.records.filter((k) => k !== 'begin' && k !== 'trailer').map((k) => `\`${k}\``).join(', ')} | ${t.backends.join(', ')} |`,
+    (t) => `| \`${t.name}\` | ${t.summary} | ${toolRecords(t.name).filter((k) => k !== 'begin' && k !== 'trailer').map((k) => `\`${k}\``).join(', ')} | ${t.backends.join(', ')} |`,
   );
   return ['| Tool | What it traces | Records | Backends |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }

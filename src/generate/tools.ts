@@ -5,7 +5,7 @@
  * probe's state follow each other as listed.
  */
 import type { Os } from '../protocol/flags.ts';
-import type { RecordKind } from '../protocol/registry.ts';
+import { RECORD_KINDS, type RecordKind } from '../protocol/registry.ts';
 import type { Backend, Target } from './options.ts';
 
 export type ToolName = 'dlsnoop' | 'rwxsnoop' | 'anonexec' | 'procsnoop' | 'an0840';
@@ -14,8 +14,6 @@ export interface ToolInfo {
   readonly name: ToolName;
   /** One line for the tools table and `loadtrace tools`. */
   readonly summary: string;
-  /** Record kinds the tool can print (begin and trailer included), across backends. */
-  readonly records: readonly RecordKind[];
   readonly backends: readonly Backend[];
   /** Header sections. */
   readonly overhead: string;
@@ -25,7 +23,10 @@ export interface ToolInfo {
   readonly dynvarsize?: string;
 }
 
-/** Kinds each fragment prints; the printf check in the tests holds the fragments to this. */
+/**
+ * Kinds each fragment prints; the printf check in the tests holds the fragments to this, so
+ * what a tool prints (toolRecords) follows from the fragments it is made of.
+ */
 export const FRAGMENT_PRINTS: Readonly<Record<string, readonly RecordKind[]>> = {
   begin: ['begin'],
   dl: ['dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'bytes'],
@@ -48,13 +49,10 @@ export const FRAGMENT_PRINTS: Readonly<Record<string, readonly RecordKind[]>> = 
   'trailer-end': ['trailer'],
 };
 
-const common = ['begin', 'trailer'] as const;
-
 export const TOOLS: readonly ToolInfo[] = [
   {
     name: 'dlsnoop',
     summary: 'dlopen, dlopen_preflight, dlsym, dlclose and in-memory image loads (NSCreateObjectFileImageFromMemory, NSLinkModule)',
-    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'bytes', 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_protect', 'vm_map', 'vm_deallocate', 'vm_allocate', 'memfd'],
     backends: ['dtrace', 'bpftrace'],
     overhead:
       'One pid-provider (DTrace) or uprobe (bpftrace) firing per call: negligible unless a program resolves symbols in a tight loop.',
@@ -70,7 +68,6 @@ export const TOOLS: readonly ToolInfo[] = [
   {
     name: 'rwxsnoop',
     summary: 'executable, MAP_JIT and Mach VM mappings, protection changes to EXEC with the previous protection, first bytes of regions that become executable',
-    records: [...common, 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'bytes', 'memfd'],
     backends: ['dtrace', 'bpftrace'],
     overhead:
       'Every mmap/mprotect/munmap (and Mach VM trap) of the traced processes fires a probe; only what touches executable memory is printed: mappings and protection changes with EXEC, and later changes and unmaps of regions already printed. Region memory: a fixed ring per process, whatever it maps (D: at most 33 dynamic variables; bpftrace: 9 map keys), freed at exec and exit.',
@@ -91,7 +88,6 @@ export const TOOLS: readonly ToolInfo[] = [
   {
     name: 'anonexec',
     summary: 'execution samples (user PC) of processes that hold executable anonymous memory, rate-limited per process in the kernel',
-    records: [...common, 'sample'],
     backends: ['dtrace', 'bpftrace'],
     overhead:
       'A profile probe at the sample rate on every CPU, filtered in the kernel to watched processes; at most sampleLimit records a second per process.',
@@ -106,7 +102,6 @@ export const TOOLS: readonly ToolInfo[] = [
   {
     name: 'procsnoop',
     summary: 'exec (with path), fork and exit of processes, for the process table and for following descendants',
-    records: [...common, 'exec', 'fork', 'exit'],
     backends: ['dtrace', 'bpftrace'],
     overhead: 'One probe per exec, process creation and exit: negligible.',
     caveats: [
@@ -118,7 +113,6 @@ export const TOOLS: readonly ToolInfo[] = [
   {
     name: 'an0840',
     summary: 'all of the above in one script: the default capture tool for ATT&CK AN0840 (T1620 Reflective Code Loading)',
-    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'memfd', 'exec', 'fork', 'exit', 'sample', 'bytes'],
     backends: ['dtrace', 'bpftrace'],
     overhead: 'The sum of dlsnoop, rwxsnoop, anonexec and procsnoop.',
     caveats: ['Every caveat of dlsnoop, rwxsnoop, anonexec and procsnoop applies.'],
@@ -170,4 +164,30 @@ export function printedKinds(fragments: readonly string[], backend: Backend): Re
     for (const k of kinds) out.add(k);
   }
   return [...out];
+}
+
+/** Every backend and system a script is generated for. */
+const PLATFORMS: readonly { readonly backend: Backend; readonly os: Os }[] = [
+  { backend: 'dtrace', os: 'darwin' },
+  { backend: 'dtrace', os: 'linux' },
+  { backend: 'bpftrace', os: 'linux' },
+];
+
+/** One target of each kind: the compositions differ by kind only. */
+const TARGET_KINDS: readonly Target[] = [{ kind: 'pid', pid: 1 }, { kind: 'command', command: ['true'] }, { kind: 'name', name: 'x' }, { kind: 'all' }];
+
+/**
+ * Record kinds a tool can print (begin and trailer included), in the registry's order: what
+ * its scripts print for every backend, system, target and duration, from their fragments.
+ */
+export function toolRecords(tool: ToolName): RecordKind[] {
+  const backends = TOOLS.find((t) => t.name === tool)?.backends ?? [];
+  const kinds = new Set<RecordKind>();
+  for (const { backend, os } of PLATFORMS) {
+    if (!backends.includes(backend)) continue;
+    for (const target of TARGET_KINDS) {
+      for (const duration of [false, true]) for (const k of printedKinds(composition(tool, backend, target, duration, os), backend)) kinds.add(k);
+    }
+  }
+  return RECORD_KINDS.filter((k) => kinds.has(k));
 }
