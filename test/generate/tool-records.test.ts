@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { generate, renderToolsTable } from '../../src/generate/index.ts';
+import type { Target } from '../../src/generate/options.ts';
 import { TOOLS, toolRecords } from '../../src/generate/tools.ts';
 import type { RecordKind } from '../../src/protocol/registry.ts';
 
@@ -8,7 +9,7 @@ const PLATFORMS = [
   { backend: 'dtrace', os: 'linux' },
   { backend: 'bpftrace', os: 'linux' },
 ] as const;
-const TARGETS = [{ kind: 'pid', pid: 4242 }, { kind: 'command', command: ['/bin/true'] }, { kind: 'name', name: 'node' }, { kind: 'all' }] as const;
+const TARGETS: readonly Target[] = [{ kind: 'pid', pid: 4242 }, { kind: 'command', command: ['/bin/true'] }, { kind: 'name', name: 'node' }, { kind: 'all' }];
 
 /** Kinds the printf calls of a script print, read from the script text itself. */
 function printedBy(script: string): Set<string> {
