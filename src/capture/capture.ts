@@ -4,14 +4,14 @@
  * say how it ended. docs/capture.md is the user-facing description.
  */
 import type { EventEmitter } from 'node:events';
-import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import type { Writable } from 'node:stream';
 import { z } from 'zod';
 import { EXIT } from '../exit-codes.ts';
 import { CaptureError } from './errors.ts';
-import { CAPTURE_FILES } from '../pipeline/capture-dir.ts';
+import { CAPTURE_FILES, scriptFile, writeCaptureFile, writeCaptureJson } from '../pipeline/capture-dir.ts';
 import { MARKER_PREFIX, PROTOCOL_VERSION } from '../protocol/registry.ts';
 import { VERSION } from '../version.ts';
 import { dropFraction, dropsExceeded, formatThreshold } from './drops.ts';
@@ -19,7 +19,7 @@ import { captureOptionsSchema, type CaptureOptions, type ResolvedCaptureOptions 
 import type { CaptureAnalysis, FollowGenerateFn, GenerateFn, Generated, Target } from './ports.ts';
 import { hostInfo, sipStatus } from './host.ts';
 import { createLogger, type Logger } from './log.ts';
-import { ENDINGS, writeJsonAtomic, writeMeta, type BlindSpot, type CaptureMeta, type Ending } from './meta.ts';
+import { ENDINGS, writeMeta, type BlindSpot, type CaptureMeta, type Ending } from './meta.ts';
 import { TracerProcess, type TracerExit } from './process.ts';
 import { openRawFile, RawSink, type RawFileOpener, type RawWriteFailure } from './raw.ts';
 import { runCommand, type CommandRunner } from './run-command.ts';
@@ -29,8 +29,6 @@ import { terminalText } from '../report/text.ts';
 import { defaultBackend, isRoot, tracerVersion, whichSync, type Backend } from './tracer.ts';
 import { FollowDriver, needsFollow, planFollow, type FollowPlan } from './follow.ts';
 import { launchSpec, planLaunch, sudoValidate, tracerArgv, type Launch } from './launch.ts';
-
-const BASELINE_FILE = CAPTURE_FILES.baseline;
 
 /** Everything capture touches in the outside world; each is replaceable in tests. */
 export interface CaptureDeps {
@@ -325,16 +323,15 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
   } else {
     dir = createDefaultDir(deps.cwd, opts.tool, startedAt);
   }
-  const scriptName = backend === 'dtrace' ? 'script.d' : 'script.bt';
+  const scriptName = scriptFile(backend);
   const scriptPath = join(dir, scriptName);
-  // 0600: the script holds the nonce, and whoever knows it can forge records into a later capture's stream.
-  writeFileSync(scriptPath, gen.script, { mode: 0o600 });
+  writeCaptureFile(dir, scriptName, gen.script);
   // The baseline judged with is kept, so `replay DIR` judges alike wherever and whenever it runs.
   let baselineNote: CaptureMeta['baseline'] = null;
   if (deps.engine?.baseline) {
     const { source, text } = deps.engine.baseline;
-    writeFileSync(join(dir, BASELINE_FILE), text, { mode: 0o600 });
-    baselineNote = { file: BASELINE_FILE, source, sha256: createHash('sha256').update(text).digest('hex') };
+    writeCaptureFile(dir, CAPTURE_FILES.baseline, text);
+    baselineNote = { file: CAPTURE_FILES.baseline, source, sha256: createHash('sha256').update(text).digest('hex') };
   }
   const argv = tracerArgv(backend, gen, scriptPath);
   const stdinMode = opts.target.kind === 'command' ? 'inherit' : 'ignore';
@@ -355,8 +352,8 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
     driver?.interrupt();
     armStopTimer();
   };
-  const stdoutSink = new RawSink(join(dir, 'stdout.raw'), deps.openRawFile, onIoFailure);
-  const stderrSink = new RawSink(join(dir, 'stderr.raw'), deps.openRawFile, onIoFailure);
+  const stdoutSink = new RawSink(join(dir, CAPTURE_FILES.stdout), deps.openRawFile, onIoFailure);
+  const stderrSink = new RawSink(join(dir, CAPTURE_FILES.stderr), deps.openRawFile, onIoFailure);
 
   // All stderr counts for drops; the ending is decided by the main tracer's stderr alone (in follow mode
   // a per-pid tracer that cannot grab its process is a blind spot, not the end of the capture).
@@ -635,8 +632,8 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
     meta.findings = engine.findingCounts(report);
     findingsFailOn = engine.failsOn(report);
     try {
-      writeFileSync(join(dir, 'findings.jsonl'), engine.findingsJsonl(report), { mode: 0o600 });
-      writeJsonAtomic(join(dir, 'summary.json'), engine.summaryJson(report));
+      writeCaptureFile(dir, CAPTURE_FILES.findings, engine.findingsJsonl(report));
+      writeCaptureJson(dir, CAPTURE_FILES.summary, engine.summaryJson(report));
     } catch (err) {
       log.error({ err }, 'could not write findings.jsonl / summary.json; replay the capture directory to derive them again');
     }
@@ -657,7 +654,7 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
   if (report !== null && engine?.reportHtml) {
     try {
       const html = engine.reportHtml(report, meta as unknown as Record<string, unknown>);
-      if (html !== null) writeFileSync(join(dir, 'report.html'), html, { mode: 0o600 });
+      if (html !== null) writeCaptureFile(dir, CAPTURE_FILES.report, html);
     } catch (err) {
       log.error({ err }, 'could not write report.html; `loadtrace replay <dir> --format html` makes it again');
     }

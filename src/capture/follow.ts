@@ -8,7 +8,6 @@
  * and merges every tracer's output, line by line, into one capture. All
  * scripts share the session nonce.
  */
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from './log.ts';
 import type { BlindSpot, CaptureMeta } from './meta.ts';
@@ -22,6 +21,7 @@ import type { Backend } from './tracer.ts';
 import type { Os } from '../protocol/flags.ts';
 import { EXIT } from '../exit-codes.ts';
 import { CaptureError } from './errors.ts';
+import { followScriptFile, writeCaptureFile } from '../pipeline/capture-dir.ts';
 
 export interface FollowPlan {
   /** The tool's own script, system-wide or by name: everything but the pid provider. */
@@ -138,9 +138,8 @@ export class FollowDriver {
         o.onMainStderr?.(c);
       },
     });
-    const ext = o.backend === 'dtrace' ? 'd' : 'bt';
-    const watcherScript = join(o.dir, `follow.${ext}`);
-    writeFileSync(watcherScript, o.plan.watcher.script, { mode: 0o600 });
+    const watcherScript = join(o.dir, followScriptFile(o.backend));
+    writeCaptureFile(o.dir, followScriptFile(o.backend), o.plan.watcher.script);
     const watcherSpec = launchSpec(o.launch, tracerArgv(o.backend, o.plan.watcher, watcherScript), 'ignore', o.env, o.plan.watcher.env);
     this.watcherArgv = [watcherSpec.file, ...watcherSpec.args];
     this.watcher = new TracerProcess(watcherSpec, {
@@ -248,9 +247,8 @@ export class FollowDriver {
       this.resume(pid);
       return;
     }
-    const ext = this.o.backend === 'dtrace' ? 'd' : 'bt';
-    const script = `pid-${pid}.${ext}`;
-    writeFileSync(join(this.o.dir, script), gen.script, { mode: 0o600 });
+    const script = followScriptFile(this.o.backend, pid);
+    writeCaptureFile(this.o.dir, script, gen.script);
     const spec = launchSpec(this.o.launch, tracerArgv(this.o.backend, gen, join(this.o.dir, script)), 'ignore', this.o.env, gen.env);
     const source = `pid-${pid}`;
     const beginMarker = `${MARKER_PREFIX}${gen.nonce}\tbegin\t`;

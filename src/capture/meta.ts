@@ -4,10 +4,9 @@
  * (temporary file, fsync, rename), so a crash at any moment leaves a complete,
  * readable file describing the capture.
  */
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
-import { CAPTURE_FILES } from '../pipeline/capture-dir.ts';
+import { BACKENDS } from '../generate/options.ts';
+import { CAPTURE_FILES, writeCaptureJson } from '../pipeline/capture-dir.ts';
 
 /** How a capture ended. docs/capture.md explains each, with its exit code. */
 export const ENDINGS = [
@@ -52,7 +51,7 @@ export const metaSchema = z.object({
   }),
   sip: sipSchema,
   tracer: z.object({
-    backend: z.enum(['dtrace', 'bpftrace']),
+    backend: z.enum(BACKENDS),
     path: z.string(),
     version: z.string().nullable(),
     viaSudo: z.boolean(),
@@ -121,25 +120,7 @@ export const metaSchema = z.object({
 });
 export type CaptureMeta = z.infer<typeof metaSchema>;
 
-export const META_FILE = 'meta.json';
-
-/**
- * Writes a JSON file atomically: temp file in the same folder, fsync, rename over the old one.
- * Mode 0600 like everything in a capture: meta.json holds the nonce, findings hold traced data.
- */
-export function writeJsonAtomic(path: string, value: unknown): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
-
-/** Writes meta.json in a capture directory. */
+/** Writes meta.json in a capture directory, atomically. */
 export function writeMeta(dir: string, meta: CaptureMeta): void {
-  writeJsonAtomic(join(dir, META_FILE), meta);
+  writeCaptureJson(dir, CAPTURE_FILES.meta, meta);
 }

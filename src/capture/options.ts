@@ -3,14 +3,14 @@
  * tool and tracer, where to keep it, and how it may end.
  */
 import { z } from 'zod';
-import { targetSchema } from '../generate/options.ts';
+import { BACKENDS, targetSchema } from '../generate/options.ts';
 import { DEFAULT_DROP_THRESHOLD, ON_DROPS } from './drops.ts';
 
 export const captureOptionsSchema = z.object({
   /** Tool to run; default an0840 (every probe of the analytic). */
   tool: z.string().min(1).default('an0840'),
   /** Tracer; default dtrace on macOS, bpftrace elsewhere. */
-  backend: z.enum(['dtrace', 'bpftrace']).optional(),
+  backend: z.enum(BACKENDS).optional(),
   /** What to trace; default the whole system. */
   target: targetSchema.default({ kind: 'all' }),
   /** The generator's script options (uid, bufsize, switchrate, strsize, dynvarsize, ustack, temporal…). */

@@ -16,6 +16,7 @@ import { addLimitOptions, limitsFromFlags, type LimitFlags } from './limits.ts';
 import { addScriptOptions, scriptOptionsOf, type ScriptFlags } from './tools.ts';
 import { SEVERITIES } from '../rules/types.ts';
 import { defaultBaselinePath } from '../baseline/load.ts';
+import { BACKENDS } from '../generate/options.ts';
 import { runCapture, type CaptureDeps, type CaptureOptions } from '../capture/capture.ts';
 import { runDoctor, renderDoctor, systemDoctorDeps } from '../capture/doctor.ts';
 import { ON_DROPS, parseDropThreshold } from '../capture/drops.ts';
@@ -195,7 +196,7 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
     .option('--out <dir>', 'capture directory (default ./captures/<tool>-<UTC time>-<random>)')
     .option('-d, --duration <seconds>', 'stop after this many seconds', seconds('--duration'))
     .option('--baseline <file>', `baseline file (default: the package's baselines/${platform === 'darwin' ? 'macos' : 'linux'}-default.json); a copy is kept in the capture as baseline.json`)
-    .addOption(new Option('--backend <backend>', `tracer (default ${defaultBackend(platform)})`).choices(['dtrace', 'bpftrace']))
+    .addOption(new Option('--backend <backend>', `tracer (default ${defaultBackend(platform)})`).choices(BACKENDS))
     .option('--print-script', 'print the generated script and exit')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'jsonl', 'json']).default('table'))
     .option('--show-output', "show the -c program's output (the tracer's stdout lines that are not records) on stderr; default on a terminal")
@@ -283,7 +284,7 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
   ]);
   doctor
     .description('Check that this machine can capture: platform, tracer, privileges, SIP, probes, tracefs. Exit 1 if not.')
-    .addOption(new Option('--backend <backend>', 'check this tracer').choices(['dtrace', 'bpftrace']))
+    .addOption(new Option('--backend <backend>', 'check this tracer').choices(BACKENDS))
     .option('--json', 'machine-readable output')
     .action(async (flags: { backend?: Backend; json?: boolean }) => {
       const report = await runDoctor(systemDoctorDeps(runCommand, isRoot()), flags.backend);

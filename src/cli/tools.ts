@@ -8,6 +8,7 @@ import { integer, nonNegativeInt, positiveInt, resolveCommandPath, splitCommand 
 import { EXIT } from './exit.ts';
 import { addExamples } from './help.ts';
 import { defaultBackend } from '../capture/tracer.ts';
+import { BACKENDS, type Backend } from '../generate/options.ts';
 import { GenerateError, SCRIPT_PATH, TOOLS, generate, type GenerateResult, type Target, type ToolName, type ToolOptionsInput } from '../generate/index.ts';
 
 /** The script options `generate` and `capture` share, as commander hands them over. */
@@ -54,7 +55,7 @@ interface GenerateFlags extends ScriptFlags {
   pid?: number;
   command?: string;
   name?: string;
-  backend: 'dtrace' | 'bpftrace';
+  backend: Backend;
   os: 'darwin' | 'linux';
   duration?: number;
   nonce?: string;
@@ -122,7 +123,7 @@ export function registerToolsCommands(program: Command, platform: NodeJS.Platfor
     .option('-p, --pid <pid>', 'trace this process', integer('--pid'))
     .option('-c, --command <cmd>', 'start and trace this command (split like a shell, no expansion)')
     .option('-n, --name <name>', 'trace processes with this name')
-    .addOption(new Option('--backend <backend>', 'tracer (default: the one capture uses here)').choices(['dtrace', 'bpftrace']).default(defaultBackend(platform)))
+    .addOption(new Option('--backend <backend>', 'tracer (default: the one capture uses here)').choices(BACKENDS).default(defaultBackend(platform)))
     .addOption(
       new Option('--os <os>', 'system a D script runs on: its flag values and probes').choices(['darwin', 'linux']).default(platform === 'darwin' ? 'darwin' : 'linux'),
     )

@@ -62,4 +62,6 @@ export const targetSchema = z.discriminatedUnion('kind', [
 /** What to trace: one pid, a command started by the tracer (and its descendants), a process name, or everything. */
 export type Target = z.infer<typeof targetSchema>;
 
-export type Backend = 'dtrace' | 'bpftrace';
+/** The tracers a script is generated for. */
+export const BACKENDS = ['dtrace', 'bpftrace'] as const;
+export type Backend = (typeof BACKENDS)[number];

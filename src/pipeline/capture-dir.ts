@@ -1,23 +1,71 @@
 /**
- * Reading a capture directory back. A capture may come from someone else's
- * machine, so only the fixed file names inside the folder are opened, links
- * are refused, and meta.json is validated before anything in it is used.
+ * The capture directory: its layout, written by a live capture and read back by replay, in
+ * one place. A capture may come from someone else's machine, so reading opens only the
+ * fixed file names of the layout, refuses links, and validates meta.json before anything
+ * in it is used. What meta.json holds is capture/meta.ts's schema; replay reads only the
+ * part it needs (metaForReplay), bounded, and accepts captures from older versions.
  */
-import { closeSync, constants, createReadStream, fstatSync, lstatSync, openSync, readFileSync, type Stats } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, fsyncSync, lstatSync, openSync, readFileSync, renameSync, writeFileSync, writeSync, type Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { TRACE_READ_CHUNK } from '../parse/index.ts';
 import { NONCE_PATTERN } from '../protocol/registry.ts';
 import type { Os } from '../protocol/flags.ts';
 
-/** The file names a capture directory holds; nothing else in it is ever opened. */
+/** The files of a capture directory. Replay opens meta, stdout, stderr and baseline, and nothing else. */
 export const CAPTURE_FILES = {
+  /** What the capture was and how it ended (capture/meta.ts), rewritten atomically as it goes. */
   meta: 'meta.json',
+  /** The tracer's output, byte for byte. */
   stdout: 'stdout.raw',
   stderr: 'stderr.raw',
   /** The baseline the capture was judged with, when meta.json's `baseline.file` names it. */
   baseline: 'baseline.json',
+  /** The findings and summary of the live analysis; replay derives them again from the raw output. */
+  findings: 'findings.jsonl',
+  summary: 'summary.json',
+  /** With --html. */
+  report: 'report.html',
 } as const;
+
+const scriptExtension = (backend: 'dtrace' | 'bpftrace'): string => (backend === 'dtrace' ? 'd' : 'bt');
+
+/** The tracer's script, as run. */
+export function scriptFile(backend: 'dtrace' | 'bpftrace'): string {
+  return `script.${scriptExtension(backend)}`;
+}
+
+/** Follow mode: the watcher's script, and the script of the tracer attached to one new process. */
+export function followScriptFile(backend: 'dtrace' | 'bpftrace', pid?: number): string {
+  return pid === undefined ? `follow.${scriptExtension(backend)}` : `pid-${pid}.${scriptExtension(backend)}`;
+}
+
+// Writing. Mode 0600 for every file: the scripts and meta.json hold the nonce (whoever knows it
+// can forge records into a later capture's stream), and findings hold traced data.
+
+/** Writes one file of a capture directory. */
+export function writeCaptureFile(dir: string, name: string, text: string): void {
+  writeFileSync(join(dir, name), text, { mode: 0o600 });
+}
+
+/**
+ * Writes a JSON file of a capture directory atomically: temporary file in the same folder, fsync,
+ * rename over the old one, so a crash at any moment leaves a complete, readable file.
+ */
+export function writeCaptureJson(dir: string, name: string, value: unknown): void {
+  const path = join(dir, name);
+  const tmp = `${path}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(value, null, 2)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+// Reading.
 
 /** Largest baseline.json read back: the shipped ones are a few kilobytes, learned ones rarely more than a megabyte. */
 const MAX_BASELINE_BYTES = 64 * 1024 * 1024;
