@@ -1,5 +1,5 @@
 /**
- * The capture engine made of loadtrace's own stages: the pipeline (parse,
+ * The capture analysis made of loadtrace's own stages: the pipeline (parse,
  * reorder, state, rules, baseline) and the reporters, with the same
  * reporting options as replay, so a live run and a replay of its capture
  * directory print the same findings.
@@ -23,7 +23,7 @@ function liveLine(f: Finding, color: boolean): string {
   return `${severityLabel(f.severity, color)} ${f.rule} ${f.name}: ${f.summary} [${f.process.name} pid ${f.process.pid}]\n`;
 }
 
-/** Builds the engine from reporting choices; a bad baseline is a usage error naming the file. */
+/** Builds the analysis from reporting choices; a bad baseline is a usage error naming the file. */
 export function createCaptureAnalysis(choices: ReportChoices, logger: Logger, opts: { color?: boolean } = {}): CaptureAnalysis {
   let baseline;
   let baselineText: string;
@@ -49,6 +49,7 @@ export function createCaptureAnalysis(choices: ReportChoices, logger: Logger, op
   const min = minSeverity;
   let result: PipelineResult | null = null;
   let timeline: TimelineCollector | null = null;
+  // 'engine' is the module name log lines have always carried; filters may rely on it.
   const log = logger.child({ module: 'engine' });
   return {
     baseline: { source: choices.baseline, text: baselineText },

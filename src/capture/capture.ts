@@ -1,6 +1,6 @@
 /**
  * Live capture: generate the script, run the tracer, keep its raw output in a
- * capture directory as it arrives, stream it through the analysis engine, and
+ * capture directory as it arrives, stream it through the analysis, and
  * say how it ended. docs/capture.md is the user-facing description.
  */
 import type { EventEmitter } from 'node:events';
@@ -35,8 +35,8 @@ export interface CaptureDeps {
   readonly generate: GenerateFn;
   /** The follow-mode watcher generator; without it, follow mode is off. */
   readonly generateFollow: FollowGenerateFn | null;
-  /** The analysis engine; null records raw output and metadata only. */
-  readonly engine: CaptureAnalysis | null;
+  /** The analysis (pipeline and reporters); null records raw output and metadata only. */
+  readonly analysis: CaptureAnalysis | null;
   readonly platform: NodeJS.Platform;
   readonly isRoot: boolean;
   readonly env: NodeJS.ProcessEnv;
@@ -63,7 +63,7 @@ export interface CaptureResult {
   readonly ending: Ending;
   readonly exitCode: number;
   readonly meta: CaptureMeta;
-  /** The engine's report, when there is an engine and the tracer ran. */
+  /** The analysis's report, when there is an analysis and the tracer ran. */
   readonly report: unknown;
 }
 
@@ -123,7 +123,7 @@ export function classifyEnding(input: EndingInput): { ending: Ending; detail: st
 }
 
 /** The target as the tracer runs it: a command to run as another user goes through setpriv. */
-export function withRunAs(opts: Pick<ResolvedCaptureOptions, 'target' | 'runAs'>, env: NodeJS.ProcessEnv): Target {
+function withRunAs(opts: Pick<ResolvedCaptureOptions, 'target' | 'runAs'>, env: NodeJS.ProcessEnv): Target {
   if (opts.runAs === null || opts.target.kind !== 'command') return opts.target;
   const setpriv = whichSync('setpriv', env);
   if (setpriv === null) {
@@ -153,7 +153,7 @@ function defaultDeps(partial: Partial<CaptureDeps>): CaptureDeps {
   return {
     generate,
     generateFollow: partial.generateFollow ?? null,
-    engine: partial.engine ?? null,
+    analysis: partial.analysis ?? null,
     platform: partial.platform ?? process.platform,
     isRoot: partial.isRoot ?? isRoot(),
     env: partial.env ?? process.env,
@@ -257,7 +257,7 @@ export function processExists(pid: number): boolean {
 }
 
 /** Handle for a running capture: the single tracer, or the follow-mode group. */
-export interface Driver {
+interface Driver {
   readonly pid: number | null;
   readonly argv: readonly string[];
   interrupt(): void;
@@ -328,8 +328,8 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
   writeCaptureFile(dir, scriptName, gen.script);
   // The baseline judged with is kept, so `replay DIR` judges alike wherever and whenever it runs.
   let baselineNote: CaptureMeta['baseline'] = null;
-  if (deps.engine?.baseline) {
-    const { source, text } = deps.engine.baseline;
+  if (deps.analysis?.baseline) {
+    const { source, text } = deps.analysis.baseline;
     writeCaptureFile(dir, CAPTURE_FILES.baseline, text);
     baselineNote = { file: CAPTURE_FILES.baseline, source, sha256: createHash('sha256').update(text).digest('hex') };
   }
@@ -398,17 +398,17 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
   };
 
   // Findings stream to stdout while the tracer runs.
-  const engine = deps.engine;
+  const analysis = deps.analysis;
   let findingsSeen = 0;
   let status: StatusLine | null = null;
   const showOutput = opts.showOutput ?? deps.stderrIsTTY;
-  const analyzer = engine?.createAnalyzer({
+  const analyzer = analysis?.createAnalyzer({
     nonce: gen.nonce,
     os,
     backend,
     onFinding: (finding) => {
       findingsSeen++;
-      const text = engine.renderLiveFinding(finding);
+      const text = analysis.renderLiveFinding(finding);
       if (text) {
         status?.clear();
         deps.stdout.write(text);
@@ -591,7 +591,7 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
 
   // The analysis: end both streams, then collect the report.
   let report: unknown = null;
-  if (analyzer && engine) {
+  if (analyzer && analysis) {
     analyzer.stdout.end();
     analyzer.stderr.end();
     try {
@@ -628,12 +628,12 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
     writeError: failure ? `${failure.code}: ${failure.message}` : null,
   };
   let findingsFailOn = false;
-  if (report !== null && engine) {
-    meta.findings = engine.findingCounts(report);
-    findingsFailOn = engine.failsOn(report);
+  if (report !== null && analysis) {
+    meta.findings = analysis.findingCounts(report);
+    findingsFailOn = analysis.failsOn(report);
     try {
-      writeCaptureFile(dir, CAPTURE_FILES.findings, engine.findingsJsonl(report));
-      writeCaptureJson(dir, CAPTURE_FILES.summary, engine.summaryJson(report));
+      writeCaptureFile(dir, CAPTURE_FILES.findings, analysis.findingsJsonl(report));
+      writeCaptureJson(dir, CAPTURE_FILES.summary, analysis.summaryJson(report));
     } catch (err) {
       log.error({ err }, 'could not write findings.jsonl / summary.json; replay the capture directory to derive them again');
     }
@@ -651,17 +651,17 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
   } catch (err) {
     log.error({ err }, `could not rewrite meta.json in ${dir}; the one written at start is still there`);
   }
-  if (report !== null && engine?.reportHtml) {
+  if (report !== null && analysis?.reportHtml) {
     try {
-      const html = engine.reportHtml(report, meta as unknown as Record<string, unknown>);
+      const html = analysis.reportHtml(report, meta as unknown as Record<string, unknown>);
       if (html !== null) writeCaptureFile(dir, CAPTURE_FILES.report, html);
     } catch (err) {
       log.error({ err }, 'could not write report.html; `loadtrace replay <dir> --format html` makes it again');
     }
   }
 
-  if (report !== null && engine) {
-    const text = engine.renderFinal(report, { dir, tool: opts.tool, ending });
+  if (report !== null && analysis) {
+    const text = analysis.renderFinal(report, { dir, tool: opts.tool, ending });
     if (text) deps.stdout.write(text);
   }
   const message = endingMessage(ending, detail, dir, backend);
@@ -680,7 +680,7 @@ export async function runCapture(options: CaptureOptions, partialDeps: Partial<C
 }
 
 /** What is traced, in words: "an0840 on pid 4242", "dlsnoop on the whole system". */
-export function describeTarget(tool: string, target: Target): string {
+function describeTarget(tool: string, target: Target): string {
   switch (target.kind) {
     case 'pid':
       return `${tool} on pid ${target.pid}`;
@@ -694,12 +694,12 @@ export function describeTarget(tool: string, target: Target): string {
 }
 
 /** Follow-mode blind spots in the engine's terms (pid, name, reason with its detail). */
-export function notAttachedOf(blind: readonly BlindSpot[]): CaptureMeta['notAttached'] {
+function notAttachedOf(blind: readonly BlindSpot[]): CaptureMeta['notAttached'] {
   return blind.map((b) => ({ pid: b.pid, ...(b.comm !== null ? { name: b.comm } : {}), reason: `${b.reason}: ${b.detail}` }));
 }
 
 /** One line for people: how the capture ended and where it is. */
-export function endingMessage(ending: Ending, detail: string | null, dir: string, backend: Backend): string {
+function endingMessage(ending: Ending, detail: string | null, dir: string, backend: Backend): string {
   const where = `capture kept in ${dir}`;
   const why = detail ? `: ${detail}` : '';
   switch (ending) {

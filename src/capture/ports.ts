@@ -1,8 +1,8 @@
 /**
  * What capture needs from the rest of loadtrace, as narrow interfaces: the
- * script generator and the analysis engine (pipeline + baseline + reports).
+ * script generator and the analysis (pipeline + baseline + reports).
  * The capture core (process, files, signals, metadata) depends only on these,
- * so it is tested without the engine and the engine is swapped in whole.
+ * so it is tested without the analysis and the analysis is swapped in whole.
  */
 import type { Writable } from 'node:stream';
 import type { EngineLimits } from '../engine/index.ts';
@@ -74,7 +74,7 @@ export interface AnalyzerRequest {
   readonly onOutput?: (line: string) => void;
 }
 
-/** The analysis engine and the reporting choices (--format, --min-severity, --fail-on) it was built with. */
+/** The analysis and the reporting choices (--format, --min-severity, --fail-on) it was built with. */
 export interface CaptureAnalysis {
   /** The baseline file the findings are judged with, as read: the capture keeps a copy so a replay judges alike. */
   readonly baseline?: { readonly source: string; readonly text: string };

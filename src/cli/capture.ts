@@ -26,7 +26,7 @@ import { runCommand } from '../capture/run-command.ts';
 import { defaultBackend, isRoot, type Backend } from '../capture/tracer.ts';
 
 /** Reporting choices shared with replay. */
-/** How the CLI gets the generator and the engine; replaceable for tests. */
+/** How the CLI gets the generator and the analysis; replaceable for tests. */
 export interface CaptureCliDeps {
   loadGenerate(): Promise<{ generate: GenerateFn; generateFollow: FollowGenerateFn | null }>;
   loadAnalysis(choices: ReportChoices, logger: Logger): Promise<CaptureAnalysis | null>;
@@ -75,7 +75,7 @@ function argsAfterDashDash(cmd: Command): string[] | null {
 }
 
 /** Builds the target from -p / -c / -n / `-- cmd…`; at most one may be given. */
-export function targetFromFlags(flags: Pick<RawCaptureFlags, 'pid' | 'command' | 'name'>, argv: string[] | null): Target {
+function targetFromFlags(flags: Pick<RawCaptureFlags, 'pid' | 'command' | 'name'>, argv: string[] | null): Target {
   const given = [flags.pid !== undefined, flags.command !== undefined, flags.name !== undefined, argv !== null && argv.length > 0].filter(Boolean).length;
   if (given > 1) throw new CliError('choose one target: -p PID, -c CMD (or -- CMD ARGS…), or -n NAME', EXIT.usage);
   if (flags.pid !== undefined) return { kind: 'pid', pid: flags.pid };
@@ -90,7 +90,7 @@ export function targetFromFlags(flags: Pick<RawCaptureFlags, 'pid' | 'command' |
 }
 
 /** Who a command target runs as: under sudo the invoking user (SUDO_UID), or --run-as USER; null keeps root. */
-export function runAsFromFlags(
+function runAsFromFlags(
   flag: string | undefined,
   target: Target,
   ctx: { env: NodeJS.ProcessEnv; isRoot: boolean; platform: NodeJS.Platform },
@@ -269,8 +269,8 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
         utc: flags.utc === true,
         color: useColor(flags.color, (deps.capture?.stdout ?? process.stdout) as { isTTY?: boolean }),
       };
-      const engine = await deps.loadAnalysis(choices, logger);
-      const result = await runCapture(options, { generate, generateFollow, engine, logger, stderrIsTTY, ...deps.capture });
+      const analysis = await deps.loadAnalysis(choices, logger);
+      const result = await runCapture(options, { generate, generateFollow, analysis, logger, stderrIsTTY, ...deps.capture });
       process.exitCode = result.exitCode;
     });
   addScriptOptions(capture);

@@ -16,7 +16,7 @@ describeLive('capture with the real bpftrace', () => {
       {
         generate: generate as unknown as GenerateFn,
         generateFollow: generateFollow as unknown as FollowGenerateFn,
-        engine: null,
+        analysis: null,
         logger: createLogger('silent', { tty: false }),
         stderrIsTTY: false,
       },

@@ -1,6 +1,6 @@
 /**
  * The capture commands as a real process, with the stand-in generator and no
- * analysis engine, so process-level behaviour (real signals, exit codes,
+ * analysis, so process-level behaviour (real signals, exit codes,
  * argument parsing) is tested on its own. The full CLI is bin/loadtrace.js.
  */
 import { Command, CommanderError } from 'commander';

@@ -140,7 +140,7 @@ export function harness(steps: Step[], env: Record<string, string> = {}): Harnes
         {
           generate: fakeGenerate,
           generateFollow: fakeGenerateFollow,
-          engine: null,
+          analysis: null,
           platform: 'darwin',
           isRoot: true,
           env: fullEnv,

@@ -27,8 +27,8 @@ async function liveAndReplay(trace: string, format: 'table' | 'jsonl' | 'json', 
   const steps = [...stepsFromTrace(trace), { stderr: 'dtrace: 2 drops on CPU 0\n' }, { exit: 0 }];
   const h = harness(steps);
   const logger = createLogger('silent', { tty: false });
-  const engine = createCaptureAnalysis({ format, minSeverity: 'info', failOn, baseline: BASELINE }, logger);
-  const res = await h.run({ tool: 'an0840' }, { engine });
+  const analysis = createCaptureAnalysis({ format, minSeverity: 'info', failOn, baseline: BASELINE }, logger);
+  const res = await h.run({ tool: 'an0840' }, { analysis });
   const cap = openCaptureDir(h.dir);
   const replay = await replayStreams(captureStreams(cap), {
     nonce: cap.nonce,

@@ -24,8 +24,8 @@ describe('capture --html', () => {
   it('writes report.html with the findings, the capture metadata and timelines; without --html, none', async () => {
     const logger = createLogger('silent', { tty: false });
     const h = harness(steps());
-    const engine = createCaptureAnalysis({ format: 'jsonl', minSeverity: 'info', failOn: null, baseline: BASELINE, html: true }, logger);
-    const res = await h.run({ tool: 'an0840' }, { engine });
+    const analysis = createCaptureAnalysis({ format: 'jsonl', minSeverity: 'info', failOn: null, baseline: BASELINE, html: true }, logger);
+    const res = await h.run({ tool: 'an0840' }, { analysis });
     expect(res.ending).toBe('completed');
     const page = readFileSync(join(h.dir, 'report.html'), 'utf8');
     const findings = readFileSync(join(h.dir, 'findings.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { summary: string; process: { pid: number } });
@@ -40,7 +40,7 @@ describe('capture --html', () => {
     expect(strip(page)).toBe(strip(replayed));
 
     const plain = harness(steps());
-    await plain.run({ tool: 'an0840' }, { engine: createCaptureAnalysis({ format: 'jsonl', minSeverity: 'info', failOn: null, baseline: BASELINE }, logger) });
+    await plain.run({ tool: 'an0840' }, { analysis: createCaptureAnalysis({ format: 'jsonl', minSeverity: 'info', failOn: null, baseline: BASELINE }, logger) });
     expect(existsSync(join(plain.dir, 'findings.jsonl'))).toBe(true);
     expect(existsSync(join(plain.dir, 'report.html'))).toBe(false);
   });
