@@ -43,7 +43,7 @@ export interface DoctorDeps {
 }
 
 /** The probes an0840 relies on, with what is lost without each (docs/platforms/macos.md §2, §7, §8). */
-export const DARWIN_PROBES: readonly { probe: string; required: boolean; without: string }[] = [
+const DARWIN_PROBES: readonly { probe: string; required: boolean; without: string }[] = [
   { probe: 'syscall::mmap:entry', required: true, without: 'mmap/mprotect tracing (RWX and W->X detection)' },
   {
     probe: 'mach_trap::_kernelrpc_mach_vm_protect_trap:entry',

@@ -68,7 +68,7 @@ export async function planLaunch(backend: Backend, deps: LaunchDeps, log: Logger
 }
 
 /** Where the generator's tracerArgs want the script's path. */
-export const SCRIPT_PLACEHOLDER = '{script}';
+const SCRIPT_PLACEHOLDER = '{script}';
 
 /**
  * The argv for a generated script: the generator's arguments with the script path in place of

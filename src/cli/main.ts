@@ -1,6 +1,7 @@
 /**
- * The `loadtrace` command line. Each stage registers its own commands; this
- * file only assembles them and turns commander's errors into exit codes.
+ * The `loadtrace` command line. Each command group has its module in cli/
+ * (replay.ts, capture.ts, tools.ts, baseline.ts); this file only assembles them
+ * and turns errors into exit codes (error-exits.ts).
  *
  * A command's module (and with it zod, pino, the parser, the engine…) is
  * imported only when that command runs: `--version` and `--help` load
@@ -82,7 +83,7 @@ export function buildProgram(): Promise<Command> {
 }
 
 /** The command an argv runs (`help X` runs X's help), or null for the top level. */
-export function invokedCommand(argv: readonly string[]): string | null {
+function invokedCommand(argv: readonly string[]): string | null {
   const words = argv.slice(2).filter((a) => !a.startsWith('-'));
   if (words[0] === 'help') return words[1] ?? null;
   return words[0] ?? null;

@@ -90,7 +90,7 @@ function wrap(text: string, width: number, indent: string): string[] {
 }
 
 /** FIELDS section lines: common fields once, then one `kind <name>: fields` line per record kind. */
-export function fieldsSection(kinds: readonly RecordKind[]): string[] {
+function fieldsSection(kinds: readonly RecordKind[]): string[] {
   const lines = ['FIELDS', '  Every record: LT1:<nonce>, kind, then the common fields:'];
   lines.push(`    ${COMMON_FIELDS.map((f) => f.name).join(' ')}`);
   for (const f of COMMON_FIELDS) lines.push(`      ${f.name.padEnd(12)}${f.doc}`);

@@ -33,7 +33,7 @@ export const SCRIPT_PATH = '{script}';
  * str() plus buf() of a path and the comm in one printf exceed the 512-byte BPF stack
  * above 112 (measured on the dlopen return probe).
  */
-export const BPFTRACE_MAX_STRLEN = 112;
+const BPFTRACE_MAX_STRLEN = 112;
 
 export interface GenerateRequest {
   readonly tool: ToolName;
@@ -72,7 +72,7 @@ export function newNonce(): string {
 }
 
 /** Metadata of one tool, or a GenerateError naming the known tools. */
-export function toolInfo(name: string): ToolInfo {
+function toolInfo(name: string): ToolInfo {
   const t = TOOLS.find((x) => x.name === name);
   if (!t) throw new GenerateError(`unknown tool ${JSON.stringify(name)}; known tools: ${TOOLS.map((x) => x.name).join(', ')}`);
   return t;
