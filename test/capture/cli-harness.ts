@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerCaptureCommands } from '../../src/cli/capture.ts';
+import { exitCodeOf } from '../../src/cli/error-exits.ts';
 import { fakeGenerate, fakeGenerateFollow } from './helpers.ts';
 
 const program = new Command('loadtrace').exitOverride();
@@ -19,6 +20,6 @@ try {
   if (err instanceof CommanderError) process.exitCode = err.exitCode === 0 ? 0 : 2;
   else {
     process.stderr.write(`loadtrace: ${(err as Error).message}\n`);
-    process.exitCode = (err as { exitCode?: number }).exitCode ?? 70;
+    process.exitCode = exitCodeOf(err);
   }
 }
