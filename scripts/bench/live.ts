@@ -6,9 +6,14 @@
  * the program's own work between calls), and the cost floor of a probe (a system call the
  * script does not trace; read-only and read-write mmap the script filters out).
  *
+ * Each workload also runs under an empty tracer: bpftrace attached to the same probes as the
+ * an0840 script (every tracepoint, uprobe and the sampling profile probe it uses), with empty
+ * actions. What the empty tracer adds is the floor any tracer on those probes pays; an0840's
+ * cost is reported against it.
+ *
  * Each workload times its own loop (CLOCK_MONOTONIC and CLOCK_PROCESS_CPUTIME_ID), so tracer
- * start-up is not counted. Untraced and traced runs alternate, the order swapped every
- * round, so drift on the machine falls on both. A separate bpftrace run counts the
+ * start-up is not counted. Untraced, empty-traced and traced runs alternate, the order rotated
+ * every round, so drift on the machine falls on all three. A separate bpftrace run counts the
  * workload's system calls. Linux only; needs root, bpftrace and gcc.
  *
  * Options (after `--live`): `--runs N` (default 5), `--only a,b` (workload names).
@@ -127,6 +132,28 @@ function run(cmd: string, args: string[], timeoutMs = 600_000): { code: number |
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
+/**
+ * The empty tracer: every probe of the an0840 bpftrace script, with an empty action. The
+ * script's probe lines are those that start a clause (before its predicate or its body);
+ * BEGIN and END run once and are left out.
+ */
+export function emptyTracer(script: string): string {
+  const probes: string[] = [];
+  let header: string[] = [];
+  for (const raw of script.split('\n')) {
+    const line = raw.trim();
+    if (/^(tracepoint|uprobe|uretprobe|profile|interval|kprobe|kretprobe|usdt):/.test(line)) {
+      header.push(...line.split(',').map((p) => p.trim()).filter((p) => p !== ''));
+    } else if (header.length > 0) {
+      if (line.startsWith('/') || line.startsWith('{')) probes.push(...header);
+      header = [];
+    }
+  }
+  const unique = [...new Set(probes)];
+  if (unique.length === 0) throw new Error('the an0840 script names no probes');
+  return `${unique.map((p) => `${p} { }`).join('\n')}\n`;
+}
+
 interface Timing {
   pid: number;
   calls: number;
@@ -195,6 +222,11 @@ export interface LiveRow {
   tracedMs: number[];
   untracedCpuMs: number[];
   tracedCpuMs: number[];
+  /** The same under the empty tracer (same probes, empty actions). */
+  emptyMs: number[];
+  emptyCpuMs: number[];
+  /** (traced − untraced) / (empty − untraced), of the medians of CPU time: an0840's cost in units of the empty tracer's. */
+  costVsEmptyCpu: number;
   /** traced / untraced − 1, of the medians of wall-clock time. */
   slowdown: number;
   /** The same of the medians of the process's CPU time (user + system). */
@@ -247,6 +279,10 @@ export async function runLive(opts: { out: string; machine: Record<string, strin
       const cc = run('gcc', ['-O2', '-Wall', '-o', join(dir, bin), join(HERE, b.source), ...b.libs]);
       if (cc.code !== 0) throw new Error(`gcc ${b.source}: ${cc.stderr}`);
     }
+    const gen = run(process.execPath, [join(ROOT, 'bin', 'loadtrace.js'), 'generate', 'an0840', '--backend', 'bpftrace']);
+    if (gen.code !== 0) throw new Error(`loadtrace generate an0840: ${gen.stderr}`);
+    const empty = join(dir, 'empty.bt');
+    writeFileSync(empty, emptyTracer(gen.stdout));
     for (let k = 0; k < PLUGINS; k++) {
       const cc = run('gcc', ['-O2', '-shared', '-fPIC', `-DPLUGIN_ID=${k}`, '-o', join(dir, `plugin-${k}.so`), join(HERE, 'plugin.c')]);
       if (cc.code !== 0) throw new Error(`gcc plugin.c: ${cc.stderr}`);
@@ -260,6 +296,7 @@ export async function runLive(opts: { out: string; machine: Record<string, strin
       if (warm.code !== 0) throw new Error(`${w.name}: ${warm.stderr}`);
       const untraced: Timing[] = [];
       const traced: Timing[] = [];
+      const emptied: Timing[] = [];
       const recordsPerRun: number[] = [];
       const lostPerRun: number[] = [];
       let byKind: Record<string, number> = {};
@@ -281,14 +318,14 @@ export async function runLive(opts: { out: string; machine: Record<string, strin
         byKind = counted.byKind;
         rmSync(cap, { recursive: true, force: true });
       };
+      const runEmpty = () => {
+        const e = run('bpftrace', [empty, '-c', cmd]);
+        if (e.code !== 0) throw new Error(`${w.name} under the empty tracer (exit ${e.code}): ${e.stderr.slice(0, 2000)}`);
+        emptied.push(timing(e.stdout, w.name));
+      };
+      const arms = [runUntraced, runEmpty, (i: number) => runTraced(i)];
       for (let i = 0; i < runs; i++) {
-        if (i % 2 === 0) {
-          runUntraced();
-          runTraced(i);
-        } else {
-          runTraced(i);
-          runUntraced();
-        }
+        for (let k = 0; k < arms.length; k++) arms[(i + k) % arms.length]!(i);
       }
       // System calls the workload makes, counted by the kernel's raw_syscalls tracepoint.
       const count = run('bpftrace', ['-e', 'tracepoint:raw_syscalls:sys_enter /pid == cpid/ { @n = count(); }', '-c', cmd]);
@@ -299,6 +336,7 @@ export async function runLive(opts: { out: string; machine: Record<string, strin
       const tWall = median(traced.map((t) => t.wallMs));
       const uCpu = median(untraced.map((t) => t.cpuMs));
       const tCpu = median(traced.map((t) => t.cpuMs));
+      const eCpu = median(emptied.map((t) => t.cpuMs));
       const received = median(recordsPerRun);
       const lost = median(lostPerRun);
       const calls = traced[0]!.calls;
@@ -312,6 +350,9 @@ export async function runLive(opts: { out: string; machine: Record<string, strin
         tracedMs: traced.map((t) => round(t.wallMs)),
         untracedCpuMs: untraced.map((t) => round(t.cpuMs)),
         tracedCpuMs: traced.map((t) => round(t.cpuMs)),
+        emptyMs: emptied.map((t) => round(t.wallMs)),
+        emptyCpuMs: emptied.map((t) => round(t.cpuMs)),
+        costVsEmptyCpu: round((tCpu - uCpu) / (eCpu - uCpu), 2),
         slowdown: round(tWall / uWall - 1, 4),
         cpuSlowdown: round(tCpu / uCpu - 1, 4),
         pairSlowdowns: traced.map((t, i) => round(t.wallMs / untraced[i]!.wallMs - 1, 4)),
@@ -328,7 +369,7 @@ export async function runLive(opts: { out: string; machine: Record<string, strin
       };
       rows.push(row);
       process.stderr.write(
-        `${w.name}: untraced ${uWall.toFixed(0)} ms, traced ${tWall.toFixed(0)} ms (${pct(row.slowdown)} wall, ${pct(row.cpuSlowdown)} CPU), ${syscalls} syscalls, ${received} records + ${lost} lost (medians)\n`,
+        `${w.name}: untraced ${uWall.toFixed(0)} ms, traced ${tWall.toFixed(0)} ms (${pct(row.slowdown)} wall, ${pct(row.cpuSlowdown)} CPU), empty tracer CPU ${eCpu.toFixed(0)} ms against ${uCpu.toFixed(0)} untraced and ${tCpu.toFixed(0)} traced (an0840 costs ${row.costVsEmptyCpu}x the empty tracer), ${syscalls} syscalls, ${received} records + ${lost} lost (medians)\n`,
       );
     }
   } finally {
@@ -351,11 +392,11 @@ const spread = (xs: readonly number[]) => `${median(xs).toFixed(0)} (${Math.min(
 /** The Markdown table of the results: medians with (min–max) over the runs. */
 export function table(rows: readonly LiveRow[]): string {
   const lines = [
-    '| workload | class | untraced ms | traced ms | slowdown (wall) | slowdown (CPU) | syscalls | syscalls/s untraced | records received | records lost | received / 1,000 syscalls | emitted / 1,000 syscalls | added ns / syscall (wall) | added ns / call (CPU) |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| workload | class | untraced ms | traced ms | slowdown (wall) | slowdown (CPU) | untraced CPU ms | empty tracer CPU ms | an0840 CPU ms | an0840 cost / empty tracer cost (CPU) | syscalls | syscalls/s untraced | records received | records lost | received / 1,000 syscalls | emitted / 1,000 syscalls | added ns / syscall (wall) | added ns / call (CPU) |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...rows.map(
       (r) =>
-        `| ${r.workload} | ${r.class} | ${spread(r.untracedMs)} | ${spread(r.tracedMs)} | ${pct(r.slowdown)} | ${pct(r.cpuSlowdown)} | ${r.syscalls} | ${r.syscallsPerSecond} | ${median(r.recordsPerRun)} | ${median(r.lostPerRun)} | ${r.receivedPer1000Syscalls} | ${r.emittedPer1000Syscalls} | ${r.addedNsPerSyscallWall} | ${r.addedNsPerCallCpu} |`,
+        `| ${r.workload} | ${r.class} | ${spread(r.untracedMs)} | ${spread(r.tracedMs)} | ${pct(r.slowdown)} | ${pct(r.cpuSlowdown)} | ${spread(r.untracedCpuMs)} | ${spread(r.emptyCpuMs)} | ${spread(r.tracedCpuMs)} | ${r.costVsEmptyCpu} | ${r.syscalls} | ${r.syscallsPerSecond} | ${median(r.recordsPerRun)} | ${median(r.lostPerRun)} | ${r.receivedPer1000Syscalls} | ${r.emittedPer1000Syscalls} | ${r.addedNsPerSyscallWall} | ${r.addedNsPerCallCpu} |`,
     ),
   ];
   return lines.join('\n');
