@@ -34,9 +34,14 @@ syscall::memfd_create:return
 	self->lt_mfd = 0;
 }
 
-/* A closed memfd descriptor no longer backs new mappings. */
+/*
+ * A closed memfd or /dev/shm descriptor (shm) no longer backs new mappings: say so, since its
+ * number will name some other file next.
+ */
 syscall::close:entry
 /lt_memfd[pid, (int)arg0]/
 {
+	printf("LT1:%s\tclose\t%lld\t%d\t%d\t%d\t%d\t%S\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, (int)arg0);
 	lt_memfd[pid, (int)arg0] = 0;
 }

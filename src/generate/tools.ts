@@ -31,10 +31,12 @@ export const FRAGMENT_PRINTS: Readonly<Record<string, readonly RecordKind[]>> = 
   dl: ['dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'bytes'],
   'dl.bt': ['dlopen', 'dlsym', 'dlclose'],
   'rwx-print': ['mmap', 'mprotect', 'bytes', 'vm_allocate', 'vm_protect', 'vm_map'],
-  'rwx-print.bt': ['mmap', 'mprotect', 'bytes', 'memfd', 'mremap'],
+  'rwx-print.bt': ['mmap', 'mprotect', 'bytes', 'memfd', 'mremap', 'shm', 'close'],
   'rwx-track': ['munmap', 'vm_deallocate'],
   'rwx-track.bt': ['munmap'],
-  memfd: ['memfd'],
+  memfd: ['memfd', 'close'],
+  shm: ['shm'],
+  remap: ['vm_remap'],
   mremap: ['mremap'],
   sample: ['sample'],
   'proc-exec': ['exec'],
@@ -54,7 +56,7 @@ export const TOOLS: readonly ToolInfo[] = [
   {
     name: 'dlsnoop',
     summary: 'dlopen, dlopen_preflight, dlsym, dlclose and in-memory image loads (NSCreateObjectFileImageFromMemory, NSLinkModule)',
-    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'bytes', 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_protect', 'vm_map', 'vm_deallocate', 'vm_allocate', 'memfd'],
+    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'bytes', 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_protect', 'vm_map', 'vm_deallocate', 'vm_allocate', 'memfd', 'shm', 'close'],
     backends: ['dtrace', 'bpftrace'],
     overhead:
       'One pid-provider (DTrace) or uprobe (bpftrace) firing per call: negligible unless a program resolves symbols in a tight loop.',
@@ -70,7 +72,7 @@ export const TOOLS: readonly ToolInfo[] = [
   {
     name: 'rwxsnoop',
     summary: 'executable, MAP_JIT and Mach VM mappings, protection changes to EXEC with the previous protection, first bytes of regions that become executable',
-    records: [...common, 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'bytes', 'memfd'],
+    records: [...common, 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'vm_remap', 'bytes', 'memfd', 'shm', 'close'],
     backends: ['dtrace', 'bpftrace'],
     overhead:
       'Every mmap/mprotect/munmap (and Mach VM trap) of the traced processes fires a probe; only what touches executable memory is printed: mappings and protection changes with EXEC, and later changes and unmaps of regions already printed. Region memory: a fixed ring per process, whatever it maps (D: at most 33 dynamic variables; bpftrace: 9 map keys), freed at exec and exit.',
@@ -118,7 +120,7 @@ export const TOOLS: readonly ToolInfo[] = [
   {
     name: 'an0840',
     summary: 'all of the above in one script: the default capture tool for ATT&CK AN0840 (T1620 Reflective Code Loading)',
-    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'memfd', 'exec', 'fork', 'exit', 'sample', 'bytes'],
+    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'vm_remap', 'memfd', 'shm', 'close', 'exec', 'fork', 'exit', 'sample', 'bytes'],
     backends: ['dtrace', 'bpftrace'],
     overhead: 'The sum of dlsnoop, rwxsnoop, anonexec and procsnoop.',
     caveats: ['Every caveat of dlsnoop, rwxsnoop, anonexec and procsnoop applies.'],
@@ -139,8 +141,13 @@ function compositionBody(tool: ToolName | 'follow', backend: Backend, target: Ta
   const seed = follow ? ['follow-seed'] : [];
   const tail = (ends: string[]) => [...(duration ? ['duration'] : []), 'select-forget', ...ends];
   const consts = backend === 'bpftrace' || tool !== 'procsnoop' ? ['consts'] : [];
-  // bpftrace traces memfd_create and mremap in its rwx fragments; D does each in a fragment of its own, for Linux only.
-  const rwx = ['rwx-args', 'rwx-print', 'rwx-track', ...(backend === 'dtrace' && os === 'linux' ? ['memfd', 'mremap'] : [])];
+  // bpftrace traces memfd_create, /dev/shm opens and mremap in its rwx fragments; D does each in a fragment of its
+  // own, for Linux only. Mach remaps are library calls (docs/platforms/macos.md §2): the pid provider, so -p/-c only.
+  const rwx = [
+    'rwx-args', 'rwx-print', 'rwx-track',
+    ...(backend === 'dtrace' && os === 'linux' ? ['memfd', 'shm', 'mremap'] : []),
+    ...(backend === 'dtrace' && os === 'darwin' && follow ? ['remap'] : []),
+  ];
   switch (tool) {
     case 'dlsnoop':
       if (backend === 'dtrace' && follow) return ['begin', 'dl', ...(duration ? ['duration'] : []), 'dl-end'];
