@@ -462,13 +462,23 @@ export function createEngine(opts: EngineOptions): Engine {
 
   /**
    * shm: the fd names the object of its /dev/shm path, so every view of that name in a process is
-   * one object (O_CREAT|O_EXCL made a new one). close: the fd names nothing any more, so a later
-   * file mapped through the same number is not taken for a view.
+   * one object (O_CREAT|O_EXCL made a new one). dup: a second fd for the same object. close: the fd
+   * names nothing any more, so a later file mapped through the same number is not taken for a view.
    */
-  function objectFd(p: ProcessInfo, e: EventOf<'shm'> | EventOf<'close'>): void {
+  function objectFd(p: ProcessInfo, e: EventOf<'shm'> | EventOf<'dup'> | EventOf<'close'>): void {
     if (e.kind === 'close') {
       p.memfds?.delete(e.fd);
       p.memfdIds?.delete(e.fd);
+      return;
+    }
+    if (e.kind === 'dup') {
+      // The new fd names the object the old one names (and a memfd keeps its name through it).
+      const id = p.memfdIds?.get(e.fd);
+      if (e.newFd < 0 || id === undefined) return;
+      const name = p.memfds?.get(e.fd);
+      if (name !== undefined) p.memfds!.set(e.newFd, name);
+      else p.memfds?.delete(e.newFd);
+      p.memfdIds!.set(e.newFd, id);
       return;
     }
     if (e.fd < 0) return;
@@ -813,6 +823,7 @@ export function createEngine(opts: EngineOptions): Engine {
         }
         return;
       case 'shm':
+      case 'dup':
       case 'close':
         bump(KIND_INDEX.get(e.kind)!);
         objectFd(p, e);

@@ -31,10 +31,10 @@ export const FRAGMENT_PRINTS: Readonly<Record<string, readonly RecordKind[]>> = 
   dl: ['dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'bytes'],
   'dl.bt': ['dlopen', 'dlsym', 'dlclose'],
   'rwx-print': ['mmap', 'mprotect', 'bytes', 'vm_allocate', 'vm_protect', 'vm_map'],
-  'rwx-print.bt': ['mmap', 'mprotect', 'bytes', 'memfd', 'mremap', 'shm', 'close'],
+  'rwx-print.bt': ['mmap', 'mprotect', 'bytes', 'memfd', 'mremap', 'shm', 'dup', 'close'],
   'rwx-track': ['munmap', 'vm_deallocate'],
   'rwx-track.bt': ['munmap'],
-  memfd: ['memfd', 'close'],
+  memfd: ['memfd', 'dup', 'close'],
   shm: ['shm'],
   remap: ['vm_remap'],
   mremap: ['mremap'],
@@ -56,7 +56,7 @@ export const TOOLS: readonly ToolInfo[] = [
   {
     name: 'dlsnoop',
     summary: 'dlopen, dlopen_preflight, dlsym, dlclose and in-memory image loads (NSCreateObjectFileImageFromMemory, NSLinkModule)',
-    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'bytes', 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_protect', 'vm_map', 'vm_deallocate', 'vm_allocate', 'memfd', 'shm', 'close'],
+    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'bytes', 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_protect', 'vm_map', 'vm_deallocate', 'vm_allocate', 'memfd', 'shm', 'dup', 'close'],
     backends: ['dtrace', 'bpftrace'],
     overhead:
       'One pid-provider (DTrace) or uprobe (bpftrace) firing per call: negligible unless a program resolves symbols in a tight loop.',
@@ -72,7 +72,7 @@ export const TOOLS: readonly ToolInfo[] = [
   {
     name: 'rwxsnoop',
     summary: 'executable, MAP_JIT and Mach VM mappings, protection changes to EXEC with the previous protection, first bytes of regions that become executable',
-    records: [...common, 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'vm_remap', 'bytes', 'memfd', 'shm', 'close'],
+    records: [...common, 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'vm_remap', 'bytes', 'memfd', 'shm', 'dup', 'close'],
     backends: ['dtrace', 'bpftrace'],
     overhead:
       'Every mmap/mprotect/munmap (and Mach VM trap) of the traced processes fires a probe, and on Linux every openat, tested in the kernel for a /dev/shm/ path with a 10-byte read; only what touches executable memory is printed: mappings and protection changes with EXEC, and later changes and unmaps of regions already printed. Region memory: a fixed ring per process, whatever it maps (D: at most 33 dynamic variables; bpftrace: 9 map keys), freed at exec and exit.',
@@ -80,7 +80,7 @@ export const TOOLS: readonly ToolInfo[] = [
       'Anonymous writable mappings are remembered, not printed; regions mapped before tracing began are untracked (prevProt -1).',
       'A ring of 8 ranges per process (D and bpftrace alike) answers for any address inside a remembered mapping (a protection change or unmap of part of it, mremap moves on Linux, fork copies); prevProt/prevFlags are those of the range holding the first address, so a change spanning mappings with different protections reports the first. A 9th live range pushes out the oldest, counted in regions_evicted; a change there is then untracked (prevProt -1).',
       'DTrace on macOS: mach_vm_remap, vm_remap and their _new forms are libsystem_kernel functions over a MIG message (mach_msg), not Mach traps: they are traced with the pid provider, so only for -p and -c targets (docs/platforms/macos.md §2); system-wide or by name a remapped alias is not followed, and a change made through it is untracked (prevProt -1). A remap into or out of another task is printed but not followed. Under SIP the child of proc:::create cannot be read, so a forked child starts with an empty ring.',
-      'Double mappings are linked through a memfd\'s own fd, every fd opened on one /dev/shm name (shm_open, seen as openat; open(2) and openat2 are not traced) and a Mach remap with copy FALSE; not through a dup()ed fd or /proc/self/fd. A /dev/shm name unlinked and made again is taken for the same object unless O_CREAT|O_EXCL made it. Pages are taken to be 4 KiB (on Apple silicon\'s 16 KiB pages, the part of a last page past a length that is not a multiple of 16 KiB is untracked).',
+      'Double mappings are linked through a memfd\'s own fd, every fd opened on one /dev/shm name (shm_open, seen as openat; open(2) and openat2 are not traced) and a Mach remap with copy FALSE, and through dup, dup3 and fcntl(F_DUPFD, F_DUPFD_CLOEXEC) of such an fd; not through /proc/self/fd, nor through dup2 with bpftrace (its tracepoint exists on x86-64 only, and a missing one fails the script; the D scripts follow it where the system call exists). A /dev/shm name unlinked and made again is taken for the same object unless O_CREAT|O_EXCL made it. Pages are taken to be 4 KiB (on Apple silicon\'s 16 KiB pages, the part of a last page past a length that is not a multiple of 16 KiB is untracked).',
       'DTrace: raise dynvarsize when "dynamic variable drops" appear; the region ring is freed at exec and exit, other per-process entries of exited processes are not.',
       'DTrace: Mach traps act on a task port; the record is attributed to the calling process even when the target is another task.',
       'Bytes are read from the caller\'s memory when protection changes; a page not resident faults and shows as a probe error.',
@@ -120,7 +120,7 @@ export const TOOLS: readonly ToolInfo[] = [
   {
     name: 'an0840',
     summary: 'all of the above in one script: the default capture tool for ATT&CK AN0840 (T1620 Reflective Code Loading)',
-    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'vm_remap', 'memfd', 'shm', 'close', 'exec', 'fork', 'exit', 'sample', 'bytes'],
+    records: [...common, 'dlopen', 'dlopen_preflight', 'dlsym', 'dlclose', 'memload', 'mmap', 'mprotect', 'munmap', 'mremap', 'vm_allocate', 'vm_protect', 'vm_map', 'vm_deallocate', 'vm_remap', 'memfd', 'shm', 'dup', 'close', 'exec', 'fork', 'exit', 'sample', 'bytes'],
     backends: ['dtrace', 'bpftrace'],
     overhead: 'The sum of dlsnoop, rwxsnoop, anonexec and procsnoop.',
     caveats: ['Every caveat of dlsnoop, rwxsnoop, anonexec and procsnoop applies.'],

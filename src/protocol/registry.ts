@@ -233,6 +233,13 @@ export const RECORDS = {
       f('fd', 'int', 'returned file descriptor, negative on error'),
     ],
   },
+  dup: {
+    doc: 'dup(), dup2(), dup3() or fcntl(F_DUPFD, F_DUPFD_CLOEXEC) of a memfd or /dev/shm descriptor returned (Linux): the new fd names the same object.',
+    fields: [
+      f('fd', 'int', 'descriptor duplicated'),
+      f('newFd', 'int', 'returned descriptor, negative on error'),
+    ],
+  },
   close: {
     doc: 'close() of a descriptor the script knows as a memfd or /dev/shm object (Linux): it no longer names that object.',
     fields: [f('fd', 'int', 'file descriptor')],

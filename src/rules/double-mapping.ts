@@ -10,8 +10,8 @@ export const meta: RuleMeta = {
     'One memory object mapped twice at once, one view writable and another executable: code written through the first runs ' +
     'through the second, and no single mapping is ever writable and executable, so W^X checks (LT-004, LT-005) see nothing. ' +
     'On Linux the object is a memfd (memfd_create, then two mmaps of its fd) or a POSIX shared-memory object (shm_open, ' +
-    'an openat of /dev/shm/NAME: every view of one name is one object, through one fd or several); a view mapped from a ' +
-    'dup()ed fd or from /proc/self/fd is not linked. On macOS a mach_vm_remap or vm_remap (and their _new forms) with copy ' +
+    'an openat of /dev/shm/NAME: every view of one name is one object, through one fd or several), followed through ' +
+    'dup, dup3 and fcntl(F_DUPFD) (and dup2 under DTrace); a view mapped from /proc/self/fd is not linked. On macOS a mach_vm_remap or vm_remap (and their _new forms) with copy ' +
     'FALSE in the process itself makes the source and the new view one object; these are traced with the pid provider, ' +
     'for -p and -c targets only (see the tools\' CAVEATS).',
   tuning:

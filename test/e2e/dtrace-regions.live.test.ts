@@ -128,6 +128,23 @@ describeDtraceLive('live: the region programs through the D scripts (Linux)', (d
   );
 
   it(
+    'shm dup: one /dev/shm fd mapped RW and its dup() mapped RX is a double mapping (dup followed in the kernel)',
+    async () => {
+      const c = await capture('shm-dup', `${buildProgram('shm')} dup`);
+      expectClean(c);
+      const fs = dirFindings(c.dir);
+      expect(distinct(fs.map((f) => f.name)), describeFindings(fs)).toEqual(['double-mapping']);
+      expectOneProgram(fs, 'shm');
+      const [dup] = c.replayed.events.filter((e) => e.kind === 'dup');
+      expect(dup).toBeDefined();
+      const x = /into (0x[0-9a-f]+)/.exec(programOutput(c.dir, 'shm: dup: ').join('\n'))?.[1];
+      const rx = c.replayed.events.find((e) => e.kind === 'mmap' && e.ret === x);
+      expect(rx, `the RX view at ${x}`).toMatchObject({ fd: (dup as { newFd: number }).newFd });
+    },
+    CAPTURE_MS,
+  );
+
+  it(
     'shm quiet: one /dev/shm object mapped RW and read-only gives no finding, with both views printed',
     async () => {
       const c = await capture('shm-quiet', `${buildProgram('shm')} quiet`);

@@ -398,6 +398,7 @@ describeLive('live bpftrace captures of real programs', () => {
   for (const [mode, what] of [
     ['two', 'two opens of one /dev/shm name, mapped RW and RX'],
     ['one', 'one /dev/shm fd mapped RW and RX'],
+    ['dup', 'one /dev/shm fd mapped RW, and its dup() RX'],
   ] as const) {
     it(
       `shm ${mode}: ${what}, is a double mapping with both views`,
@@ -421,8 +422,10 @@ describeLive('live bpftrace captures of real programs', () => {
         expect(dm[0]!.region).toMatchObject({ start: x, anon: false, memfd: false });
         const opens = c.replayed.events.filter((e) => e.kind === 'shm');
         expect(opens).toHaveLength(mode === 'two' ? 2 : 1);
+        const dups = c.replayed.events.filter((e) => e.kind === 'dup');
+        expect(dups).toHaveLength(mode === 'dup' ? 1 : 0);
         // Each descriptor's close is printed, so a reused number names no shm object.
-        expect(c.replayed.events.filter((e) => e.kind === 'close')).toHaveLength(opens.length);
+        expect(c.replayed.events.filter((e) => e.kind === 'close')).toHaveLength(opens.length + dups.length);
       },
       CAPTURE_MS,
     );

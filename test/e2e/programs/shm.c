@@ -5,6 +5,7 @@
  *   two    two opens of one name: an RW view through the first fd, an RX view through the second;
  *          code written through the first runs through the second (no mapping is ever W+X)
  *   one    one fd mapped twice, RW and RX, then the same
+ *   dup    the RX view mapped through a dup() of the fd, then the same
  *   quiet  one fd mapped RW and read-only, and data written and read back: nothing executable
  *
  * It prints the addresses of its views; the executable one is the page that ran.
@@ -65,6 +66,12 @@ int main(int argc, char **argv) {
   int xfd = fd;
   if (strcmp(mode, "two") == 0) {
     xfd = open_shm(name, O_RDONLY);
+  } else if (strcmp(mode, "dup") == 0) {
+    xfd = dup(fd);
+    if (xfd < 0) {
+      perror("dup");
+      return 1;
+    }
   } else if (strcmp(mode, "one") != 0) {
     fprintf(stderr, "shm: unknown mode %s\n", mode);
     return 2;

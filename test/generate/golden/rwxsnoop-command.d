@@ -114,8 +114,11 @@
  *     an empty ring.
  *   - Double mappings are linked through a memfd's own fd, every fd opened on
  *     one /dev/shm name (shm_open, seen as openat; open(2) and openat2 are not
- *     traced) and a Mach remap with copy FALSE; not through a dup()ed fd or
- *     /proc/self/fd. A /dev/shm name unlinked and made again is taken for the
+ *     traced) and a Mach remap with copy FALSE, and through dup, dup3 and
+ *     fcntl(F_DUPFD, F_DUPFD_CLOEXEC) of such an fd; not through /proc/self/fd,
+ *     nor through dup2 with bpftrace (its tracepoint exists on x86-64 only, and
+ *     a missing one fails the script; the D scripts follow it where the system
+ *     call exists). A /dev/shm name unlinked and made again is taken for the
  *     same object unless O_CREAT|O_EXCL made it. Pages are taken to be 4 KiB (on
  *     Apple silicon's 16 KiB pages, the part of a last page past a length that
  *     is not a multiple of 16 KiB is untracked).
