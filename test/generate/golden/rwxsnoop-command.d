@@ -1195,7 +1195,7 @@ pid$target:libsystem_kernel.dylib:vm_remap_new:return
 /*
  * A view in the caller's own task (the same port name for both tasks) takes a slot, with the
  * source's flags and the new current protection, shown: the parser knows it now, so its later
- * changes and unmap matter. The source's slot is shown too.
+ * changes and unmap matter.
  */
 pid$target:libsystem_kernel.dylib:mach_vm_remap:return,
 pid$target:libsystem_kernel.dylib:vm_remap:return,
@@ -1211,6 +1211,7 @@ pid$target:libsystem_kernel.dylib:vm_remap_new:return
 	lt_tracked++;
 }
 
+/* The source's slot, when the ring holds the source (a hole is left alone), is shown too. */
 pid$target:libsystem_kernel.dylib:mach_vm_remap:return,
 pid$target:libsystem_kernel.dylib:vm_remap:return,
 pid$target:libsystem_kernel.dylib:mach_vm_remap_new:return,
