@@ -34,9 +34,56 @@ syscall::memfd_create:return
 	self->lt_mfd = 0;
 }
 
-/* A closed memfd descriptor no longer backs new mappings. */
+/*
+ * dup, dup2, dup3 and fcntl(F_DUPFD, F_DUPFD_CLOEXEC 1030) of a memfd or /dev/shm descriptor: the
+ * new fd names the same object. The old fd is kept + 1, so that fd 0 is not "none". dup* matches
+ * dup, dup3 and, where the system call exists (x86-64, not arm64), dup2.
+ */
+syscall::dup*:entry
+/lt_memfd[pid, (int)arg0]/
+{
+	self->lt_dup = (int)arg0 + 1;
+}
+
+syscall::fcntl:entry
+/((int)arg1 == 0 || (int)arg1 == 1030) && lt_memfd[pid, (int)arg0]/
+{
+	self->lt_dup = (int)arg0 + 1;
+}
+
+/* Print the old and the new descriptor (negative: the call failed). */
+syscall::dup*:return,
+syscall::fcntl:return
+/self->lt_dup/
+{
+	printf("LT1:%s\tdup\t%lld\t%d\t%d\t%d\t%d\t%S\t%d\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, self->lt_dup - 1, (int64_t)arg1 < 0 ? -1 : (int)arg1);
+}
+
+/* Remember the new descriptor as the old one is remembered. */
+syscall::dup*:return,
+syscall::fcntl:return
+/self->lt_dup && (int64_t)arg1 >= 0/
+{
+	lt_memfd[pid, (int)arg1] = 1;
+}
+
+/* Clear the saved descriptor. */
+syscall::dup*:return,
+syscall::fcntl:return
+/self->lt_dup/
+{
+	self->lt_dup = 0;
+}
+
+/*
+ * A closed memfd or /dev/shm descriptor (shm) no longer backs new mappings: say so, since its
+ * number will name some other file next.
+ */
 syscall::close:entry
 /lt_memfd[pid, (int)arg0]/
 {
+	printf("LT1:%s\tclose\t%lld\t%d\t%d\t%d\t%d\t%S\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, (int)arg0);
 	lt_memfd[pid, (int)arg0] = 0;
 }

@@ -300,6 +300,9 @@ export function createEngine(opts: EngineOptions): Engine {
         .filter((r) => r.object === object)
         .map(snapshot);
     },
+    objectName(object) {
+      return objectNames.get(object) ?? null;
+    },
     expect(rule: RuleMeta, behaviour: Behaviour, subject?: Subject, eopts?: ExpectOptions) {
       const c = procCache(cur);
       if (c.matched === null) c.matched = baseline.matchProcess(identity(cur));
@@ -391,7 +394,7 @@ export function createEngine(opts: EngineOptions): Engine {
         if (e.ret === MAP_FAILED) return { op: 'map', start: 0, end: 0, prot, ok: false, region: null, pieces: NO_PIECES };
         const memfd = !e.anon && e.fd >= 0 && p.memfds !== null && p.memfds.has(e.fd);
         // A memfd's views share its identity (the fd at mmap time names the object memfd_create made).
-        const object = memfd ? (p.memfdIds?.get(e.fd) ?? 0) : 0;
+        const object = !e.anon && e.fd >= 0 ? (p.memfdIds?.get(e.fd) ?? 0) : 0;
         return map(
           p,
           e.ret,
@@ -421,6 +424,8 @@ export function createEngine(opts: EngineOptions): Engine {
         if (from !== null && to !== null) p.regions.move(from[0], from[1], to[0], to[1], (e.flags & 4) !== 0);
         return null;
       }
+      case 'vm_remap':
+        return remapView(p, e);
       case 'vm_allocate':
         if (e.kr !== 0) return null;
         // vm_allocate gives VM_PROT_DEFAULT (rw-) anonymous memory (docs/platforms/macos.md §2).
@@ -444,6 +449,106 @@ export function createEngine(opts: EngineOptions): Engine {
       default:
         return null;
     }
+  }
+
+  // ---- Aliases: views of one memory object that are not a memfd's (shm objects, Mach remaps) ----
+  // Kept apart so it can move with the region state as one piece.
+
+  /** Object identities of /dev/shm names (one per name, in every process) and the names of such objects. */
+  const shmObjects = new Map<string, number>();
+  const objectNames = new Map<number, string>();
+  const MAX_SHM_NAMES = 4096;
+  const O_CREAT_EXCL = 0x40 | 0x80;
+
+  /**
+   * shm: the fd names the object of its /dev/shm path, so every view of that name in a process is
+   * one object (O_CREAT|O_EXCL made a new one). dup: a second fd for the same object. close: the fd
+   * names nothing any more, so a later file mapped through the same number is not taken for a view.
+   */
+  function objectFd(p: ProcessInfo, e: EventOf<'shm'> | EventOf<'dup'> | EventOf<'close'>): void {
+    if (e.kind === 'close') {
+      p.memfds?.delete(e.fd);
+      p.memfdIds?.delete(e.fd);
+      return;
+    }
+    if (e.kind === 'dup') {
+      // The new fd names the object the old one names (and a memfd keeps its name through it).
+      const id = p.memfdIds?.get(e.fd);
+      if (e.newFd < 0 || id === undefined) return;
+      const name = p.memfds?.get(e.fd);
+      if (name !== undefined) p.memfds!.set(e.newFd, name);
+      else p.memfds?.delete(e.newFd);
+      p.memfdIds!.set(e.newFd, id);
+      return;
+    }
+    if (e.fd < 0) return;
+    let id = shmObjects.get(e.path);
+    if (id === undefined || (e.oflags & O_CREAT_EXCL) === O_CREAT_EXCL) {
+      if (!shmObjects.has(e.path) && shmObjects.size >= MAX_SHM_NAMES) {
+        memfdsForgotten++;
+        return;
+      }
+      id = e.seq + 1;
+      shmObjects.set(detachString(e.path), id);
+      objectNames.set(id, detachString(`shm:${e.path}`));
+    }
+    p.memfds?.delete(e.fd);
+    (p.memfdIds ??= new Map()).set(e.fd, id);
+  }
+
+  /**
+   * A Mach remap in the caller's own task: the new view takes the source's pieces with their
+   * history (as the kernel copies the source entries: docs/platforms/macos.md §2). copy 0 shares
+   * the memory, so source and view become one object; copy 1 is a new object. A source the trace
+   * never saw is filled from the script's ring (prevProt/prevFlags), else from the returned
+   * protection, so both views exist for the rules.
+   */
+  function remapView(p: ProcessInfo, e: EventOf<'vm_remap'>): MemoryChange | null {
+    const cur = e.cur & RWX_BITS;
+    if (e.kr !== 0 || e.task !== e.srcTask) return { op: 'map', start: 0, end: 0, prot: cur, ok: false, region: null, pieces: NO_PIECES };
+    const src = range(e.srcAddr, e.size);
+    const dst = src !== null ? range(e.addr, e.size) : null;
+    if (src === null || dst === null) return null;
+    const [s0, s1] = src;
+    const known = p.regions.all().filter((r) => r.end > s0 && r.start < s1).map(snapshot);
+    if (known.length === 0) {
+      const tracked = e.prevProt >= 0;
+      const traits = tracked && e.prevFlags >= 0 ? mmapTraits(e.prevFlags, os) : null;
+      known.push(
+        snapshot(
+          p.regions.map(s0, s1, {
+            prot: tracked ? e.prevProt & RWX_BITS : cur,
+            origin: tracked ? 'mmap' : 'unknown',
+            anon: traits?.anon ?? null,
+            memfd: false,
+            jit: traits?.jit ?? false,
+            shared: traits?.shared ?? false,
+            fd: -1,
+            preexisting: !tracked,
+            bytes: null,
+            since: e.t,
+          })!,
+        ),
+      );
+    }
+    let object = 0;
+    if (e.copy === 0) {
+      object = known.find((r) => r.object !== 0)?.object ?? e.seq + 1;
+      if (!objectNames.has(object) && object === e.seq + 1) objectNames.set(object, e.fn);
+      for (const r of known) p.regions.map(Math.max(r.start, s0), Math.min(r.end, s1), { ...r, object, bytes: r.start >= s0 ? r.bytes : null });
+    }
+    const delta = dst[0] - s0;
+    // The _new calls give the view the protection asked for; the others keep each source entry's own.
+    const fixed = e.fn.endsWith('_new');
+    p.regions.unmap(dst[0], dst[1]);
+    for (const r of known) {
+      const a = Math.max(r.start, s0) + delta;
+      const b = Math.min(r.end, s1, s0 + (dst[1] - dst[0])) + delta;
+      if (!(b > a)) continue;
+      p.regions.map(a, b, { ...r, prot: fixed ? cur : r.prot, origin: 'vm_remap', shared: e.copy === 0 || r.shared, object, preexisting: false, bytes: null, since: e.t });
+    }
+    const view = p.regions.find(dst[0]);
+    return { op: 'map', start: dst[0], end: dst[1], prot: view?.prot ?? cur, ok: true, region: view && snapshot(view), pieces: NO_PIECES };
   }
 
   function regionKey(p: ProcessInfo, start: number): string {
@@ -716,6 +821,12 @@ export function createEngine(opts: EngineOptions): Engine {
             (p.memfdIds ??= new Map()).set(e.fd, e.seq + 1);
           } else memfdsForgotten++;
         }
+        return;
+      case 'shm':
+      case 'dup':
+      case 'close':
+        bump(KIND_INDEX.get(e.kind)!);
+        objectFd(p, e);
         return;
       case 'bytes': {
         bump(KIND_INDEX.get('bytes')!);

@@ -198,6 +198,24 @@ export const RECORDS = {
       f('kr', 'int', 'kern_return_t'),
     ],
   },
+  vm_remap: {
+    doc: 'mach_vm_remap(), vm_remap() or their _new forms returned (macOS, -p/-c targets): a second view of memory (copy 0) or a copy of it (copy 1).',
+    fields: [
+      f('fn', 'word', 'mach_vm_remap, vm_remap, mach_vm_remap_new or vm_remap_new'),
+      f('addr', 'u64', 'address of the new view, read back from the in/out pointer; 0 when kr is not 0'),
+      f('size', 'u64', 'size in bytes'),
+      f('flags', 'int', 'VM_FLAGS_* bits'),
+      f('task', 'int', 'target task port name, as the caller names it'),
+      f('srcTask', 'int', 'source task port name, as the caller names it: the same as task for an alias in one process'),
+      f('srcAddr', 'u64', 'source address'),
+      f('copy', 'int', '0: the new view shares the source memory; non-zero: it is a copy'),
+      f('cur', 'int', 'current VM_PROT_* bits of the new view, read back at return; -1 when kr is not 0'),
+      f('max', 'int', 'maximum VM_PROT_* bits of the new view, read back at return; -1 when kr is not 0'),
+      f('kr', 'int', 'kern_return_t, 0 = KERN_SUCCESS'),
+      f('prevProt', 'int', 'protection the script saw the source address mapped with, -1 if untracked'),
+      f('prevFlags', 'int', 'flags the script saw the source address mapped with, -1 if untracked'),
+    ],
+  },
   memfd: {
     doc: 'memfd_create() returned (Linux): an anonymous file that can be mapped executable.',
     fields: [
@@ -205,6 +223,26 @@ export const RECORDS = {
       f('nameTrunc', 'trunc', 'name may have been cut short'),
       f('fd', 'int', 'returned file descriptor, negative on error'),
     ],
+  },
+  shm: {
+    doc: 'openat() of a path under /dev/shm/ returned (Linux: shm_open): a named shared-memory object that can be mapped more than once.',
+    fields: [
+      f('path', 'str', 'path opened, /dev/shm/NAME'),
+      f('pathTrunc', 'trunc', 'path may have been cut short'),
+      f('oflags', 'int', 'O_* open flags'),
+      f('fd', 'int', 'returned file descriptor, negative on error'),
+    ],
+  },
+  dup: {
+    doc: 'dup(), dup2(), dup3() or fcntl(F_DUPFD, F_DUPFD_CLOEXEC) of a memfd or /dev/shm descriptor returned (Linux): the new fd names the same object.',
+    fields: [
+      f('fd', 'int', 'descriptor duplicated'),
+      f('newFd', 'int', 'returned descriptor, negative on error'),
+    ],
+  },
+  close: {
+    doc: 'close() of a descriptor the script knows as a memfd or /dev/shm object (Linux): it no longer names that object.',
+    fields: [f('fd', 'int', 'file descriptor')],
   },
   exec: {
     doc: 'A process image was replaced (exec succeeded).',

@@ -9,22 +9,34 @@ export const meta: RuleMeta = {
   description:
     'One memory object mapped twice at once, one view writable and another executable: code written through the first runs ' +
     'through the second, and no single mapping is ever writable and executable, so W^X checks (LT-004, LT-005) see nothing. ' +
-    'On Linux the object is a memfd (memfd_create, then two mmaps of its fd); the views are told apart by the memfd record ' +
-    'that made the object, so a view mapped from a dup()ed fd, from /proc/self/fd or from a shm_open file is not linked. ' +
-    'Mach aliases (mach_vm_remap) are not traced: see the tools\' CAVEATS.',
+    'On Linux the object is a memfd (memfd_create, then two mmaps of its fd) or a POSIX shared-memory object (shm_open, ' +
+    'an openat of /dev/shm/NAME: every view of one name is one object, through one fd or several), followed through ' +
+    'dup, dup3 and fcntl(F_DUPFD) (and dup2 under DTrace); a view mapped from /proc/self/fd is not linked. On macOS a mach_vm_remap or vm_remap (and their _new forms) with copy ' +
+    'FALSE in the process itself makes the source and the new view one object; these are traced with the pid provider, ' +
+    'for -p and -c targets only (see the tools\' CAVEATS).',
   tuning:
     'Set `jit: true` (or `wx: true`) on the baseline entry of a runtime that double-maps its code heap on purpose ' +
     '(.NET with W^X on Linux, some JavaScript engines).',
   severity: 'high',
   attack: ['T1620', 'T1055', 'T1027'],
   maturity: 'experimental',
-  kinds: ['mmap', 'mprotect'],
+  kinds: ['mmap', 'mprotect', 'vm_protect', 'vm_remap'],
   behaviours: ['jit', 'wx'],
 };
 
 function describe(ctx: RuleContext, r: RegionSnapshot): string {
   const name = r.fd >= 0 ? ctx.memfdName(r.fd) : null;
-  return `${hex(r.start)}-${hex(r.end)} ${protString(r.prot)}${r.shared ? ' shared' : ' private'}${name !== null ? ` memfd:${name}` : ''}`;
+  const other = name === null ? ctx.objectName(r.object) : null;
+  return `${hex(r.start)}-${hex(r.end)} ${protString(r.prot)}${r.shared ? ' shared' : ' private'}${name !== null ? ` memfd:${name}` : other !== null ? ` ${other}` : ''}`;
+}
+
+/** What the object is, for the summary: a memfd's name, an shm path, or the Mach call that made the alias. */
+function objectLabel(ctx: RuleContext, v: RegionSnapshot): string {
+  const name = v.fd >= 0 ? ctx.memfdName(v.fd) : null;
+  if (name !== null) return `memfd "${name}"`;
+  const other = ctx.objectName(v.object);
+  if (other === null) return 'memory';
+  return other.startsWith('shm:') ? `shared-memory object "${other.slice(4)}"` : `memory (aliased by ${other})`;
 }
 
 /** The writable and the executable views of one object, when both exist at different addresses. */
@@ -41,11 +53,10 @@ function judge(ctx: RuleContext, object: number): Candidate | null {
   }
   if (verdict.expected) return null;
   const [wv, xv] = pair;
-  const name = wv.fd >= 0 ? ctx.memfdName(wv.fd) : null;
   return {
     key: `views@${hex(xv.start)}`,
     severity: 'high',
-    summary: `the same ${name !== null ? `memfd "${name}"` : 'memory'} is mapped writable at ${hex(wv.start)} and executable at ${hex(xv.start)}`,
+    summary: `the same ${objectLabel(ctx, wv)} is mapped writable at ${hex(wv.start)} and executable at ${hex(xv.start)}`,
     verdict,
     region: xv,
     detail: { writable: describe(ctx, wv), executable: describe(ctx, xv), views: views.map((v) => describe(ctx, v)) },
@@ -58,8 +69,8 @@ export const rule: Rule = {
     const change = ctx.change;
     if (change === null || !change.ok) return null;
     const objects = new Set<number>();
-    if (e.kind === 'mmap' && change.op === 'map' && change.region !== null && change.region.object !== 0) objects.add(change.region.object);
-    if (e.kind === 'mprotect' && change.op === 'protect') {
+    if ((e.kind === 'mmap' || e.kind === 'vm_remap') && change.op === 'map' && change.region !== null && change.region.object !== 0) objects.add(change.region.object);
+    if ((e.kind === 'mprotect' || e.kind === 'vm_protect') && change.op === 'protect') {
       for (const p of change.pieces) {
         const r = ctx.region(p.start);
         if (r !== null && r.object !== 0) objects.add(r.object);

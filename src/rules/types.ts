@@ -109,6 +109,8 @@ export interface RuleContext {
   memfdName(fd: number): string | null;
   /** Live regions of the current process that are views of one memory object (RegionAttrs.object), in address order. */
   views(object: number): readonly RegionSnapshot[];
+  /** What a shared object is when not a memfd (`shm:/dev/shm/NAME`, `mach_vm_remap`), or null. */
+  objectName(object: number): string | null;
   /** Ask the baseline whether this behaviour is expected of the current process. */
   expect(rule: RuleMeta, behaviour: Behaviour, subject?: Subject, opts?: ExpectOptions): Verdict;
 }

@@ -9,7 +9,7 @@ import { PROT_EXEC, PROT_WRITE } from '../protocol/flags.ts';
 import { Chunked } from './chunked.ts';
 
 /** How a region came to be known. `unknown`: it existed before tracing began. */
-export type RegionOrigin = 'mmap' | 'vm_allocate' | 'vm_map' | 'unknown';
+export type RegionOrigin = 'mmap' | 'vm_allocate' | 'vm_map' | 'vm_remap' | 'unknown';
 
 export interface RegionAttrs {
   /** Current protection, rwx bits only. */

@@ -1,5 +1,5 @@
 /**
- * The region programs through the D scripts on Linux (Oracle's DTrace for Linux), so the D
+ * The region programs (and the shm program) through the D scripts on Linux (Oracle's DTrace for Linux), so the D
  * region ring is held to the same rule sets as the bpftrace one (programs.live.test.ts).
  * Needs a built dtrace (scripts/dtrace-linux/build.sh; test/helpers/dtrace.ts finds it); without
  * it the suite skips with that reason, and LOADTRACE_REQUIRE_DTRACE=1 turns the skip into a
@@ -49,8 +49,8 @@ function expectClean(c: Capture): void {
 }
 
 /** Every finding is the program's, by name, and all of them one process. */
-function expectOneProgram(fs: readonly Finding[]): void {
-  expect(distinct(fs.map((f) => f.process.name))).toEqual(['regions']);
+function expectOneProgram(fs: readonly Finding[], name = 'regions'): void {
+  expect(distinct(fs.map((f) => f.process.name))).toEqual([name]);
   expect(distinct(fs.map((f) => String(f.process.pid)))).toHaveLength(1);
 }
 
@@ -103,6 +103,57 @@ describeDtraceLive('live: the region programs through the D scripts (Linux)', (d
       // One mmap is both the memfd image load and the executable view: one behaviour, so no LT-100.
       expect(distinct(fs.map((f) => f.name)), describeFindings(fs)).toEqual(['double-mapping', 'memory-image-load']);
       expectOneProgram(fs);
+    },
+    CAPTURE_MS,
+  );
+
+  it(
+    'shm two: two opens of one /dev/shm name mapped RW and RX is a double mapping (the shm fragment)',
+    async () => {
+      const c = await capture('shm-two', `${buildProgram('shm')} two`);
+      expectClean(c);
+      const fs = dirFindings(c.dir);
+      expect(distinct(fs.map((f) => f.name)), describeFindings(fs)).toEqual(['double-mapping']);
+      expectOneProgram(fs, 'shm');
+      const out = programOutput(c.dir, 'shm: two: ').join('\n');
+      const x = /into (0x[0-9a-f]+)/.exec(out)?.[1];
+      const w = /written through (0x[0-9a-f]+)/.exec(out)?.[1];
+      expect([x, w], out).not.toContain(undefined);
+      expect(fs[0]!.detail.writable).toMatch(new RegExp(`^${w}-0x[0-9a-f]+ rw- shared shm:/dev/shm/loadtrace-shm-\\d+$`));
+      expect(fs[0]!.detail.executable).toMatch(new RegExp(`^${x}-0x[0-9a-f]+ r-x shared shm:/dev/shm/loadtrace-shm-\\d+$`));
+      expect(c.replayed.events.filter((e) => e.kind === 'shm')).toHaveLength(2);
+      expect(c.replayed.events.filter((e) => e.kind === 'close')).toHaveLength(2);
+    },
+    CAPTURE_MS,
+  );
+
+  it(
+    'shm dup: one /dev/shm fd mapped RW and its dup() mapped RX is a double mapping (dup followed in the kernel)',
+    async () => {
+      const c = await capture('shm-dup', `${buildProgram('shm')} dup`);
+      expectClean(c);
+      const fs = dirFindings(c.dir);
+      expect(distinct(fs.map((f) => f.name)), describeFindings(fs)).toEqual(['double-mapping']);
+      expectOneProgram(fs, 'shm');
+      const [dup] = c.replayed.events.filter((e) => e.kind === 'dup');
+      expect(dup).toBeDefined();
+      const x = /into (0x[0-9a-f]+)/.exec(programOutput(c.dir, 'shm: dup: ').join('\n'))?.[1];
+      const rx = c.replayed.events.find((e) => e.kind === 'mmap' && e.ret === x);
+      expect(rx, `the RX view at ${x}`).toMatchObject({ fd: (dup as { newFd: number }).newFd });
+    },
+    CAPTURE_MS,
+  );
+
+  it(
+    'shm quiet: one /dev/shm object mapped RW and read-only gives no finding, with both views printed',
+    async () => {
+      const c = await capture('shm-quiet', `${buildProgram('shm')} quiet`);
+      expectClean(c);
+      const [open] = c.replayed.events.filter((e) => e.kind === 'shm');
+      expect(open).toBeDefined();
+      const maps = c.replayed.events.filter((e) => e.kind === 'mmap' && e.comm === 'shm' && e.fd === (open as { fd: number }).fd && e.seq > open!.seq);
+      expect(maps.map((e) => (e as { prot: number }).prot).sort()).toEqual([1, 3]);
+      expect(c.replayed.findings).toEqual([]);
     },
     CAPTURE_MS,
   );

@@ -393,6 +393,61 @@ describeLive('live bpftrace captures of real programs', () => {
     CAPTURE_MS,
   );
 
+  // ---- shm: one POSIX shared-memory object mapped RW and RX (an openat of /dev/shm/NAME) ----
+
+  for (const [mode, what] of [
+    ['two', 'two opens of one /dev/shm name, mapped RW and RX'],
+    ['one', 'one /dev/shm fd mapped RW and RX'],
+    ['dup', 'one /dev/shm fd mapped RW, and its dup() RX'],
+  ] as const) {
+    it(
+      `shm ${mode}: ${what}, is a double mapping with both views`,
+      async () => {
+        const shm = program('shm');
+        const c = await capture(`shm-${mode}`, `${shm} ${mode}`);
+        expectClean(c);
+        const fs = dirFindings(c.dir);
+        // A shared-memory object is a file on tmpfs, not anonymous memory: no anon-exec, no image load.
+        expect(ruleNames(fs), describeFindings(fs)).toEqual(['double-mapping']);
+        expectAllFromProgram(c, fs, shm);
+        const out = programOutput(c.dir, `shm: ${mode}: `).join('\n');
+        const x = /into (0x[0-9a-f]+)/.exec(out)?.[1];
+        const w = /written through (0x[0-9a-f]+)/.exec(out)?.[1];
+        expect([x, w], out).not.toContain(undefined);
+        const end = (a: string) => `0x${(BigInt(a) + 4096n).toString(16)}`;
+        const dm = fs.filter((f) => f.name === 'double-mapping');
+        expect(dm).toHaveLength(1);
+        expect(dm[0]!.detail.writable).toMatch(new RegExp(`^${w}-${end(w!)} rw- shared shm:/dev/shm/loadtrace-shm-\\d+$`));
+        expect(dm[0]!.detail.executable).toMatch(new RegExp(`^${x}-${end(x!)} r-x shared shm:/dev/shm/loadtrace-shm-\\d+$`));
+        expect(dm[0]!.region).toMatchObject({ start: x, anon: false, memfd: false });
+        const opens = c.replayed.events.filter((e) => e.kind === 'shm');
+        expect(opens).toHaveLength(mode === 'two' ? 2 : 1);
+        const dups = c.replayed.events.filter((e) => e.kind === 'dup');
+        expect(dups).toHaveLength(mode === 'dup' ? 1 : 0);
+        // Each descriptor's close is printed, so a reused number names no shm object.
+        expect(c.replayed.events.filter((e) => e.kind === 'close')).toHaveLength(opens.length + dups.length);
+      },
+      CAPTURE_MS,
+    );
+  }
+
+  it(
+    'shm quiet: one /dev/shm object mapped RW and read-only, never executable, gives no finding',
+    async () => {
+      const shm = program('shm');
+      const c = await capture('shm-quiet', `${shm} quiet`);
+      expectClean(c);
+      expect(programOutput(c.dir, 'shm: quiet: ')).toHaveLength(1);
+      // Both views were printed (the fd is known as an shm object), so the quiet is the rule's, not a blind spot.
+      const [open] = c.replayed.events.filter((e) => e.kind === 'shm');
+      expect(open).toBeDefined();
+      const maps = c.replayed.events.filter((e) => e.kind === 'mmap' && e.comm === 'shm' && e.fd === (open as { fd: number }).fd && e.seq > open!.seq);
+      expect(maps.map((e) => (e as { prot: number }).prot).sort()).toEqual([1, 3]);
+      expect(c.replayed.findings).toEqual([]);
+    },
+    CAPTURE_MS,
+  );
+
   it(
     'regions many: 1,000 live RW pages in one process keep the ring bounded; the trailer counts what was not kept',
     async () => {

@@ -24,6 +24,16 @@ const EXPECTED: Record<string, string[]> = {
   // One mmap is both the memfd image load and the second view: one behaviour, no LT-100.
   'double-mapping.fire': ['LT-003:high', 'LT-008:high'],
   'double-mapping.quiet': ['LT-003:high', 'LT-003:high'],
+  // Each view made executable from writable is also a W->X change (LT-005): two behaviours, so LT-100.
+  'double-mapping.fire-remap': ['LT-005:high', 'LT-005:high', 'LT-008:high', 'LT-008:high', 'LT-100:critical'],
+  // The copy made executable is a W->X change of its own (LT-005), not an alias.
+  'double-mapping.quiet-remap': ['LT-005:high'],
+  'double-mapping.fire-shm': ['LT-008:high', 'LT-008:high'],
+  'double-mapping.quiet-shm': [],
+  // The memfd's executable view is also an image load from memory (LT-003); the two aliases are two
+  // behaviours, so LT-100.
+  'double-mapping.fire-dup': ['LT-003:high', 'LT-008:high', 'LT-008:high', 'LT-100:critical'],
+  'double-mapping.quiet-dup': [],
   'wx-transition.fire-renamed': ['LT-005:high'],
   'wx-transition.quiet-renamed': [],
   'anon-exec.fire': ['LT-006:high', 'LT-006:medium'],
@@ -83,6 +93,39 @@ describe('rule fixtures through the real parser', () => {
     expect(String(f.detail.origin)).toMatch(/^unknown: mapped before tracing began/);
     expect(r.blindSpots.find((x) => x.kind === 'unattributed_samples')).toBeUndefined();
     expect(r.blindSpots.find((x) => x.kind === 'preexisting_regions')?.count).toBe(1);
+  });
+
+  it('double-mapping.fire-remap links the source and the view of each Mach alias, with both in the evidence', async () => {
+    const r = await runFixture('double-mapping.fire-remap');
+    const dm = r.findings.filter((f) => f.rule === 'LT-008');
+    expect(dm.map((f) => f.summary)).toEqual([
+      'the same memory (aliased by mach_vm_remap) is mapped writable at 0x370000000 and executable at 0x380000000',
+      'the same memory (aliased by vm_remap) is mapped writable at 0x3a0000000 and executable at 0x390000000',
+    ]);
+    expect(dm[0]!.detail).toMatchObject({
+      writable: '0x370000000-0x370004000 rw- private mach_vm_remap',
+      executable: '0x380000000-0x380004000 r-x shared mach_vm_remap',
+    });
+    expect(dm[0]!.region).toMatchObject({ start: '0x380000000', origin: 'vm_remap', anon: true });
+    // The second alias is found when the view is made writable through the Mach trap.
+    expect(dm[1]!.evidence.map((e) => e.kind)).toEqual(['vm_protect']);
+    expect(dm[1]!.detail).toMatchObject({ writable: '0x3a0000000-0x3a0004000 rw- shared vm_remap', executable: '0x390000000-0x390004000 r-x private vm_remap' });
+  });
+
+  it('double-mapping.fire-shm links two opens of one name and one fd mapped twice', async () => {
+    const r = await runFixture('double-mapping.fire-shm');
+    expect(r.findings.map((f) => [f.summary, f.detail.writable, f.detail.executable])).toEqual([
+      [
+        'the same shared-memory object "/dev/shm/stage" is mapped writable at 0x7f6000000000 and executable at 0x7f6000100000',
+        '0x7f6000000000-0x7f6000001000 rw- shared shm:/dev/shm/stage',
+        '0x7f6000100000-0x7f6000101000 r-x shared shm:/dev/shm/stage',
+      ],
+      [
+        'the same shared-memory object "/dev/shm/one" is mapped writable at 0x7f6000200000 and executable at 0x7f6000300000',
+        '0x7f6000200000-0x7f6000201000 rw- shared shm:/dev/shm/one',
+        '0x7f6000300000-0x7f6000301000 r-x shared shm:/dev/shm/one',
+      ],
+    ]);
   });
 
   it('anon-exec.quiet counts the sample it cannot judge', async () => {

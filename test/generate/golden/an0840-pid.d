@@ -90,6 +90,20 @@
  *       addr        start address
  *       size        size in bytes
  *       kr          kern_return_t
+ *   kind vm_remap: fn addr size flags task srcTask srcAddr copy cur max kr prevProt prevFlags
+ *       fn          mach_vm_remap, vm_remap, mach_vm_remap_new or vm_remap_new
+ *       addr        address of the new view, read back from the in/out pointer; 0 when kr is not 0
+ *       size        size in bytes
+ *       flags       VM_FLAGS_* bits
+ *       task        target task port name, as the caller names it
+ *       srcTask     source task port name, as the caller names it: the same as task for an alias in one process
+ *       srcAddr     source address
+ *       copy        0: the new view shares the source memory; non-zero: it is a copy
+ *       cur         current VM_PROT_* bits of the new view, read back at return; -1 when kr is not 0
+ *       max         maximum VM_PROT_* bits of the new view, read back at return; -1 when kr is not 0
+ *       kr          kern_return_t, 0 = KERN_SUCCESS
+ *       prevProt    protection the script saw the source address mapped with, -1 if untracked
+ *       prevFlags   flags the script saw the source address mapped with, -1 if untracked
  *   kind sample: pc
  *       pc          user program counter
  *   kind exec: path pathTrunc
@@ -1206,6 +1220,355 @@ proc:::exit
 	lt_rs[pid, 6] = 0; lt_re[pid, 6] = 0; lt_rv[pid, 6] = 0; lt_rq[pid, 6] = 0;
 	lt_rs[pid, 7] = 0; lt_re[pid, 7] = 0; lt_rv[pid, 7] = 0; lt_rq[pid, 7] = 0;
 	lt_rn[pid] = 0;
+}
+
+/*
+ * mach_vm_remap(target, *address, size, mask, flags, src_task, src_address, copy, *cur_protection,
+ * *max_protection, inheritance), vm_remap and their _new forms make a second view of memory (copy
+ * FALSE) or a copy of it (copy TRUE). They are C functions of libsystem_kernel that send a MIG
+ * message, not Mach traps (docs/platforms/macos.md §2), so they are traced with the pid provider,
+ * which needs a concrete pid: -p and -c targets only. Arguments 6 to 9 are on the stack on both
+ * arm64 and x86_64; the pid provider fetches them (macOS §2). The new address and protections are
+ * written through the pointers by the time the call returns, and only on success.
+ */
+self int lt_rm;
+
+/* Keep the arguments, and the remembered range holding the source address (as for mprotect, rwx-args). */
+pid$target:libsystem_kernel.dylib:mach_vm_remap:entry,
+pid$target:libsystem_kernel.dylib:vm_remap:entry,
+pid$target:libsystem_kernel.dylib:mach_vm_remap_new:entry,
+pid$target:libsystem_kernel.dylib:vm_remap_new:entry
+{
+	self->lt_rm = 1;
+	self->lt_rm_task = (int)arg0;
+	self->lt_rm_ptr = arg1;
+	self->lt_rm_size = arg2;
+	self->lt_rm_flags = (int)arg4;
+	self->lt_rm_srctask = (int)arg5;
+	self->lt_rm_src = arg6;
+	self->lt_rm_copy = (int)arg7;
+	self->lt_rm_curp = arg8;
+	self->lt_rm_maxp = arg9;
+	this->a = (uint64_t)arg6;
+	this->bq = (uint64_t)0;
+	this->bv = (int64_t)0;
+	this->bk = -1;
+	this->bs = (uint64_t)0;
+	this->be = (uint64_t)0;
+	this->h = lt_rq[pid, 0] > this->bq && this->a >= lt_rs[pid, 0] && this->a < lt_re[pid, 0];
+	this->bv = this->h ? lt_rv[pid, 0] : this->bv;
+	this->bk = this->h ? 0 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 0] : this->bs;
+	this->be = this->h ? lt_re[pid, 0] : this->be;
+	this->bq = this->h ? lt_rq[pid, 0] : this->bq;
+	this->h = lt_rq[pid, 1] > this->bq && this->a >= lt_rs[pid, 1] && this->a < lt_re[pid, 1];
+	this->bv = this->h ? lt_rv[pid, 1] : this->bv;
+	this->bk = this->h ? 1 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 1] : this->bs;
+	this->be = this->h ? lt_re[pid, 1] : this->be;
+	this->bq = this->h ? lt_rq[pid, 1] : this->bq;
+	this->h = lt_rq[pid, 2] > this->bq && this->a >= lt_rs[pid, 2] && this->a < lt_re[pid, 2];
+	this->bv = this->h ? lt_rv[pid, 2] : this->bv;
+	this->bk = this->h ? 2 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 2] : this->bs;
+	this->be = this->h ? lt_re[pid, 2] : this->be;
+	this->bq = this->h ? lt_rq[pid, 2] : this->bq;
+	this->h = lt_rq[pid, 3] > this->bq && this->a >= lt_rs[pid, 3] && this->a < lt_re[pid, 3];
+	this->bv = this->h ? lt_rv[pid, 3] : this->bv;
+	this->bk = this->h ? 3 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 3] : this->bs;
+	this->be = this->h ? lt_re[pid, 3] : this->be;
+	this->bq = this->h ? lt_rq[pid, 3] : this->bq;
+	this->h = lt_rq[pid, 4] > this->bq && this->a >= lt_rs[pid, 4] && this->a < lt_re[pid, 4];
+	this->bv = this->h ? lt_rv[pid, 4] : this->bv;
+	this->bk = this->h ? 4 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 4] : this->bs;
+	this->be = this->h ? lt_re[pid, 4] : this->be;
+	this->bq = this->h ? lt_rq[pid, 4] : this->bq;
+	this->h = lt_rq[pid, 5] > this->bq && this->a >= lt_rs[pid, 5] && this->a < lt_re[pid, 5];
+	this->bv = this->h ? lt_rv[pid, 5] : this->bv;
+	this->bk = this->h ? 5 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 5] : this->bs;
+	this->be = this->h ? lt_re[pid, 5] : this->be;
+	this->bq = this->h ? lt_rq[pid, 5] : this->bq;
+	this->h = lt_rq[pid, 6] > this->bq && this->a >= lt_rs[pid, 6] && this->a < lt_re[pid, 6];
+	this->bv = this->h ? lt_rv[pid, 6] : this->bv;
+	this->bk = this->h ? 6 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 6] : this->bs;
+	this->be = this->h ? lt_re[pid, 6] : this->be;
+	this->bq = this->h ? lt_rq[pid, 6] : this->bq;
+	this->h = lt_rq[pid, 7] > this->bq && this->a >= lt_rs[pid, 7] && this->a < lt_re[pid, 7];
+	this->bv = this->h ? lt_rv[pid, 7] : this->bv;
+	this->bk = this->h ? 7 : this->bk;
+	this->bs = this->h ? lt_rs[pid, 7] : this->bs;
+	this->be = this->h ? lt_re[pid, 7] : this->be;
+	this->bq = this->h ? lt_rq[pid, 7] : this->bq;
+	self->lt_rm_prev = this->bv;
+	self->lt_rm_slot = this->bk;
+}
+
+/* No change to the ring and nothing read back unless the call succeeded: clause-local values outlive a firing. */
+pid$target:libsystem_kernel.dylib:mach_vm_remap:return,
+pid$target:libsystem_kernel.dylib:vm_remap:return,
+pid$target:libsystem_kernel.dylib:mach_vm_remap_new:return,
+pid$target:libsystem_kernel.dylib:vm_remap_new:return
+{
+	this->rc = 0;
+	this->ok = self->lt_rm && (int)arg1 == LT_KERN_SUCCESS;
+	this->addr = (uint64_t)0;
+	this->cur = -1;
+	this->max = -1;
+	this->s = (uint64_t)0;
+	this->e = (uint64_t)0;
+	this->v = (int64_t)0;
+	this->skip = -1;
+	this->always = 0;
+	this->whole = 0;
+}
+
+/* The call succeeded: the new view's address and protections are in the caller's variables now. */
+pid$target:libsystem_kernel.dylib:mach_vm_remap:return,
+pid$target:libsystem_kernel.dylib:vm_remap:return,
+pid$target:libsystem_kernel.dylib:mach_vm_remap_new:return,
+pid$target:libsystem_kernel.dylib:vm_remap_new:return
+/self->lt_rm && this->ok/
+{
+	this->addr = *(uint64_t *)copyin(self->lt_rm_ptr, 8);
+	this->cur = *(int *)copyin(self->lt_rm_curp, 4);
+	this->max = *(int *)copyin(self->lt_rm_maxp, 4);
+}
+
+/*
+ * Every remap is printed (they are rare, and the parser needs the source's view of each), by a
+ * clause per call so that its name is a literal.
+ */
+pid$target:libsystem_kernel.dylib:mach_vm_remap:return
+/self->lt_rm/
+{
+	this->prev = self->lt_rm_prev;
+	printf("LT1:%s\tvm_remap\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%llx\t%llx\t%d\t%d\t%d\t%llx\t%d\t%d\t%d\t%d\t%d\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, "mach_vm_remap",
+	    this->addr, self->lt_rm_size, self->lt_rm_flags, self->lt_rm_task, self->lt_rm_srctask,
+	    self->lt_rm_src, self->lt_rm_copy, this->cur, this->max, (int)arg1,
+	    this->prev ? (int)(this->prev & 0xff) : -1, this->prev ? (int)((this->prev & ~LT_RGN_SHOWN) >> 8) : -1);
+}
+
+pid$target:libsystem_kernel.dylib:vm_remap:return
+/self->lt_rm/
+{
+	this->prev = self->lt_rm_prev;
+	printf("LT1:%s\tvm_remap\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%llx\t%llx\t%d\t%d\t%d\t%llx\t%d\t%d\t%d\t%d\t%d\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, "vm_remap",
+	    this->addr, self->lt_rm_size, self->lt_rm_flags, self->lt_rm_task, self->lt_rm_srctask,
+	    self->lt_rm_src, self->lt_rm_copy, this->cur, this->max, (int)arg1,
+	    this->prev ? (int)(this->prev & 0xff) : -1, this->prev ? (int)((this->prev & ~LT_RGN_SHOWN) >> 8) : -1);
+}
+
+pid$target:libsystem_kernel.dylib:mach_vm_remap_new:return
+/self->lt_rm/
+{
+	this->prev = self->lt_rm_prev;
+	printf("LT1:%s\tvm_remap\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%llx\t%llx\t%d\t%d\t%d\t%llx\t%d\t%d\t%d\t%d\t%d\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, "mach_vm_remap_new",
+	    this->addr, self->lt_rm_size, self->lt_rm_flags, self->lt_rm_task, self->lt_rm_srctask,
+	    self->lt_rm_src, self->lt_rm_copy, this->cur, this->max, (int)arg1,
+	    this->prev ? (int)(this->prev & 0xff) : -1, this->prev ? (int)((this->prev & ~LT_RGN_SHOWN) >> 8) : -1);
+}
+
+pid$target:libsystem_kernel.dylib:vm_remap_new:return
+/self->lt_rm/
+{
+	this->prev = self->lt_rm_prev;
+	printf("LT1:%s\tvm_remap\t%lld\t%d\t%d\t%d\t%d\t%S\t%s\t%llx\t%llx\t%d\t%d\t%d\t%llx\t%d\t%d\t%d\t%d\t%d\t%d\n", LT_NONCE,
+	    walltimestamp, pid, ppid, tid, uid, execname, "vm_remap_new",
+	    this->addr, self->lt_rm_size, self->lt_rm_flags, self->lt_rm_task, self->lt_rm_srctask,
+	    self->lt_rm_src, self->lt_rm_copy, this->cur, this->max, (int)arg1,
+	    this->prev ? (int)(this->prev & 0xff) : -1, this->prev ? (int)((this->prev & ~LT_RGN_SHOWN) >> 8) : -1);
+}
+
+/* User stack of the remap just printed. */
+pid$target:libsystem_kernel.dylib:mach_vm_remap:return,
+pid$target:libsystem_kernel.dylib:vm_remap:return,
+pid$target:libsystem_kernel.dylib:mach_vm_remap_new:return,
+pid$target:libsystem_kernel.dylib:vm_remap_new:return
+/LT_USTACK && self->lt_rm/
+{
+	ustack();
+}
+
+/*
+ * A view in the caller's own task (the same port name for both tasks) takes a slot, with the
+ * source's flags and the new current protection, shown: the parser knows it now, so its later
+ * changes and unmap matter.
+ */
+pid$target:libsystem_kernel.dylib:mach_vm_remap:return,
+pid$target:libsystem_kernel.dylib:vm_remap:return,
+pid$target:libsystem_kernel.dylib:mach_vm_remap_new:return,
+pid$target:libsystem_kernel.dylib:vm_remap_new:return
+/self->lt_rm && this->ok && self->lt_rm_task == self->lt_rm_srctask && this->addr/
+{
+	this->rc = 1;
+	this->s = this->addr & ~(uint64_t)LT_PAGE_MASK;
+	this->e = (this->addr + self->lt_rm_size + LT_PAGE_MASK) & ~(uint64_t)LT_PAGE_MASK;
+	this->v = (self->lt_rm_prev & ~(0xff | LT_RGN_SHOWN)) | (this->cur & 0xff) | LT_RGN_SHOWN;
+	this->always = 1;
+	lt_tracked++;
+}
+
+/* The source's slot, when the ring holds the source (a hole is left alone), is shown too. */
+pid$target:libsystem_kernel.dylib:mach_vm_remap:return,
+pid$target:libsystem_kernel.dylib:vm_remap:return,
+pid$target:libsystem_kernel.dylib:mach_vm_remap_new:return,
+pid$target:libsystem_kernel.dylib:vm_remap_new:return
+/this->rc && self->lt_rm_prev != 0/
+{
+	lt_rv[pid, self->lt_rm_slot] = lt_rv[pid, self->lt_rm_slot] | LT_RGN_SHOWN;
+}
+
+/* The change asked for above, as rwx-track applies its own: drop the slots it covers, then add its slot. */
+pid$target:libsystem_kernel.dylib:mach_vm_remap:return,
+pid$target:libsystem_kernel.dylib:vm_remap:return,
+pid$target:libsystem_kernel.dylib:mach_vm_remap_new:return,
+pid$target:libsystem_kernel.dylib:vm_remap_new:return
+/this->rc/
+{
+	this->free = -1;
+	this->old = 0;
+	this->oq = (uint64_t)0xffffffffffffffff;
+	this->partial = 0;
+	this->q = lt_rq[pid, 0];
+	this->ov = this->q != 0 && this->skip != 0 && lt_rs[pid, 0] < this->e && lt_re[pid, 0] > this->s;
+	this->cov = this->ov && lt_rs[pid, 0] >= this->s && lt_re[pid, 0] <= this->e;
+	lt_forgotten += this->cov && lt_rv[pid, 0] != 0 ? 1 : 0;
+	lt_rs[pid, 0] = this->cov ? 0 : lt_rs[pid, 0];
+	lt_re[pid, 0] = this->cov ? 0 : lt_re[pid, 0];
+	lt_rv[pid, 0] = this->cov ? 0 : lt_rv[pid, 0];
+	lt_rq[pid, 0] = this->cov ? 0 : this->q;
+	this->q = this->cov ? 0 : this->q;
+	this->partial = this->partial || (this->ov && !this->cov);
+	this->free = this->q == 0 && this->free < 0 ? 0 : this->free;
+	this->old = this->q != 0 && this->q < this->oq ? 0 : this->old;
+	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
+	this->q = lt_rq[pid, 1];
+	this->ov = this->q != 0 && this->skip != 1 && lt_rs[pid, 1] < this->e && lt_re[pid, 1] > this->s;
+	this->cov = this->ov && lt_rs[pid, 1] >= this->s && lt_re[pid, 1] <= this->e;
+	lt_forgotten += this->cov && lt_rv[pid, 1] != 0 ? 1 : 0;
+	lt_rs[pid, 1] = this->cov ? 0 : lt_rs[pid, 1];
+	lt_re[pid, 1] = this->cov ? 0 : lt_re[pid, 1];
+	lt_rv[pid, 1] = this->cov ? 0 : lt_rv[pid, 1];
+	lt_rq[pid, 1] = this->cov ? 0 : this->q;
+	this->q = this->cov ? 0 : this->q;
+	this->partial = this->partial || (this->ov && !this->cov);
+	this->free = this->q == 0 && this->free < 0 ? 1 : this->free;
+	this->old = this->q != 0 && this->q < this->oq ? 1 : this->old;
+	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
+	this->q = lt_rq[pid, 2];
+	this->ov = this->q != 0 && this->skip != 2 && lt_rs[pid, 2] < this->e && lt_re[pid, 2] > this->s;
+	this->cov = this->ov && lt_rs[pid, 2] >= this->s && lt_re[pid, 2] <= this->e;
+	lt_forgotten += this->cov && lt_rv[pid, 2] != 0 ? 1 : 0;
+	lt_rs[pid, 2] = this->cov ? 0 : lt_rs[pid, 2];
+	lt_re[pid, 2] = this->cov ? 0 : lt_re[pid, 2];
+	lt_rv[pid, 2] = this->cov ? 0 : lt_rv[pid, 2];
+	lt_rq[pid, 2] = this->cov ? 0 : this->q;
+	this->q = this->cov ? 0 : this->q;
+	this->partial = this->partial || (this->ov && !this->cov);
+	this->free = this->q == 0 && this->free < 0 ? 2 : this->free;
+	this->old = this->q != 0 && this->q < this->oq ? 2 : this->old;
+	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
+	this->q = lt_rq[pid, 3];
+	this->ov = this->q != 0 && this->skip != 3 && lt_rs[pid, 3] < this->e && lt_re[pid, 3] > this->s;
+	this->cov = this->ov && lt_rs[pid, 3] >= this->s && lt_re[pid, 3] <= this->e;
+	lt_forgotten += this->cov && lt_rv[pid, 3] != 0 ? 1 : 0;
+	lt_rs[pid, 3] = this->cov ? 0 : lt_rs[pid, 3];
+	lt_re[pid, 3] = this->cov ? 0 : lt_re[pid, 3];
+	lt_rv[pid, 3] = this->cov ? 0 : lt_rv[pid, 3];
+	lt_rq[pid, 3] = this->cov ? 0 : this->q;
+	this->q = this->cov ? 0 : this->q;
+	this->partial = this->partial || (this->ov && !this->cov);
+	this->free = this->q == 0 && this->free < 0 ? 3 : this->free;
+	this->old = this->q != 0 && this->q < this->oq ? 3 : this->old;
+	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
+	this->q = lt_rq[pid, 4];
+	this->ov = this->q != 0 && this->skip != 4 && lt_rs[pid, 4] < this->e && lt_re[pid, 4] > this->s;
+	this->cov = this->ov && lt_rs[pid, 4] >= this->s && lt_re[pid, 4] <= this->e;
+	lt_forgotten += this->cov && lt_rv[pid, 4] != 0 ? 1 : 0;
+	lt_rs[pid, 4] = this->cov ? 0 : lt_rs[pid, 4];
+	lt_re[pid, 4] = this->cov ? 0 : lt_re[pid, 4];
+	lt_rv[pid, 4] = this->cov ? 0 : lt_rv[pid, 4];
+	lt_rq[pid, 4] = this->cov ? 0 : this->q;
+	this->q = this->cov ? 0 : this->q;
+	this->partial = this->partial || (this->ov && !this->cov);
+	this->free = this->q == 0 && this->free < 0 ? 4 : this->free;
+	this->old = this->q != 0 && this->q < this->oq ? 4 : this->old;
+	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
+	this->q = lt_rq[pid, 5];
+	this->ov = this->q != 0 && this->skip != 5 && lt_rs[pid, 5] < this->e && lt_re[pid, 5] > this->s;
+	this->cov = this->ov && lt_rs[pid, 5] >= this->s && lt_re[pid, 5] <= this->e;
+	lt_forgotten += this->cov && lt_rv[pid, 5] != 0 ? 1 : 0;
+	lt_rs[pid, 5] = this->cov ? 0 : lt_rs[pid, 5];
+	lt_re[pid, 5] = this->cov ? 0 : lt_re[pid, 5];
+	lt_rv[pid, 5] = this->cov ? 0 : lt_rv[pid, 5];
+	lt_rq[pid, 5] = this->cov ? 0 : this->q;
+	this->q = this->cov ? 0 : this->q;
+	this->partial = this->partial || (this->ov && !this->cov);
+	this->free = this->q == 0 && this->free < 0 ? 5 : this->free;
+	this->old = this->q != 0 && this->q < this->oq ? 5 : this->old;
+	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
+	this->q = lt_rq[pid, 6];
+	this->ov = this->q != 0 && this->skip != 6 && lt_rs[pid, 6] < this->e && lt_re[pid, 6] > this->s;
+	this->cov = this->ov && lt_rs[pid, 6] >= this->s && lt_re[pid, 6] <= this->e;
+	lt_forgotten += this->cov && lt_rv[pid, 6] != 0 ? 1 : 0;
+	lt_rs[pid, 6] = this->cov ? 0 : lt_rs[pid, 6];
+	lt_re[pid, 6] = this->cov ? 0 : lt_re[pid, 6];
+	lt_rv[pid, 6] = this->cov ? 0 : lt_rv[pid, 6];
+	lt_rq[pid, 6] = this->cov ? 0 : this->q;
+	this->q = this->cov ? 0 : this->q;
+	this->partial = this->partial || (this->ov && !this->cov);
+	this->free = this->q == 0 && this->free < 0 ? 6 : this->free;
+	this->old = this->q != 0 && this->q < this->oq ? 6 : this->old;
+	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
+	this->q = lt_rq[pid, 7];
+	this->ov = this->q != 0 && this->skip != 7 && lt_rs[pid, 7] < this->e && lt_re[pid, 7] > this->s;
+	this->cov = this->ov && lt_rs[pid, 7] >= this->s && lt_re[pid, 7] <= this->e;
+	lt_forgotten += this->cov && lt_rv[pid, 7] != 0 ? 1 : 0;
+	lt_rs[pid, 7] = this->cov ? 0 : lt_rs[pid, 7];
+	lt_re[pid, 7] = this->cov ? 0 : lt_re[pid, 7];
+	lt_rv[pid, 7] = this->cov ? 0 : lt_rv[pid, 7];
+	lt_rq[pid, 7] = this->cov ? 0 : this->q;
+	this->q = this->cov ? 0 : this->q;
+	this->partial = this->partial || (this->ov && !this->cov);
+	this->free = this->q == 0 && this->free < 0 ? 7 : this->free;
+	this->old = this->q != 0 && this->q < this->oq ? 7 : this->old;
+	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
+	this->add = this->always || this->partial;
+	this->slot = this->whole ? this->skip : this->free >= 0 ? this->free : this->old;
+	lt_evicted += this->add && !this->whole && this->free < 0 && lt_rv[pid, this->slot] != 0 ? 1 : 0;
+	lt_rn[pid] = this->add ? lt_rn[pid] + 1 : lt_rn[pid];
+	lt_rs[pid, this->slot] = this->add ? this->s : lt_rs[pid, this->slot];
+	lt_re[pid, this->slot] = this->add ? this->e : lt_re[pid, this->slot];
+	lt_rv[pid, this->slot] = this->add ? this->v : lt_rv[pid, this->slot];
+	lt_rq[pid, this->slot] = this->add ? lt_rn[pid] : lt_rq[pid, this->slot];
+}
+
+/* Clear the saved remap arguments. */
+pid$target:libsystem_kernel.dylib:mach_vm_remap:return,
+pid$target:libsystem_kernel.dylib:vm_remap:return,
+pid$target:libsystem_kernel.dylib:mach_vm_remap_new:return,
+pid$target:libsystem_kernel.dylib:vm_remap_new:return
+/self->lt_rm/
+{
+	self->lt_rm = 0;
+	self->lt_rm_task = 0;
+	self->lt_rm_ptr = 0;
+	self->lt_rm_size = 0;
+	self->lt_rm_flags = 0;
+	self->lt_rm_srctask = 0;
+	self->lt_rm_src = 0;
+	self->lt_rm_copy = 0;
+	self->lt_rm_curp = 0;
+	self->lt_rm_maxp = 0;
+	self->lt_rm_prev = 0;
+	self->lt_rm_slot = 0;
 }
 
 /*

@@ -72,11 +72,12 @@
  *
  * OVERHEAD
  *   Every mmap/mprotect/munmap (and Mach VM trap) of the traced processes fires
- *   a probe; only what touches executable memory is printed: mappings and
- *   protection changes with EXEC, and later changes and unmaps of regions
- *   already printed. Region memory: a fixed ring per process, whatever it maps
- *   (D: at most 33 dynamic variables; bpftrace: 9 map keys), freed at exec and
- *   exit.
+ *   a probe, and on Linux every openat, tested in the kernel for a /dev/shm/
+ *   path with a 10-byte read; only what touches executable memory is printed:
+ *   mappings and protection changes with EXEC, and later changes and unmaps of
+ *   regions already printed. Region memory: a fixed ring per process, whatever
+ *   it maps (D: at most 33 dynamic variables; bpftrace: 9 map keys), freed at
+ *   exec and exit.
  *
  * CAVEATS
  *   - Anonymous writable mappings are remembered, not printed; regions mapped
@@ -88,15 +89,24 @@
  *     different protections reports the first. A 9th live range pushes out the
  *     oldest, counted in regions_evicted; a change there is then untracked
  *     (prevProt -1).
- *   - DTrace on macOS: vm_remap/mach_vm_remap are MIG messages (mach_msg), not a
- *     Mach trap, and no probe short of every mach_msg sees them: a remapped
- *     alias of a region is not followed, so a change made through it is
- *     untracked (prevProt -1). Under SIP the child of proc:::create cannot be
- *     read, so a forked child starts with an empty ring.
- *   - Double mappings are linked only through a memfd's own fd (not a dup()ed
- *     fd, /proc/self/fd or shm_open); pages are taken to be 4 KiB (on Apple
- *     silicon's 16 KiB pages, the part of a last page past a length that is not
- *     a multiple of 16 KiB is untracked).
+ *   - DTrace on macOS: mach_vm_remap, vm_remap and their _new forms are
+ *     libsystem_kernel functions over a MIG message (mach_msg), not Mach traps:
+ *     they are traced with the pid provider, so only for -p and -c targets
+ *     (docs/platforms/macos.md §2); system-wide or by name a remapped alias is
+ *     not followed, and a change made through it is untracked (prevProt -1). A
+ *     remap into or out of another task is printed but not followed. Under SIP
+ *     the child of proc:::create cannot be read, so a forked child starts with
+ *     an empty ring.
+ *   - Double mappings are linked through a memfd's own fd, every fd opened on
+ *     one /dev/shm name (shm_open, seen as openat; open(2) and openat2 are not
+ *     traced) and a Mach remap with copy FALSE, and through dup, dup3 and
+ *     fcntl(F_DUPFD, F_DUPFD_CLOEXEC) of such an fd; not through /proc/self/fd,
+ *     nor through dup2 with bpftrace (its tracepoint exists on x86-64 only, and
+ *     a missing one fails the script; the D scripts follow it where the system
+ *     call exists). A /dev/shm name unlinked and made again is taken for the
+ *     same object unless O_CREAT|O_EXCL made it. Pages are taken to be 4 KiB (on
+ *     Apple silicon's 16 KiB pages, the part of a last page past a length that
+ *     is not a multiple of 16 KiB is untracked).
  *   - DTrace: raise dynvarsize when "dynamic variable drops" appear; the region
  *     ring is freed at exec and exit, other per-process entries of exited
  *     processes are not.
@@ -106,9 +116,9 @@
  *     not resident faults and shows as a probe error.
  *   - Per-thread JIT write-protect flips (pthread_jit_write_protect_np) make no
  *     system call and are not seen.
- *   - bpftrace: Linux has no MAP_JIT and no Mach traps; memfd_create and
- *     memfd-backed mappings are printed instead. Map keys are capped by
- *     BPFTRACE_MAP_KEYS_MAX.
+ *   - bpftrace: Linux has no MAP_JIT and no Mach traps; memfd_create, opens of
+ *     /dev/shm/ paths and the mappings of both are printed instead. Map keys are
+ *     capped by BPFTRACE_MAP_KEYS_MAX.
  *
  * SEE ALSO
  *   anonexec, an0840, docs/tools.md

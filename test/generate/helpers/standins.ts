@@ -12,6 +12,8 @@ export const STAND_INS: readonly [RegExp, string, string][] = [
   [/\bmach_trap::_kernelrpc_mach_vm_(?:allocate|deallocate|protect|map)_trap:(entry|return)\b/g, 'syscall::mmap:$1', 'mach_trap::_kernelrpc_mach_vm_*_trap'],
   // libdyld's in-memory loaders and dlopen_preflight do not exist in glibc.
   [/\bpid\$target::(?:NSCreateObjectFileImageFromMemory|NSLinkModule|dlopen_preflight):(entry|return)\b/g, 'pid$$target::dlclose:$1', 'pid$target::{NSCreateObjectFileImageFromMemory,NSLinkModule,dlopen_preflight}'],
+  // libsystem_kernel's Mach VM wrappers; a libc function stands in, with the pid provider's 64-bit integer args.
+  [/\bpid\$target:libsystem_kernel\.dylib:(?:mach_vm_remap|vm_remap|mach_vm_remap_new|vm_remap_new):(entry|return)\b/g, 'pid$$target::munmap:$1', 'pid$target:libsystem_kernel.dylib:{mach_vm_remap,vm_remap,mach_vm_remap_new,vm_remap_new}'],
 ];
 
 /**
