@@ -7,7 +7,6 @@
  * length bounded as they are found.
  */
 import { Transform } from 'node:stream';
-import split2 from 'split2';
 import type { Diagnostic } from '../protocol/diagnostics.ts';
 import type { Os } from '../protocol/flags.ts';
 import type { TraceEvent } from '../protocol/registry.ts';
@@ -27,6 +26,7 @@ import { checkParserOptions, DEFAULT_MAX_LINE_LENGTH, type ParserOptions } from 
 import type { HeldRecords } from './held.ts';
 import { BEGIN_INDEX, decodeRecord, head, HEAD_NSEC, HEAD_SEC, HEAD_T, lastKindIndex, recordError, scanHead, scanTs, type DecodeContext } from './records.ts';
 import { SummaryAccumulator, type ParseSummary } from './summary.ts';
+import { TextFeed } from './text-feed.ts';
 import type { ParseItem, RecordItem } from './types.ts';
 
 /**
@@ -614,64 +614,35 @@ export function createParserSink(
   return Object.assign(stream, { summary: () => core.result() });
 }
 
-/** Most bytes decoded to one string at a time (see coreStream). */
-const DECODE_SLICE = 64 * 1024;
-
-// split2 frames the stream: it decodes UTF-8 across chunk boundaries (a character cut between two
-// reads stays whole) and hands the mapper what its matcher cuts. The matcher passes each decoded
-// chunk on whole; the core finds the lines in it in place and keeps an unfinished last line itself,
-// bounded by maxLineLength, so no string is made per line and split2 never buffers a long line.
-const WHOLE_CHUNK = { [Symbol.split]: (s: string): string[] => [s, ''] };
-
 /**
- * The split2 stream that feeds a parser core: bytes (or strings) in, decoded as UTF-8 across chunk
- * boundaries, fed to the core. Exported for the collecting convenience functions. `ready`, when it
- * returns a promise, holds back the next piece of input until it settles.
+ * The stream that feeds a parser core: bytes (or strings) in, decoded as UTF-8 across chunk
+ * boundaries (TextFeed), nothing out; it ends when its input does. `ready`, when it returns a
+ * promise, holds back the next piece of input until it settles.
  */
 export function coreStream(core: ParserCore, ready?: () => Promise<void> | null): Transform {
-  const stream = split2(WHOLE_CHUNK as unknown as RegExp, (text: string): undefined => {
-    core.write(text);
-    return undefined;
-  }) as Transform & { _flush: (cb: (err?: Error | null) => void) => void };
-  const inner = stream._transform;
-  // Output that cannot keep up (replay --events into a slow pipe) holds the input back instead of piling up.
-  const transform =
-    ready === undefined
-      ? inner
-      : function (this: Transform, chunk: unknown, enc: BufferEncoding, cb: (err?: Error | null) => void) {
-          inner.call(this, chunk, enc, (err?: Error | null) => {
-            const wait = err ? null : ready();
-            if (wait === null) cb(err);
-            else wait.then(() => cb(), (e: unknown) => cb(e instanceof Error ? e : new Error(String(e))));
-          });
-        };
-  // Trace files are read in large pieces (TRACE_READ_CHUNK) but decoded to text no more than DECODE_SLICE at a
-  // time: a longer string would be a large object, which V8 frees only in a full collection, and the window holds
-  // such text while its records wait. Each slice goes through split2's transform after the one before it.
-  stream._transform = function (chunk: unknown, enc: BufferEncoding, cb: (err?: Error | null) => void) {
-    if (!Buffer.isBuffer(chunk) || chunk.length <= DECODE_SLICE) {
-      transform.call(this, chunk, enc, cb);
-      return;
-    }
-    let o = 0;
-    const next = (err?: Error | null): void => {
-      if (err || o >= chunk.length) {
-        cb(err);
+  const feed = new TextFeed(core);
+  return new Transform({
+    readableObjectMode: true,
+    transform(chunk: Buffer | string, _enc, cb) {
+      try {
+        feed.write(chunk);
+      } catch (err) {
+        cb(err as Error);
         return;
       }
-      const piece = chunk.subarray(o, o + DECODE_SLICE);
-      o += DECODE_SLICE;
-      transform.call(this, piece, enc, next);
-    };
-    next();
-  };
-  // Input may end without a newline: after split2's own flush, the core emits what it still holds.
-  const flush = stream._flush;
-  stream._flush = function (cb) {
-    flush.call(this, (err?: Error | null) => {
-      if (!err) core.finish();
-      cb(err);
-    });
-  };
-  return stream;
+      // Output that cannot keep up (replay --events into a slow pipe) holds the input back instead of piling up.
+      const wait = ready === undefined ? null : ready();
+      if (wait === null) cb();
+      else wait.then(() => cb(), (e: unknown) => cb(e instanceof Error ? e : new Error(String(e))));
+    },
+    flush(cb) {
+      try {
+        feed.end();
+      } catch (err) {
+        cb(err as Error);
+        return;
+      }
+      cb();
+    },
+  });
 }
