@@ -32,17 +32,36 @@ function derivedOf(kind: RecordKind): 'mmap' | 'prevAnon' | null {
   return kind === 'mmap' ? 'mmap' : kind === 'mprotect' || kind === 'vm_protect' ? 'prevAnon' : null;
 }
 
-/** What goes from the worker to the engine's thread in one message. */
+/** What describes one batch besides its columns, which stay in the slot they were written to. */
 export interface EventBatch {
   readonly count: number;
-  readonly entries: Uint8Array;
-  readonly numbers: Float64Array;
   readonly text: string;
   /** Process names first seen in this batch, numbered on from the table's size (or from 0 after `newNames`). */
   readonly names: string[];
   readonly newNames: boolean;
   /** Diagnostics (Diagnostic) and foreign lines (string), in entry order. */
   readonly objects: unknown[];
+}
+
+/** Where a batch's columns are written: arrays over shared memory, reused batch after batch. */
+export interface BatchSlot {
+  readonly entries: Uint8Array;
+  readonly numbers: Float64Array;
+}
+
+/** Entries and numbers one slot holds; a batch also ends once its text reaches BATCH_TEXT. */
+export const SLOT_ENTRIES = 8192;
+export const SLOT_NUMBERS = 65536;
+/**
+ * Characters of text a batch collects before it is sent: the joined string stays a regular
+ * object (V8 puts strings over 128 KiB in large-object space, freed only by a full collection).
+ */
+const BATCH_TEXT = 60_000;
+
+/** A slot's arrays over two shared buffers (new ones when not given). */
+export function batchSlot(buffers?: { entries: SharedArrayBuffer; numbers: SharedArrayBuffer }): BatchSlot & { buffers: { entries: SharedArrayBuffer; numbers: SharedArrayBuffer } } {
+  const b = buffers ?? { entries: new SharedArrayBuffer(SLOT_ENTRIES), numbers: new SharedArrayBuffer(SLOT_NUMBERS * 8) };
+  return { entries: new Uint8Array(b.entries), numbers: new Float64Array(b.numbers), buffers: b };
 }
 
 type Writer = (e: TraceEvent, n: Float64Array, i: number, parts: string[], nameId: (s: string) => number) => number;
@@ -106,13 +125,16 @@ const READERS: Reader[] = RECORD_KINDS.map(makeReader);
 /** Most numbers one event takes besides its ustack frames. */
 const MAX_EVENT_NUMBERS = 5 + Math.max(...RECORD_KINDS.map((k) => wireFields(k).length));
 
-/** Collects events, diagnostics and foreign lines into batches (the worker's end). */
+/**
+ * Collects events, diagnostics and foreign lines into batches (the worker's end). `next` is
+ * called when a batch is full: it sends the batch collected in the current slot and returns the
+ * slot to write the next one to.
+ */
 export class BatchWriter {
-  private entries = new Uint8Array(4096);
-  private numbers = new Float64Array(4096 * 12);
   private count = 0;
   private at = 0;
   private parts: string[] = [];
+  private textChars = 0;
   private objects: unknown[] = [];
   private readonly nameIds = new Map<string, number>();
   private newNames: string[] = [];
@@ -127,63 +149,43 @@ export class BatchWriter {
     return id;
   };
 
+  constructor(
+    private slot: BatchSlot,
+    private readonly next: (batch: EventBatch) => BatchSlot,
+  ) {}
+
   get size(): number {
     return this.count;
   }
 
-  /** Characters of strings collected so far (roughly: the batch's text). */
-  private textChars = 0;
-
-  get chars(): number {
-    return this.textChars;
-  }
-
-  private entry(code: number): void {
-    if (this.count === this.entries.length) {
-      const e = new Uint8Array(this.entries.length * 2);
-      e.set(this.entries);
-      this.entries = e;
-    }
-    this.entries[this.count++] = code;
+  private room(numbers: number): void {
+    if (this.count === SLOT_ENTRIES || this.at + numbers > SLOT_NUMBERS || this.textChars >= BATCH_TEXT) this.send();
   }
 
   event(e: TraceEvent): void {
     const k = KIND_INDEX.get(e.kind)!;
-    const frames = e.ustack === undefined ? 0 : e.ustack.length;
-    if (this.at + MAX_EVENT_NUMBERS + frames > this.numbers.length) {
-      const n = new Float64Array(Math.max(this.numbers.length * 2, this.at + MAX_EVENT_NUMBERS + frames));
-      n.set(this.numbers.subarray(0, this.at));
-      this.numbers = n;
-    }
+    this.room(MAX_EVENT_NUMBERS + (e.ustack === undefined ? 0 : 2 * e.ustack.length));
     const before = this.parts.length;
-    this.at = WRITERS[k]!(e, this.numbers, this.at, this.parts, this.nameId);
+    this.at = WRITERS[k]!(e, this.slot.numbers, this.at, this.parts, this.nameId);
     for (let i = before; i < this.parts.length; i++) this.textChars += this.parts[i]!.length;
-    this.entry(k);
+    this.slot.entries[this.count++] = k;
   }
 
   diagnostic(d: Diagnostic): void {
+    this.room(0);
     this.objects.push(d);
-    this.entry(ENTRY_DIAGNOSTIC);
+    this.slot.entries[this.count++] = ENTRY_DIAGNOSTIC;
   }
 
   foreign(text: string): void {
+    this.room(0);
     this.objects.push(text);
-    this.entry(ENTRY_FOREIGN);
+    this.slot.entries[this.count++] = ENTRY_FOREIGN;
   }
 
-  /** The batch collected so far, with its buffers to transfer; the writer starts a new one. */
-  take(): { batch: EventBatch; transfer: ArrayBuffer[] } {
-    const entries = this.entries.slice(0, this.count);
-    const numbers = this.numbers.slice(0, this.at);
-    const batch: EventBatch = {
-      count: this.count,
-      entries,
-      numbers,
-      text: this.parts.join(''),
-      names: this.newNames,
-      newNames: this.resetNames,
-      objects: this.objects,
-    };
+  /** Send what is collected (an empty batch too: it carries the sender's news) and go on in the next slot. */
+  send(): void {
+    const batch: EventBatch = { count: this.count, text: this.parts.join(''), names: this.newNames, newNames: this.resetNames, objects: this.objects };
     this.count = 0;
     this.at = 0;
     this.parts = [];
@@ -196,7 +198,7 @@ export class BatchWriter {
       this.nameIds.clear();
       this.resetNames = true;
     }
-    return { batch, transfer: [entries.buffer as ArrayBuffer, numbers.buffer as ArrayBuffer] };
+    this.slot = this.next(batch);
   }
 }
 
@@ -211,13 +213,14 @@ export class BatchReader {
   private names: string[] = [];
   private readonly at = new Int32Array(2);
 
-  read(b: EventBatch, sink: BatchSink): void {
+  read(b: EventBatch, slot: BatchSlot, sink: BatchSink): void {
     if (b.newNames) this.names = [];
     for (const s of b.names) this.names.push(s);
     const at = this.at;
     at[0] = 0;
     at[1] = 0;
-    const { entries, numbers, text, objects } = b;
+    const { text, objects } = b;
+    const { entries, numbers } = slot;
     const names = this.names;
     let o = 0;
     for (let k = 0; k < b.count; k++) {

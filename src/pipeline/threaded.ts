@@ -5,9 +5,10 @@
  * The engine sees the same events, diagnostics and foreign lines in the same
  * order as on one thread, so everything it reports is the same.
  *
- * Memory stays bounded: the input is held back once INPUT_AHEAD pieces are
- * with the worker and not yet parsed, and the worker stops parsing once
- * BATCHES_AHEAD batches wait for this thread.
+ * Memory stays bounded: both directions go through a few reused slots of
+ * shared memory (replay-worker.ts). Reading waits while every input slot is
+ * with the worker, and the worker waits while every batch slot is with the
+ * engine.
  */
 import { fstatSync, ReadStream, statSync } from 'node:fs';
 import { Transform, Writable, type Readable } from 'node:stream';
@@ -17,15 +18,16 @@ import type { NotAttached } from '../engine/index.ts';
 import { checkParserOptions } from '../parse/options.ts';
 import { SummaryAccumulator, type ParseSummary } from '../parse/summary.ts';
 import type { ParserStream } from '../parse/parser.ts';
-import { BatchReader, type EventBatch } from './event-columns.ts';
+import { batchSlot, BatchReader, type EventBatch } from './event-columns.ts';
+import { TRACE_READ_CHUNK } from '../parse/options.ts';
 import type { WorkerSetup } from './replay-worker.ts';
 import { engineSide, mergeSummaries } from './engine-side.ts';
 import type { Pipeline, PipelineOptions, PipelineProgress, PipelineResult } from './types.ts';
 
-/** Pieces of input (1 MiB reads) sent to the worker and not yet parsed before reading waits. */
-const INPUT_AHEAD = 4;
-/** Batches of events the worker sends ahead of the engine before it waits. */
-const BATCHES_AHEAD = 4;
+/** Input slots (TRACE_READ_CHUNK bytes each): pieces read ahead of the parser. */
+const INPUT_SLOTS = 4;
+/** Batch slots: batches parsed ahead of the engine. */
+const OUTPUT_SLOTS = 4;
 
 /**
  * Inputs at least this large replay on two threads (`LOADTRACE_REPLAY_THREADS=1|2`, or the
@@ -73,11 +75,16 @@ export async function replayInWorker(
 ): Promise<PipelineResult> {
   const side = engineSide(opts);
   const parser = checkParserOptions({ nonce: opts.nonce, os: opts.os, backend: opts.backend, maxLineLength: opts.maxLineLength });
+  const input = Array.from({ length: INPUT_SLOTS }, () => new SharedArrayBuffer(TRACE_READ_CHUNK));
+  const output = Array.from({ length: OUTPUT_SLOTS }, () => batchSlot());
+  const state = new Int32Array(new SharedArrayBuffer(4 * OUTPUT_SLOTS));
   const worker = startWorker({
     parser,
     window: { windowMs: opts.reorderWindowMs, maxEvents: opts.reorderMaxEvents },
     foreign: opts.onForeign !== undefined,
-    batchesAhead: BATCHES_AHEAD,
+    input,
+    output: output.map((o) => o.buffers),
+    state: state.buffer as SharedArrayBuffer,
   });
   const reader = new BatchReader();
   const onForeign = opts.onForeign;
@@ -85,20 +92,33 @@ export async function replayInWorker(
   let progress = { lines: 0, records: 0, drops: 0 };
   let final: { stdout: ParseSummary; stderr: ParseSummary; late: number } | null = null;
 
-  // Input: each piece is copied into a buffer of its own and given to the worker (the source's
-  // buffer stays usable by its other listeners, such as the progress line).
-  const inflight = [0, 0];
-  const resume: ((() => void) | null)[] = [null, null];
+  // Input: each piece is copied into a free input slot (the source's buffer stays its own, for
+  // its other listeners such as the progress line); a piece larger than a slot takes several.
+  const freeInput = input.map((_, i) => i);
+  const waitingForSlot: (() => void)[] = [];
+  const put = (s: 0 | 1, b: Buffer, cb: () => void): void => {
+    let o = 0;
+    const step = (): void => {
+      while (o < b.length) {
+        const slot = freeInput.pop();
+        if (slot === undefined) {
+          waitingForSlot.push(step);
+          return;
+        }
+        const len = Math.min(TRACE_READ_CHUNK, b.length - o);
+        new Uint8Array(input[slot]!).set(b.subarray(o, o + len));
+        o += len;
+        worker.postMessage({ t: 'data', s, slot, len });
+      }
+      cb();
+    };
+    step();
+  };
   const makeSink = (s: 0 | 1): ParserStream => {
     const t = new Transform({
       readableObjectMode: true,
       transform(chunk: Buffer | string, _enc, cb) {
-        const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-        const buf = new ArrayBuffer(b.length);
-        new Uint8Array(buf).set(b);
-        worker.postMessage({ t: 'data', s, buf }, [buf]);
-        if (++inflight[s]! < INPUT_AHEAD) cb();
-        else resume[s] = () => cb();
+        put(s, typeof chunk === 'string' ? Buffer.from(chunk) : chunk, () => cb());
       },
       flush(cb) {
         worker.postMessage({ t: 'end', s });
@@ -112,8 +132,8 @@ export async function replayInWorker(
   const stdout = makeSink(0);
   const stderr = makeSink(1);
 
-  // Output: batches in order, each acknowledged once the engine has taken it (and output written
-  // by onEvent has drained), which lets the worker go on.
+  // Output: batches in order; each slot goes back to the worker once the engine has taken its
+  // batch (and output written by onEvent has drained).
   const queue: unknown[] = [];
   let busy = false;
   let settle: { resolve: () => void; reject: (e: unknown) => void } | null = null;
@@ -132,20 +152,15 @@ export async function replayInWorker(
       while (queue.length > 0 && !failed) {
         const m = queue.shift() as { t: string } & Record<string, unknown>;
         if (m.t === 'batch') {
-          const c = m.consumed as number[];
-          for (const s of [0, 1] as const) {
-            inflight[s]! -= c[s]!;
-            if (inflight[s]! < INPUT_AHEAD && resume[s] !== null) {
-              const r = resume[s]!;
-              resume[s] = null;
-              r();
-            }
-          }
+          for (const slot of m.freed as number[]) freeInput.push(slot);
+          while (freeInput.length > 0 && waitingForSlot.length > 0) waitingForSlot.shift()!();
           progress = m.progress as typeof progress;
-          reader.read(m.batch as EventBatch, sink);
+          const slot = m.slot as number;
+          reader.read(m.batch as EventBatch, output[slot]!, sink);
           const wait = opts.outputReady?.() ?? null;
           if (wait !== null) await wait;
-          worker.postMessage({ t: 'ack' });
+          Atomics.store(state, slot, 0);
+          Atomics.notify(state, slot);
         } else if (m.t === 'done') {
           final = { stdout: m.stdout as ParseSummary, stderr: m.stderr as ParseSummary, late: m.late as number };
           settle!.resolve();
