@@ -14,6 +14,8 @@ import { fstatSync, ReadStream, statSync } from 'node:fs';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline as pipe } from 'node:stream/promises';
 import { Worker } from 'node:worker_threads';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import type { NotAttached } from '../engine/index.ts';
 import { checkParserOptions } from '../parse/options.ts';
 import { SummaryAccumulator, type ParseSummary } from '../parse/summary.ts';
@@ -60,11 +62,19 @@ export function useWorker(sources: { stdout: Readable; stderr?: Readable }, opts
   return err !== null && out + err >= WORKER_MIN_BYTES;
 }
 
-/** Where the worker's code is: beside this module, compiled (dist/) or as TypeScript (tests, tsx). */
+/**
+ * The worker's code is beside this module: compiled JavaScript in dist/, or TypeScript when the
+ * sources run directly (tests, tsx), where the worker registers tsx's loader before loading it.
+ */
 function startWorker(setup: WorkerSetup): Worker {
-  const ts = import.meta.url.endsWith('.ts');
-  const url = new URL(ts ? './replay-worker.ts' : './replay-worker.js', import.meta.url);
-  return new Worker(url, { workerData: setup, execArgv: ts ? ['--import', 'tsx'] : [] });
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./replay-worker.js', import.meta.url), { workerData: setup });
+  // tsx's ESM entry, found through its package.json from here (the worker's own base is not this file).
+  const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
+  const { exports } = createRequire(import.meta.url)('tsx/package.json') as { exports: Record<string, { import: { default: string } }> };
+  const tsx = new URL(exports['./esm/api']!.import.default, pathToFileURL(pkg)).href;
+  const entry = new URL('./replay-worker.ts', import.meta.url).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(boot, { eval: true, workerData: setup });
 }
 
 /** replayStreams on two threads. */
