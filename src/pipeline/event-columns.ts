@@ -21,6 +21,8 @@ import type { Diagnostic } from '../protocol/diagnostics.ts';
 /** Entry codes besides a record kind's registry index. */
 export const ENTRY_DIAGNOSTIC = 255;
 export const ENTRY_FOREIGN = 254;
+/** The events after this entry take their strings from the batch's next text. */
+export const ENTRY_NEXT_TEXT = 253;
 
 /** Process names a table holds before both ends start a new one. */
 const MAX_NAMES = 16384;
@@ -35,7 +37,8 @@ function derivedOf(kind: RecordKind): 'mmap' | 'prevAnon' | null {
 /** What describes one batch besides its columns, which stay in the slot they were written to. */
 export interface EventBatch {
   readonly count: number;
-  readonly text: string;
+  /** The events' strings, joined into texts of at most about TEXT_PART characters each. */
+  readonly texts: string[];
   /** Process names first seen in this batch, numbered on from the table's size (or from 0 after `newNames`). */
   readonly names: string[];
   readonly newNames: boolean;
@@ -49,14 +52,17 @@ export interface BatchSlot {
   readonly numbers: Float64Array;
 }
 
-/** Entries and numbers one slot holds; a batch also ends once its text reaches BATCH_TEXT. */
-export const SLOT_ENTRIES = 8192;
-export const SLOT_NUMBERS = 65536;
 /**
- * Characters of text a batch collects before it is sent: the joined string stays a regular
- * object (V8 puts strings over 128 KiB in large-object space, freed only by a full collection).
+ * Entries and numbers one slot holds: a batch is sent when its slot is full or a piece of input
+ * is parsed, so that the two threads hand over a few times per megabyte of input, not per event.
  */
-const BATCH_TEXT = 60_000;
+export const SLOT_ENTRIES = 16384;
+export const SLOT_NUMBERS = 16384 * 24;
+/**
+ * Characters joined into one text of a batch: each stays a regular object (V8 puts strings over
+ * 128 KiB in large-object space, freed only by a full collection).
+ */
+const TEXT_PART = 60_000;
 
 /** A slot's arrays over two shared buffers (new ones when not given). */
 export function batchSlot(buffers?: { entries: SharedArrayBuffer; numbers: SharedArrayBuffer }): BatchSlot & { buffers: { entries: SharedArrayBuffer; numbers: SharedArrayBuffer } } {
@@ -135,6 +141,7 @@ export class BatchWriter {
   private at = 0;
   private parts: string[] = [];
   private textChars = 0;
+  private texts: string[] = [];
   private objects: unknown[] = [];
   private readonly nameIds = new Map<string, number>();
   private newNames: string[] = [];
@@ -159,7 +166,14 @@ export class BatchWriter {
   }
 
   private room(numbers: number): void {
-    if (this.count === SLOT_ENTRIES || this.at + numbers > SLOT_NUMBERS || this.textChars >= BATCH_TEXT) this.send();
+    // Two entries: the item's own and a switch of text.
+    if (this.count + 2 > SLOT_ENTRIES || this.at + numbers > SLOT_NUMBERS) this.send();
+    else if (this.textChars >= TEXT_PART) {
+      this.texts.push(this.parts.join(''));
+      this.parts = [];
+      this.textChars = 0;
+      this.slot.entries[this.count++] = ENTRY_NEXT_TEXT;
+    }
   }
 
   event(e: TraceEvent): void {
@@ -185,7 +199,9 @@ export class BatchWriter {
 
   /** Send what is collected (an empty batch too: it carries the sender's news) and go on in the next slot. */
   send(): void {
-    const batch: EventBatch = { count: this.count, text: this.parts.join(''), names: this.newNames, newNames: this.resetNames, objects: this.objects };
+    this.texts.push(this.parts.join(''));
+    const batch: EventBatch = { count: this.count, texts: this.texts, names: this.newNames, newNames: this.resetNames, objects: this.objects };
+    this.texts = [];
     this.count = 0;
     this.at = 0;
     this.parts = [];
@@ -219,15 +235,21 @@ export class BatchReader {
     const at = this.at;
     at[0] = 0;
     at[1] = 0;
-    const { text, objects } = b;
+    const { texts, objects } = b;
     const { entries, numbers } = slot;
     const names = this.names;
+    let text = texts[0]!;
+    let t = 0;
     let o = 0;
     for (let k = 0; k < b.count; k++) {
       const code = entries[k]!;
-      if (code === ENTRY_DIAGNOSTIC) sink.diagnostic(objects[o++] as Diagnostic);
+      if (code < ENTRY_NEXT_TEXT) sink.event(READERS[code]!(numbers, at, text, names));
+      else if (code === ENTRY_DIAGNOSTIC) sink.diagnostic(objects[o++] as Diagnostic);
       else if (code === ENTRY_FOREIGN) sink.foreign(objects[o++] as string);
-      else sink.event(READERS[code]!(numbers, at, text, names));
+      else {
+        text = texts[++t]!;
+        at[1] = 0;
+      }
     }
   }
 }
