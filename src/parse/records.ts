@@ -381,7 +381,7 @@ function escTerminated(): boolean {
 }
 
 /** What generated decoders call: failures and the rare, long paths stay out of line. */
-const H = {
+const DECODER_HELPERS = {
   intern,
   internAt,
   internEscAt,
@@ -590,7 +590,7 @@ function makeDecoder(kind: RecordKind, derive: Derive, knownTs = false): Decoder
   props.push('line: line', 'seq: seq', 't: t');
   lines.push(`return { ${props.join(', ')} };`);
   const body = `return function decode_${kind}${knownTs ? '_held' : ''}(s, a, end, pos, style, os, line, seq, tKnown) {\n${lines.join('\n')}\n};`;
-  return new Function('h', body)(H) as Decoder;
+  return new Function('h', body)(DECODER_HELPERS) as Decoder;
 }
 
 interface Compiled {
