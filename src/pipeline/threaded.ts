@@ -67,14 +67,16 @@ export function useWorker(sources: { stdout: Readable; stderr?: Readable }, opts
  * sources run directly (tests, tsx), where the worker registers tsx's loader before loading it.
  */
 function startWorker(setup: WorkerSetup): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./replay-worker.js', import.meta.url), { workerData: setup });
+  // A worker inherits the process's flags; --input-type (of `node --input-type=module -e …`) would refuse its file.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./replay-worker.js', import.meta.url), { workerData: setup, execArgv });
   // tsx's ESM entry, found through its package.json from here (the worker's own base is not this file).
   const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
   const { exports } = createRequire(import.meta.url)('tsx/package.json') as { exports: Record<string, { import: { default: string } }> };
   const tsx = new URL(exports['./esm/api']!.import.default, pathToFileURL(pkg)).href;
   const entry = new URL('./replay-worker.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData: setup });
+  return new Worker(boot, { eval: true, workerData: setup, execArgv });
 }
 
 /** replayStreams on two threads. */
