@@ -35,10 +35,12 @@ const SEED = 20250601;
  * In-process stages (modules loaded before the clock starts), then the same
  * two ends as whole processes, as users run them: `cli-reference` is a node
  * process that counts the file's lines with split2, `cli` is
- * `node bin/loadtrace.js replay FILE --json` on the compiled package.
+ * `node bin/loadtrace.js replay FILE --json` on the compiled package (two threads for files of
+ * WORKER_MIN_BYTES and more), `cli-1thread` the same forced onto one thread
+ * (LOADTRACE_REPLAY_THREADS=1), for the comparison.
  */
-type Stage = 'reference' | 'parse' | 'replay' | 'cli-reference' | 'cli';
-const STAGES: readonly Stage[] = ['reference', 'parse', 'replay', 'cli-reference', 'cli'];
+type Stage = 'reference' | 'parse' | 'replay' | 'cli-reference' | 'cli' | 'cli-1thread';
+const STAGES: readonly Stage[] = ['reference', 'parse', 'replay', 'cli-reference', 'cli', 'cli-1thread'];
 /** macOS: dtrace-style trace (gen.ts); linux: bpftrace-style system-wide trace (gen-linux.ts). */
 type Shape = 'macos' | 'linux';
 const SHAPE_OS = { macos: 'darwin', linux: 'linux' } as const;
@@ -126,14 +128,15 @@ async function child(stage: Stage, file: string, repeats: number, shape: Shape):
 const SPLIT2_COUNT = `const s=require('split2');let n=0;require('fs').createReadStream(process.argv[1]).pipe(s()).on('data',()=>{n++}).on('end',()=>{process.stdout.write(JSON.stringify({lines:n}))})`;
 
 /** A whole process, timed from spawn to exit, peak RSS from /usr/bin/time. */
-function runWhole(stage: 'cli' | 'cli-reference', file: string, repeats: number): ChildResult {
-  const argv = stage === 'cli' ? [process.execPath, join(ROOT, 'bin', 'loadtrace.js'), 'replay', file, '--json'] : [process.execPath, '-e', SPLIT2_COUNT, file];
+function runWhole(stage: 'cli' | 'cli-reference' | 'cli-1thread', file: string, repeats: number): ChildResult {
+  const argv = stage !== 'cli-reference' ? [process.execPath, join(ROOT, 'bin', 'loadtrace.js'), 'replay', file, '--json'] : [process.execPath, '-e', SPLIT2_COUNT, file];
   const runs: number[] = [];
   const rss: number[] = [];
   let out = '';
   for (let i = 0; i < repeats; i++) {
     const t0 = performance.now();
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', ...argv], { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...process.env, LOADTRACE_REPLAY_THREADS: stage === 'cli-1thread' ? '1' : '' };
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', ...argv], { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 1 << 26, stdio: ['ignore', 'pipe', 'pipe'] });
     runs.push(performance.now() - t0);
     if (r.status !== 0) throw new Error(`${argv.join(' ')} exited with ${r.status}: ${r.stderr}`);
     out = r.stdout;
@@ -144,7 +147,7 @@ function runWhole(stage: 'cli' | 'cli-reference', file: string, repeats: number)
 }
 
 function runChild(stage: Stage, file: string, repeats: number, shape: Shape): Promise<ChildResult> {
-  if (stage === 'cli' || stage === 'cli-reference') return Promise.resolve(runWhole(stage, file, repeats));
+  if (stage === 'cli' || stage === 'cli-reference' || stage === 'cli-1thread') return Promise.resolve(runWhole(stage, file, repeats));
   return new Promise((resolve, reject) => {
     const c = fork(fileURLToPath(import.meta.url), ['--child', stage, file, String(repeats), shape], {
       execArgv: ['--import', 'tsx'],
@@ -231,6 +234,7 @@ function checkTargets(all: readonly Row[]): TargetCheck[] {
   for (const shape of ['macos', 'linux'] as const) {
     const big = all.filter((r) => r.shape === shape && r.size >= 1_000_000);
     const cli = big.filter((r) => r.stage === 'cli');
+    const oneThread = big.filter((r) => r.stage === 'cli-1thread');
     const replay = big.filter((r) => r.stage === 'replay');
     const parse = big.filter((r) => r.stage === 'parse');
     if (replay.length === 0 && cli.length === 0) continue;
@@ -239,6 +243,13 @@ function checkTargets(all: readonly Row[]): TargetCheck[] {
     };
     t('replay --json process ≥ 50% of a split2 process', cli, (r) => r.ratio >= 0.5, (r) => r.ratio.toFixed(2));
     t('replay --json process peak RSS < 200 MB', cli, (r) => r.maxRssMB < 200, (r) => `${r.maxRssMB} MB`);
+    t('replay --json process faster than on one thread', cli, (r) => {
+      const one = oneThread.find((o) => o.size === r.size);
+      return one !== undefined && r.ms < one.ms;
+    }, (r) => {
+      const one = oneThread.find((o) => o.size === r.size);
+      return one === undefined ? 'no one-thread run' : `${(one.ms / r.ms).toFixed(2)}x (${(r.ms / 1000).toFixed(2)} s against ${(one.ms / 1000).toFixed(2)} s)`;
+    });
     t('full replay (in process) ≥ 1,000,000 records/s', replay, (r) => r.recordsPerSec >= 1e6, (r) => `${(r.recordsPerSec / 1e6).toFixed(2)} M/s`);
     t('full replay (in process) ≥ 40% of split2', replay, (r) => r.ratio >= 0.4, (r) => r.ratio.toFixed(2));
     t('parse only ≥ 60% of split2', parse, (r) => r.ratio >= 0.6, (r) => r.ratio.toFixed(2));
@@ -289,7 +300,7 @@ async function main(argv: string[]): Promise<void> {
   const sti = argv.indexOf('--stages');
   const stages = sti >= 0 ? (argv[sti + 1]!.split(',') as Stage[]) : STAGES;
   // The whole-process stages run the compiled package: rebuild it so that it is the code under test.
-  if (stages.includes('cli')) {
+  if (stages.includes('cli') || stages.includes('cli-1thread')) {
     const b = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
     if (b.status !== 0) throw new Error('npm run build failed');
   }
@@ -355,6 +366,7 @@ async function main(argv: string[]): Promise<void> {
     replay: 'full replay',
     'cli-reference': 'split2 process (reference)',
     cli: 'replay --json process',
+    'cli-1thread': 'replay --json, one thread',
   };
   const body = rows.map((r) => [
     r.shape,

@@ -21,7 +21,8 @@ import { MARKER_PREFIX, type TraceEvent } from '../protocol/registry.ts';
 import { diag } from './diagnostics.ts';
 import type { EscapeStyle } from './escape.ts';
 import { DEFAULT_REORDER_MAX_TEXT } from './options.ts';
-import { decodeRecordOfKind, recordError, type DecodeContext } from './records.ts';
+import { decodeRecordOfKind, RecordError, TS_NSEC, TS_SEC, TS_T, type DecodeContext } from './records.ts';
+import type { PendingRecord } from './pending.ts';
 import { ReorderWindow, type ReorderOptions } from './reorder.ts';
 import type { SummaryAccumulator } from './summary.ts';
 
@@ -152,48 +153,28 @@ export class HeldRecords {
     this.cap = cap;
   }
 
-  /**
-   * Hold the record on the line s[a..b) whose marker is at s[at]: kind and
-   * order keys as scanHead read them, or `decoded` when it was decoded already.
-   */
-  hold(
-    s: string,
-    textId: number,
-    a: number,
-    at: number,
-    b: number,
-    line: number,
-    lines: number,
-    seq: number,
-    kindIndex: number,
-    t: number,
-    sec: number,
-    nsec: number,
-    style: EscapeStyle,
-    os: Os,
-    spliced: boolean,
-    frames: string[] | null,
-    decoded: TraceEvent | null,
-    source: SummaryAccumulator,
-  ): void {
+  /** Hold the parser's pending record (undecoded, or as r.decoded when it was decoded on arrival); `source` counted it. */
+  hold(r: PendingRecord, source: SummaryAccumulator): void {
     if (this.free.length === 0) this.grow();
     const x = this.free.pop()!;
     const n = this.num;
     const o = x * STRIDE;
-    n[o + T] = t;
-    n[o + SEC] = sec;
-    n[o + NSEC] = nsec;
-    n[o + SEQ] = seq;
-    n[o + LINE_START] = a;
-    n[o + MARKER_AT] = at;
-    n[o + LINE_END] = b;
-    n[o + LINE_NO] = line;
-    n[o + LINE_COUNT] = lines;
-    n[o + KIND_FLAGS] = kindIndex * 8 + (style === 'bpftrace' ? 1 : 0) + (os === 'linux' ? 2 : 0) + (spliced ? 4 : 0);
-    n[o + PIECE] = decoded === null ? this.keepPiece(s.length, textId) : -1;
-    if (decoded === null) this.copyLine(s, a, b, o);
+    const decoded = r.decoded;
+    n[o + T] = r.keys[TS_T]!;
+    n[o + SEC] = r.keys[TS_SEC]!;
+    n[o + NSEC] = r.keys[TS_NSEC]!;
+    n[o + SEQ] = r.seq;
+    n[o + LINE_START] = r.lineStart;
+    n[o + MARKER_AT] = r.markerAt;
+    n[o + LINE_END] = r.lineEnd;
+    n[o + LINE_NO] = r.lineNo;
+    n[o + LINE_COUNT] = r.lines;
+    n[o + KIND_FLAGS] = r.kindIndex * 8 + (r.style === 'bpftrace' ? 1 : 0) + (r.os === 'linux' ? 2 : 0) + (r.spliced ? 4 : 0);
+    n[o + PIECE] = decoded === null ? this.keepPiece(r.text.length, r.textId) : -1;
+    if (decoded === null) this.copyLine(r.text, r.lineStart, r.lineEnd, o);
     this.source[x] = source;
     this.decoded[x] = decoded;
+    const frames = r.frames;
     let frameChars = 0;
     if (frames !== null) {
       // Copies: a frame cut from its line would keep a piece of input the count above does not see.
@@ -326,14 +307,14 @@ export class HeldRecords {
       ctx.os = (fl & 2) !== 0 ? 'linux' : 'darwin';
       const b = n[o + LINE_END]! - start;
       const line = n[o + LINE_NO]!;
-      ev = decodeRecordOfKind(kind, s, n[o + MARKER_AT]! - start + MARKER_LEN, ctx, line, n[o + SEQ]!, b, n[o + T]!);
-      if (ev === null) {
-        const e = recordError;
+      const d = decodeRecordOfKind(kind, s, n[o + MARKER_AT]! - start + MARKER_LEN, ctx, line, n[o + SEQ]!, b, n[o + T]!);
+      if (d instanceof RecordError) {
+        const e = d;
         const lines = n[o + LINE_COUNT]!;
         failed = diag('parse_error', line, s, { reason: e.reason, kind: e.kind, field: e.field }, lines);
         source.undoRecord(kind, lines, (fl & 4) !== 0);
         source.add(failed);
-      }
+      } else ev = d;
     }
     // The slot the window now compares arrivals with stays reserved, and the one it replaces is free; a late
     // record is delivered without becoming that one, so its own slot is free at once.

@@ -7,7 +7,6 @@
  * length bounded as they are found.
  */
 import { Transform } from 'node:stream';
-import split2 from 'split2';
 import type { Diagnostic } from '../protocol/diagnostics.ts';
 import type { Os } from '../protocol/flags.ts';
 import type { TraceEvent } from '../protocol/registry.ts';
@@ -25,8 +24,10 @@ import {
 import type { EscapeStyle } from './escape.ts';
 import { checkParserOptions, DEFAULT_MAX_LINE_LENGTH, type ParserOptions } from './options.ts';
 import type { HeldRecords } from './held.ts';
-import { BEGIN_INDEX, decodeRecord, head, HEAD_NSEC, HEAD_SEC, HEAD_T, lastKindIndex, recordError, scanHead, scanTs, type DecodeContext } from './records.ts';
+import { BEGIN_INDEX, decodeRecord, kindIndexOf, RecordError, scanHead, scanTs, TS_T, type DecodeContext } from './records.ts';
+import { PendingRecord } from './pending.ts';
 import { SummaryAccumulator, type ParseSummary } from './summary.ts';
+import { TextFeed } from './text-feed.ts';
 import type { ParseItem, RecordItem } from './types.ts';
 
 /**
@@ -132,28 +133,13 @@ export class ParserCore {
   private discardHead = '';
   // pending multi-line item
   private pending = Pending.None;
+  /** The pending record as an item, when records are not held (parseText, createParser). */
   private pendingRecord: RecordItem | null = null;
-  private pendingKind = -1;
-  /** Input lines the pending record covers so far (its own, a blank line, ustack frames). */
-  private pendingLines = 0;
-  // The pending record when records are held undecoded (see held.ts): where it is, and its order keys.
+  /** The pending record: where it is, its order keys, its frames (held or not). */
+  private readonly rec = new PendingRecord();
+  // The pending record when records are held undecoded (see held.ts).
   private readonly held: HeldRecords | null;
-  private hText = '';
-  /** Which string hText is (see textIds): equal texts are still different pieces of memory. */
-  private hTextId = 0;
   private scanTextId = 0;
-  private hStart = 0;
-  private hMarker = 0;
-  private hEnd = 0;
-  private hLine = 0;
-  private hSeq = 0;
-  private hStyle: EscapeStyle = 'dtrace';
-  private hOs: Os = 'darwin';
-  private hSpliced = false;
-  private hDecoded: TraceEvent | null = null;
-  // Order keys of the pending held record: t, seconds, nanoseconds (a typed array: no number boxed per record).
-  private readonly hKeys = new Float64Array(3);
-  private pendingFrames: string[] | null = null;
   private pendingBlankLine = 0;
   private pendingText: string[] = [];
   private pendingLine = 0;
@@ -185,38 +171,6 @@ export class ParserCore {
     return this.summary.result();
   }
 
-  /**
-   * Split accumulated text into complete lines plus the unterminated tail (last
-   * element). Over-long lines come back as TooLong; a tail that is already too
-   * long is dropped as it arrives so memory stays bounded.
-   */
-  split(s: string): (string | TooLong)[] {
-    const out: (string | TooLong)[] = s.split('\n');
-    const last = out.length - 1;
-    let i = 0;
-    if (this.discarding) {
-      if (last === 0) return [''];
-      out[0] = new TooLong(this.discardHead);
-      this.discarding = false;
-      i = 1;
-    }
-    const max = this.maxLen;
-    for (; i < last; i++) {
-      let l = out[i] as string;
-      const len = l.length;
-      if (len !== 0 && l.charCodeAt(len - 1) === 13) l = out[i] = l.slice(0, len - 1);
-      if (l.length > max) out[i] = new TooLong(l.slice(0, this.headLen));
-    }
-    const tail = out[last] as string;
-    // +1: the tail may end in the CR of a CRLF whose LF is still to come.
-    if (tail.length > max + 1) {
-      this.discarding = true;
-      this.discardHead = tail.slice(0, this.headLen);
-      out[last] = '';
-    }
-    return out;
-  }
-
   private tail = '';
   // Where the trace's marker was last searched for in the current text, and where it was found (-1: nowhere after).
   private markerFrom = Infinity;
@@ -243,8 +197,8 @@ export class ParserCore {
   }
 
   /**
-   * Classify the complete lines of s and keep the unterminated tail: what
-   * split() and line() do, without making a string of every line. Over-long
+   * Classify the complete lines of s and keep the unterminated tail, without
+   * making a string of every line. Over-long
    * lines become TooLong; a tail that is already too long is dropped as it
    * arrives so memory stays bounded.
    */
@@ -357,16 +311,17 @@ export class ParserCore {
     switch (this.pending) {
       case Pending.Record: {
         const fs = frameStart(l);
-        if (fs >= 0 && (this.pendingFrames === null || this.pendingFrames.length < MAX_FRAMES)) {
+        const r = this.rec;
+        if (fs >= 0 && (r.frames === null || r.frames.length < MAX_FRAMES)) {
           if (this.pendingBlankLine !== 0) {
-            this.pendingLines++;
+            r.lines++;
             this.pendingBlankLine = 0;
           }
-          (this.pendingFrames ??= []).push(l.slice(fs));
-          this.pendingLines++;
+          (r.frames ??= []).push(l.slice(fs));
+          r.lines++;
           return true;
         }
-        if (this.pendingFrames === null && this.pendingBlankLine === 0 && l.length === 0) {
+        if (r.frames === null && this.pendingBlankLine === 0 && l.length === 0) {
           // ustack() starts with a newline, so a record printed with its own "\n" is followed by one blank line.
           this.pendingBlankLine = n;
           return true;
@@ -408,44 +363,25 @@ export class ParserCore {
         return;
       case Pending.Record: {
         const blank = this.pendingBlankLine;
-        const frames = this.pendingFrames;
+        const r = this.rec;
+        const frames = r.frames;
         this.pending = Pending.None;
-        this.pendingFrames = null;
         this.pendingBlankLine = 0;
         const held = this.held;
         if (held !== null) {
-          const k = this.hKeys;
-          this.summary.addRecord(this.pendingKind, this.pendingLines, this.hSpliced);
-          held.hold(
-            this.hText,
-            this.hTextId,
-            this.hStart,
-            this.hMarker,
-            this.hEnd,
-            this.hLine,
-            this.pendingLines,
-            this.hSeq,
-            this.pendingKind,
-            k[HEAD_T]!,
-            k[HEAD_SEC]!,
-            k[HEAD_NSEC]!,
-            this.hStyle,
-            this.hOs,
-            this.hSpliced,
-            frames,
-            this.hDecoded,
-            this.summary,
-          );
-          this.hText = '';
-          this.hDecoded = null;
+          this.summary.addRecord(r.kindIndex, r.lines, r.spliced);
+          held.hold(r, this.summary);
+          r.text = '';
+          r.decoded = null;
         } else {
           const rec = this.pendingRecord!;
           this.pendingRecord = null;
-          rec.lines = this.pendingLines;
+          rec.lines = r.lines;
           if (frames !== null) (rec.event as { ustack?: string[] }).ustack = frames;
-          this.summary.addRecord(this.pendingKind, rec.lines, rec.prefix !== undefined);
+          this.summary.addRecord(r.kindIndex, rec.lines, rec.prefix !== undefined);
           this.out(rec);
         }
+        r.frames = null;
         if (blank !== 0) this.emit({ type: 'blank', line: blank });
         return;
       }
@@ -526,9 +462,10 @@ export class ParserCore {
   /** The record whose marker is at s[at], on the line s[a..b). */
   private recordAt(s: string, textId: number, a: number, at: number, b: number, n: number): void {
     const held = this.held;
+    const keys = this.rec.keys;
     let k = -1;
     if (held !== null) {
-      k = scanHead(s, at + MARKER_LEN, b);
+      k = scanHead(s, at + MARKER_LEN, b, keys);
       // begin changes how the records after it decode, so it is decoded now; so is a line whose head is bad, to say why.
       if (k >= 0 && k !== BEGIN_INDEX) {
         this.holdPending(s, textId, a, at, b, n, k, null);
@@ -536,20 +473,19 @@ export class ParserCore {
       }
     }
     const ev = decodeRecord(s, at + MARKER_LEN, this.ctx, n, this.seq, b);
-    if (ev === null) {
-      const e = recordError;
-      this.emit(diag('parse_error', n, s.slice(a, b), { reason: e.reason, kind: e.kind, field: e.field }));
+    if (ev instanceof RecordError) {
+      this.emit(diag('parse_error', n, s.slice(a, b), { reason: ev.reason, kind: ev.kind, field: ev.field }));
       return;
     }
     if (held !== null) {
       // What the decoder accepted, scanHead accepts too; the ts is read again only if this ever disagreed.
-      if (k < 0 && !scanTs(ev.ts, 0, ev.ts.length)) head.fill(ev.t);
-      this.holdPending(s, textId, a, at, b, n, lastKindIndex, ev);
+      if (k < 0 && !scanTs(ev.ts, 0, ev.ts.length, keys)) keys.fill(ev.t);
+      this.holdPending(s, textId, a, at, b, n, kindIndexOf(ev.kind), ev);
     } else {
       this.seq++;
       this.pending = Pending.Record;
-      this.pendingKind = lastKindIndex;
-      this.pendingLines = 1;
+      this.rec.kindIndex = kindIndexOf(ev.kind);
+      this.rec.lines = 1;
       this.pendingRecord = at === a ? { type: 'record', event: ev, lines: 1 } : { type: 'record', event: ev, lines: 1, prefix: s.slice(a, at) };
     }
     if (ev.kind === 'begin') {
@@ -559,23 +495,23 @@ export class ParserCore {
     }
   }
 
-  /** Make the record on s[a..b) the pending one, to be held undecoded (or as `decoded`) once its frames are known. */
+  /** Make the record on s[a..b) the pending one, to be held undecoded (or as `decoded`) once its frames are known; its keys are in rec.keys. */
   private holdPending(s: string, textId: number, a: number, at: number, b: number, n: number, kind: number, decoded: TraceEvent | null): void {
-    this.hTextId = textId;
+    const r = this.rec;
     this.pending = Pending.Record;
-    this.pendingKind = kind;
-    this.pendingLines = 1;
-    this.hText = s;
-    this.hStart = a;
-    this.hMarker = at;
-    this.hEnd = b;
-    this.hLine = n;
-    this.hSeq = this.seq++;
-    this.hStyle = this.ctx.style;
-    this.hOs = this.ctx.os;
-    this.hSpliced = at !== a;
-    this.hDecoded = decoded;
-    this.hKeys.set(head);
+    r.text = s;
+    r.textId = textId;
+    r.lineStart = a;
+    r.markerAt = at;
+    r.lineEnd = b;
+    r.lineNo = n;
+    r.lines = 1;
+    r.seq = this.seq++;
+    r.kindIndex = kind;
+    r.style = this.ctx.style;
+    r.os = this.ctx.os;
+    r.spliced = at !== a;
+    r.decoded = decoded;
   }
 }
 
@@ -614,64 +550,35 @@ export function createParserSink(
   return Object.assign(stream, { summary: () => core.result() });
 }
 
-/** Most bytes decoded to one string at a time (see coreStream). */
-const DECODE_SLICE = 64 * 1024;
-
-// split2 frames the stream: it decodes UTF-8 across chunk boundaries (a character cut between two
-// reads stays whole) and hands the mapper what its matcher cuts. The matcher passes each decoded
-// chunk on whole; the core finds the lines in it in place and keeps an unfinished last line itself,
-// bounded by maxLineLength, so no string is made per line and split2 never buffers a long line.
-const WHOLE_CHUNK = { [Symbol.split]: (s: string): string[] => [s, ''] };
-
 /**
- * The split2 stream that feeds a parser core: bytes (or strings) in, decoded as UTF-8 across chunk
- * boundaries, fed to the core. Exported for the collecting convenience functions. `ready`, when it
- * returns a promise, holds back the next piece of input until it settles.
+ * The stream that feeds a parser core: bytes (or strings) in, decoded as UTF-8 across chunk
+ * boundaries (TextFeed), nothing out; it ends when its input does. `ready`, when it returns a
+ * promise, holds back the next piece of input until it settles.
  */
 export function coreStream(core: ParserCore, ready?: () => Promise<void> | null): Transform {
-  const stream = split2(WHOLE_CHUNK as unknown as RegExp, (text: string): undefined => {
-    core.write(text);
-    return undefined;
-  }) as Transform & { _flush: (cb: (err?: Error | null) => void) => void };
-  const inner = stream._transform;
-  // Output that cannot keep up (replay --events into a slow pipe) holds the input back instead of piling up.
-  const transform =
-    ready === undefined
-      ? inner
-      : function (this: Transform, chunk: unknown, enc: BufferEncoding, cb: (err?: Error | null) => void) {
-          inner.call(this, chunk, enc, (err?: Error | null) => {
-            const wait = err ? null : ready();
-            if (wait === null) cb(err);
-            else wait.then(() => cb(), (e: unknown) => cb(e instanceof Error ? e : new Error(String(e))));
-          });
-        };
-  // Trace files are read in large pieces (TRACE_READ_CHUNK) but decoded to text no more than DECODE_SLICE at a
-  // time: a longer string would be a large object, which V8 frees only in a full collection, and the window holds
-  // such text while its records wait. Each slice goes through split2's transform after the one before it.
-  stream._transform = function (chunk: unknown, enc: BufferEncoding, cb: (err?: Error | null) => void) {
-    if (!Buffer.isBuffer(chunk) || chunk.length <= DECODE_SLICE) {
-      transform.call(this, chunk, enc, cb);
-      return;
-    }
-    let o = 0;
-    const next = (err?: Error | null): void => {
-      if (err || o >= chunk.length) {
-        cb(err);
+  const feed = new TextFeed(core);
+  return new Transform({
+    readableObjectMode: true,
+    transform(chunk: Buffer | string, _enc, cb) {
+      try {
+        feed.write(chunk);
+      } catch (err) {
+        cb(err as Error);
         return;
       }
-      const piece = chunk.subarray(o, o + DECODE_SLICE);
-      o += DECODE_SLICE;
-      transform.call(this, piece, enc, next);
-    };
-    next();
-  };
-  // Input may end without a newline: after split2's own flush, the core emits what it still holds.
-  const flush = stream._flush;
-  stream._flush = function (cb) {
-    flush.call(this, (err?: Error | null) => {
-      if (!err) core.finish();
-      cb(err);
-    });
-  };
-  return stream;
+      // Output that cannot keep up (replay --events into a slow pipe) holds the input back instead of piling up.
+      const wait = ready === undefined ? null : ready();
+      if (wait === null) cb();
+      else wait.then(() => cb(), (e: unknown) => cb(e instanceof Error ? e : new Error(String(e))));
+    },
+    flush(cb) {
+      try {
+        feed.end();
+      } catch (err) {
+        cb(err as Error);
+        return;
+      }
+      cb();
+    },
+  });
 }

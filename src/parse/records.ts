@@ -84,21 +84,25 @@ for (const kind of RECORD_KINDS) {
 }
 
 const MAX_FIELDS = Math.max(...RECORD_KINDS.map((k) => wireFields(k).length));
-// Decoded values of the record being decoded; reused, the builder copies them into the event.
+// Scratch of decodeRecordGeneric, reused (it never calls itself): the values of the record being
+// decoded, which the builder copies into the event, and its ts's order keys.
 const vals: unknown[] = new Array(MAX_FIELDS).fill(0);
+const tsKeys = new Float64Array(3);
 
-/** Why the last decodeRecord call failed. */
-export interface RecordError {
-  reason: string;
-  kind: string | null;
-  field: string | null;
+/** Why a record did not decode: what a decoder returns instead of an event. */
+export class RecordError {
+  constructor(
+    readonly reason: string,
+    readonly kind: string | null,
+    readonly field: string | null,
+  ) {}
 }
 
-export let recordError: RecordError = { reason: '', kind: null, field: null };
+/** A decoded event, or why the record did not decode. */
+export type Decoded = TraceEvent | RecordError;
 
-function fail(reason: string, kind: string | null, field: string | null): null {
-  recordError = { reason, kind, field };
-  return null;
+function fail(reason: string, kind: string | null, field: string | null): RecordError {
+  return new RecordError(reason, kind, field);
 }
 
 /** Canonical `0x…` form of the `%llx` field s[a..b), or null. */
@@ -123,7 +127,7 @@ export function decodeU64(s: string, a = 0, b = s.length): string | null {
 }
 
 /** The decimal int s[a..b) if it fits a JS number exactly, or NaN. */
-export function decodeInt(s: string, a = 0, b = s.length): number {
+function decodeInt(s: string, a: number, b: number): number {
   let i = a;
   let neg = false;
   if (b > a && s.charCodeAt(a) === 45) {
@@ -137,35 +141,7 @@ export function decodeInt(s: string, a = 0, b = s.length): number {
     if (d < 0 || d > 9) return NaN;
     v = v * 10 + d;
   }
-  if (!Number.isSafeInteger(v)) return NaN;
-  return neg ? (v === 0 ? 0 : -v) : v;
-}
-
-/** Where the last scanInt stopped: the field's TAB, the end of the line, or a bad character. */
-let scanEnd = 0;
-
-/** Decode a decimal int from s[a] up to the next TAB or `len`; NaN if it is not one. Sets scanEnd. */
-function scanInt(s: string, a: number, len: number): number {
-  let i = a;
-  let neg = false;
-  if (i < len && s.charCodeAt(i) === 45) {
-    neg = true;
-    i++;
-  }
-  const d0 = i;
-  let v = 0;
-  for (; i < len; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 9) break;
-    const d = c - 48;
-    if (d < 0 || d > 9) {
-      scanEnd = i;
-      return NaN;
-    }
-    v = v * 10 + d;
-  }
-  scanEnd = i;
-  if (i === d0 || i - d0 > 16 || v > Number.MAX_SAFE_INTEGER) return NaN;
+  if (v > Number.MAX_SAFE_INTEGER) return NaN;
   return neg ? (v === 0 ? 0 : -v) : v;
 }
 
@@ -177,21 +153,12 @@ function fieldEnd(s: string, a: number, len: number): number {
 
 const U64_MAX_DEC = '18446744073709551615';
 
-/** Milliseconds of the last timestamp decodeTs accepted. */
-let lastTsMs = 0;
-
-/** Canonical decimal of the `%llu` nanosecond timestamp s[a..b), or null; sets lastTsMs. */
-export function decodeTs(s: string, a = 0, b = s.length): string | null {
-  if (!scanTs(s, a, b)) return null;
-  lastTsMs = head[HEAD_T]!;
+/** Canonical decimal of the `%llu` nanosecond timestamp s[a..b), or null; its order keys go to `keys` (see scanTs). */
+export function decodeTs(s: string, a = 0, b = s.length, keys: Float64Array = new Float64Array(3)): string | null {
+  if (!scanTs(s, a, b, keys)) return null;
   let lead = a;
   while (lead < b && s.charCodeAt(lead) === 48) lead++;
   return lead === b ? '0' : s.slice(lead, b);
-}
-
-/** Milliseconds (a double) of a nanosecond decimal string. */
-export function tsToMs(ts: string): number {
-  return decodeTs(ts) === null ? NaN : lastTsMs;
 }
 
 function isWord(s: string, a: number, b: number): boolean {
@@ -229,12 +196,7 @@ export interface DecodeContext {
   style: EscapeStyle;
 }
 
-/** Whether a kind name is in the registry. */
-export function isKnownKind(kind: string): kind is RecordKind {
-  return DECODERS.has(kind);
-}
-
-function miscount(s: string, from: number, end: number, kind: string, want: number): null {
+function miscount(s: string, from: number, end: number, kind: string, want: number): RecordError {
   let got = 0;
   for (let i = s.indexOf('\t', from); i >= 0 && i < end; i = s.indexOf('\t', i + 1)) got++;
   return fail(`expected ${want} fields after the kind, got ${got}`, kind, null);
@@ -250,7 +212,7 @@ function rawAt(s: string, a: number, b: number): string {
  * marker and its TAB) and whose line ends at s[len]: the reference for the
  * generated decoders, and the decoder of `begin`.
  */
-export function decodeRecordGeneric(s: string, pos: number, ctx: DecodeContext, line: number, seq: number, len = s.length): TraceEvent | null {
+export function decodeRecordGeneric(s: string, pos: number, ctx: DecodeContext, line: number, seq: number, len = s.length): Decoded {
   let end = s.indexOf('\t', pos);
   if (end >= len) end = -1;
   const kind = end < 0 ? s.slice(pos, len) : s.slice(pos, end);
@@ -271,15 +233,14 @@ export function decodeRecordGeneric(s: string, pos: number, ctx: DecodeContext, 
   const v = vals;
   let terminated = true;
   let t = 0;
+  const keys = tsKeys;
   for (let i = 0; i < n; i++) {
     const a = end + 1;
     const ty = types[i];
     if (ty === T.Int) {
-      // Numbers are decoded while looking for their TAB: one pass, no substring.
-      const x = scanInt(s, a, len);
-      end = scanEnd;
+      end = fieldEnd(s, a, len);
+      const x = decodeInt(s, a, end);
       if (x !== x) {
-        end = fieldEnd(s, a, len);
         return fail(`field ${names[i]}: '${rawAt(s, a, end)}' is not a safe decimal integer`, kind, names[i]!);
       }
       if (end === len ? i !== n - 1 : i === n - 1) return miscount(s, pos, len, kind, n);
@@ -299,10 +260,10 @@ export function decodeRecordGeneric(s: string, pos: number, ctx: DecodeContext, 
         break;
       }
       case T.Ts: {
-        const x = decodeTs(s, a, end);
+        const x = decodeTs(s, a, end, keys);
         if (x === null) return fail(`field ${names[i]}: '${rawAt(s, a, end)}' is not an unsigned 64-bit decimal`, kind, names[i]!);
         v[i] = x;
-        t = lastTsMs;
+        t = keys[TS_T]!;
         break;
       }
       case T.StrOpt:
@@ -352,7 +313,7 @@ export function decodeRecordGeneric(s: string, pos: number, ctx: DecodeContext, 
 // Generated decoders.
 
 /** Process names seen recently, each held once. */
-let names = new Map<string, string>();
+const names = new Map<string, string>();
 const MAX_NAMES = 4096;
 
 /**
@@ -363,7 +324,7 @@ const MAX_NAMES = 4096;
 function intern(s: string): string {
   const known = names.get(s);
   if (known !== undefined) return known;
-  if (names.size >= MAX_NAMES) names = new Map();
+  if (names.size >= MAX_NAMES) names.clear();
   // A property key is a flat copy of the text, detached from the chunk.
   const own = Object.keys({ [s]: 0 })[0]!;
   names.set(own, own);
@@ -420,7 +381,7 @@ function escTerminated(): boolean {
 }
 
 /** What generated decoders call: failures and the rare, long paths stay out of line. */
-const H = {
+const DECODER_HELPERS = {
   intern,
   internAt,
   internEscAt,
@@ -433,25 +394,25 @@ const H = {
   lower: (s: string) => s.toLowerCase(),
   U64_MAX_DEC,
   MAX_SAFE: Number.MAX_SAFE_INTEGER,
-  badInt(s: string, a: number, end: number, kind: string, name: string): null {
+  badInt(s: string, a: number, end: number, kind: string, name: string): RecordError {
     return fail(`field ${name}: '${rawAt(s, a, fieldEnd(s, a, end))}' is not a safe decimal integer`, kind, name);
   },
-  badU64(s: string, a: number, e: number, kind: string, name: string): null {
+  badU64(s: string, a: number, e: number, kind: string, name: string): RecordError {
     return fail(`field ${name}: '${rawAt(s, a, e)}' is not 1 to 16 hex digits`, kind, name);
   },
-  badTs(s: string, a: number, e: number, kind: string, name: string): null {
+  badTs(s: string, a: number, e: number, kind: string, name: string): RecordError {
     return fail(`field ${name}: '${rawAt(s, a, e)}' is not an unsigned 64-bit decimal`, kind, name);
   },
-  badStr(kind: string, name: string): null {
+  badStr(kind: string, name: string): RecordError {
     return fail(`field ${name}: ${fieldError()}`, kind, name);
   },
-  badTrunc(s: string, a: number, e: number, kind: string, name: string): null {
+  badTrunc(s: string, a: number, e: number, kind: string, name: string): RecordError {
     return fail(`field ${name}: '${rawAt(s, a, e)}' is not 0, 1 or -`, kind, name);
   },
-  badWord(s: string, a: number, e: number, kind: string, name: string): null {
+  badWord(s: string, a: number, e: number, kind: string, name: string): RecordError {
     return fail(`field ${name}: '${rawAt(s, a, e)}' is not a word [A-Za-z0-9_.-]+`, kind, name);
   },
-  badBytes(kind: string, name: string): null {
+  badBytes(kind: string, name: string): RecordError {
     return fail(`field ${name}: not an even number of lowercase hex digits`, kind, name);
   },
   miscount,
@@ -465,7 +426,7 @@ const H = {
 };
 
 /** (line text, first field, line end, kind start, escaping, OS, line number, arrival[, t of a ts already read]) -> event or null. */
-type Decoder = (s: string, a: number, end: number, pos: number, style: EscapeStyle, os: Os, line: number, seq: number, tKnown?: number) => TraceEvent | null;
+type Decoder = (s: string, a: number, end: number, pos: number, style: EscapeStyle, os: Os, line: number, seq: number, tKnown?: number) => Decoded;
 
 /**
  * Generate a kind's decoder: its fields in registry order, each scanned in
@@ -629,7 +590,7 @@ function makeDecoder(kind: RecordKind, derive: Derive, knownTs = false): Decoder
   props.push('line: line', 'seq: seq', 't: t');
   lines.push(`return { ${props.join(', ')} };`);
   const body = `return function decode_${kind}${knownTs ? '_held' : ''}(s, a, end, pos, style, os, line, seq, tKnown) {\n${lines.join('\n')}\n};`;
-  return new Function('h', body)(H) as Decoder;
+  return new Function('h', body)(DECODER_HELPERS) as Decoder;
 }
 
 interface Compiled {
@@ -669,28 +630,25 @@ function kindAt(s: string, pos: number, ke: number): Compiled | null {
   return null;
 }
 
-/** Registry index of the kind of the last record decodeRecord returned. */
-export let lastKindIndex = -1;
-
 /**
  * Decode the record whose kind starts at s[pos] (after the marker and its TAB)
  * and whose line ends at s[end] (default: the end of s), scanning fields in
  * place so that numbers never become substrings. Returns the event, or null
  * with `recordError` saying which field failed and why.
  */
-export function decodeRecord(s: string, pos: number, ctx: DecodeContext, line: number, seq: number, end = s.length): TraceEvent | null {
+export function decodeRecord(s: string, pos: number, ctx: DecodeContext, line: number, seq: number, end = s.length): Decoded {
   const ke = s.indexOf('\t', pos);
   const c = ke >= 0 && ke < end ? kindAt(s, pos, ke) : null;
-  if (c === null || c.decode === null) {
-    const ev = decodeRecordGeneric(s, pos, ctx, line, seq, end);
-    if (ev !== null) lastKindIndex = (DECODER_INDEX.get(ev.kind) ?? -1);
-    return ev;
-  }
-  lastKindIndex = c.index;
+  if (c === null || c.decode === null) return decodeRecordGeneric(s, pos, ctx, line, seq, end);
   return c.decode(s, ke + 1, end, pos, ctx.style, ctx.os, line, seq);
 }
 
-const DECODER_INDEX = new Map<string, number>(RECORD_KINDS.map((k, i) => [k, i]));
+const KIND_INDEX = new Map<string, number>(RECORD_KINDS.map((k, i) => [k, i]));
+
+/** The registry index of a record kind. */
+export function kindIndexOf(kind: RecordKind): number {
+  return KIND_INDEX.get(kind)!;
+}
 
 const BY_INDEX: Compiled[] = BY_LENGTH.flat().sort((x, y) => x.index - y.index);
 
@@ -698,10 +656,9 @@ const BY_INDEX: Compiled[] = BY_LENGTH.flat().sort((x, y) => x.index - y.index);
  * decodeRecord for a record whose kind (the registry's `kindIndex`) and ts
  * scanHead read from this very text, giving `t`: neither is read again.
  */
-export function decodeRecordOfKind(kindIndex: number, s: string, pos: number, ctx: DecodeContext, line: number, seq: number, end: number, t: number): TraceEvent | null {
+export function decodeRecordOfKind(kindIndex: number, s: string, pos: number, ctx: DecodeContext, line: number, seq: number, end: number, t: number): Decoded {
   const c = BY_INDEX[kindIndex];
   if (c === undefined || c.decodeHeld === null) return decodeRecord(s, pos, ctx, line, seq, end);
-  lastKindIndex = kindIndex;
   return c.decodeHeld(s, pos + c.kind.length + 1, end, pos, ctx.style, ctx.os, line, seq, t);
 }
 
@@ -709,22 +666,21 @@ export function decodeRecordOfKind(kindIndex: number, s: string, pos: number, ct
 export const BEGIN_INDEX = RECORD_KINDS.indexOf('begin');
 
 /**
- * What the last scanHead call read: the record's t (computed exactly as the
- * decoders compute it), and its ts as whole seconds and the nanoseconds
+ * Order keys of a ts, as scanTs writes them: the record's t (computed exactly
+ * as the decoders compute it), and its ts as whole seconds and the nanoseconds
  * within them, two exact numbers whose order is the order of the 64-bit ts.
  */
-export const head = new Float64Array(3);
-export const HEAD_T = 0;
-export const HEAD_SEC = 1;
-export const HEAD_NSEC = 2;
+export const TS_T = 0;
+export const TS_SEC = 1;
+export const TS_NSEC = 2;
 
 /**
  * Read only the kind and ts of the record whose kind starts at s[pos]: enough
  * to put it in time order while the rest of the line waits undecoded. Returns
- * the kind's registry index with `head` filled in, or -1 when the kind or the
+ * the kind's registry index with the ts's order keys in `keys`, or -1 when the kind or the
  * ts is not what decodeRecord would accept (decode the line now to learn why).
  */
-export function scanHead(s: string, pos: number, end: number): number {
+export function scanHead(s: string, pos: number, end: number, keys: Float64Array): number {
   const ke = s.indexOf('\t', pos);
   if (ke < 0 || ke >= end) return -1;
   const c = kindAt(s, pos, ke);
@@ -732,11 +688,11 @@ export function scanHead(s: string, pos: number, end: number): number {
   const a = ke + 1;
   const e = s.indexOf('\t', a);
   if (e < 0 || e >= end) return -1;
-  return scanTs(s, a, e) ? c.index : -1;
+  return scanTs(s, a, e, keys) ? c.index : -1;
 }
 
-/** Read the ts field s[a..e) into `head`; false if decodeRecord would not accept it. */
-export function scanTs(s: string, a: number, e: number): boolean {
+/** Read the ts field s[a..e) into `keys` (TS_T, TS_SEC, TS_NSEC); false if decodeRecord would not accept it. */
+export function scanTs(s: string, a: number, e: number, keys: Float64Array): boolean {
   const len = e - a;
   if (len === 0 || len > 20) return false;
   let i = a;
@@ -758,8 +714,8 @@ export function scanTs(s: string, a: number, e: number): boolean {
   if (e - lead === 20 && s.slice(lead, e) > U64_MAX_DEC) return false;
   // ms has at most 14 digits, so these stay exact integers.
   const msInSec = ms % 1000;
-  head[HEAD_T] = ms + ns / 1e6;
-  head[HEAD_SEC] = (ms - msInSec) / 1000;
-  head[HEAD_NSEC] = msInSec * 1e6 + ns;
+  keys[TS_T] = ms + ns / 1e6;
+  keys[TS_SEC] = (ms - msInSec) / 1000;
+  keys[TS_NSEC] = msInSec * 1e6 + ns;
   return true;
 }
