@@ -3,7 +3,7 @@
  * again after its exit is a new process with a new key; an exec starts a new
  * image, which also gets a new key, because a baseline judges images.
  */
-import { detachString } from '../engine/detach.ts';
+import { detachString } from '../util/detach.ts';
 import { RegionMap } from './region-map.ts';
 
 export interface ProcessInfo {

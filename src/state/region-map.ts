@@ -4,7 +4,7 @@
  * provider nor bpftrace gives a region's previous protection, so we keep it
  * ourselves (docs/platforms/peers.md, "What this implies" 1).
  */
-import { detachString } from '../engine/detach.ts';
+import { detachString } from '../util/detach.ts';
 import { PROT_EXEC, PROT_WRITE } from '../protocol/flags.ts';
 import { Chunked } from './chunked.ts';
 
