@@ -28,10 +28,12 @@ export {
   entryKey,
   formatBaseline,
   formatDiff,
-  learnBaseline,
+  baselineFromFindings,
   mergeBaselines,
   type BaselineDiff,
   type EntryChange,
   type LearnOptions,
+  type LearnSkip,
+  type LearnSource,
 } from './learn.ts';
 export { BASELINE_EXIT, registerBaselineCommands, type BaselineCommandDeps } from './cli.ts';
