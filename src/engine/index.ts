@@ -160,6 +160,13 @@ export function createEngine(opts: EngineOptions): Engine {
   const SAMPLE = KIND_INDEX.get('sample')!;
   const MMAP = KIND_INDEX.get('mmap')!;
   const MPROTECT = KIND_INDEX.get('mprotect')!;
+  const BEGIN = KIND_INDEX.get('begin')!;
+  const TRAILER = KIND_INDEX.get('trailer')!;
+  const EXEC = KIND_INDEX.get('exec')!;
+  const FORK = KIND_INDEX.get('fork')!;
+  const EXIT = KIND_INDEX.get('exit')!;
+  const MEMFD = KIND_INDEX.get('memfd')!;
+  const BYTES = KIND_INDEX.get('bytes')!;
   const countKind = (i: number) => {
     eventsOfKind[i] = eventsOfKind[i]! + 1;
   };
@@ -294,7 +301,7 @@ export function createEngine(opts: EngineOptions): Engine {
     }
     clock(e);
     if (e.kind === 'begin') {
-      countKind(KIND_INDEX.get('begin')!);
+      countKind(BEGIN);
       losses.begin();
       if (beginBackend === null && (e.backend === 'dtrace' || e.backend === 'bpftrace')) beginBackend = e.backend;
       if (!osKnown && (e.os === 'darwin' || e.os === 'linux')) {
@@ -304,7 +311,7 @@ export function createEngine(opts: EngineOptions): Engine {
       return;
     }
     if (e.kind === 'trailer') {
-      countKind(KIND_INDEX.get('trailer')!);
+      countKind(TRAILER);
       losses.trailer(e);
       return;
     }
@@ -313,23 +320,23 @@ export function createEngine(opts: EngineOptions): Engine {
     let change: MemoryChange | null = null;
     switch (e.kind) {
       case 'exec':
-        countKind(KIND_INDEX.get('exec')!);
+        countKind(EXEC);
         p = table.exec(p, e.path, e.comm, e.t, e.ts);
         break;
       case 'fork':
-        countKind(KIND_INDEX.get('fork')!);
+        countKind(FORK);
         table.fork(p, e.child, e.t, e.ts);
         return;
       case 'exit':
-        countKind(KIND_INDEX.get('exit')!);
+        countKind(EXIT);
         table.exit(p, e.status, e.t);
         return;
       case 'memfd':
-        countKind(KIND_INDEX.get('memfd')!);
+        countKind(MEMFD);
         memory.memfd(p, e);
         return;
       case 'bytes': {
-        countKind(KIND_INDEX.get('bytes')!);
+        countKind(BYTES);
         const r = memory.bytes(p, e);
         if (r !== null) store.bytesArrived(p, r);
         break;

@@ -9,7 +9,7 @@ import { MAP_FAILED, mmapTraits, PROT_EXEC, type Os } from '../protocol/flags.ts
 import type { EventOf, TraceEvent } from '../protocol/registry.ts';
 import { hex, u64, type MemoryChange } from '../rules/types.ts';
 import type { ProcessInfo } from '../state/process-table.ts';
-import { snapshot, type GapFill, type ProtectPiece, type Region, type RegionAttrs } from '../state/region-map.ts';
+import type { GapFill, ProtectPiece, Region, RegionAttrs } from '../state/region-map.ts';
 
 const NO_PIECES: readonly ProtectPiece[] = [];
 const RWX_BITS = 0x7;
@@ -190,7 +190,8 @@ export class MemoryState {
     if (!this.range(addr, len)) return null;
     const start = this.rangeStart;
     const end = this.rangeEnd;
+    // The live region, not a copy: rules only read it during this event, and a finding copies what it keeps.
     const region = p.regions.map(start, end, attrs);
-    return { op, start, end, prot: attrs.prot, ok: true, region: region && snapshot(region), pieces: NO_PIECES };
+    return { op, start, end, prot: attrs.prot, ok: true, region, pieces: NO_PIECES };
   }
 }

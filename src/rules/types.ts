@@ -116,7 +116,7 @@ export interface MemoryChange {
   readonly prot: number;
   /** False when the call failed: no state changed. */
   readonly ok: boolean;
-  /** For map/allocate: the new region. */
+  /** For map/allocate: the new region (the live one: read it during the event, do not keep it). */
   readonly region: RegionSnapshot | null;
   /** For protect: each piece of the range with what it was before. */
   readonly pieces: readonly ProtectPiece[];

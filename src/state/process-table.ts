@@ -151,6 +151,8 @@ export class ProcessTable {
   /** exec: a new image in the same pid. Regions go; memfds stay (fds survive exec unless close-on-exec). */
   exec(p: ProcessInfo, path: string, name: string, t: number, ts: string): ProcessInfo {
     const n = this.create(p.pid, p.ppid, p.uid, name, path, t, ts, true, null);
+    // The old image's regions are gone: a parent still sharing them with this child need not copy them.
+    p.regions.clear();
     n.memfds = p.memfds;
     n.memfdIds = p.memfdIds;
     return n;
