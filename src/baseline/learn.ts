@@ -111,7 +111,10 @@ export function baselineFromFindings(sources: readonly LearnSource[], opts: Lear
   return validateBaseline(opts.base !== undefined ? mergeBaselines(opts.base, learned) : learned, 'learned baseline');
 }
 
-function unionList(a: readonly string[] | undefined, b: readonly string[] | undefined): string[] | undefined {
+/** A list behaviour's baseline key: allowed, and the subjects allowed (any when absent). */
+type ListKey = { readonly allowed: boolean } & { readonly [list: string]: readonly string[] | undefined };
+
+function unionList(a: readonly string[] | undefined, b: readonly string[] | undefined): readonly string[] | undefined {
   // No list means "any": the union with "any" is "any".
   if (a === undefined || b === undefined) return undefined;
   return [...new Set([...a, ...b])].sort();
@@ -119,15 +122,14 @@ function unionList(a: readonly string[] | undefined, b: readonly string[] | unde
 
 function mergeEntry(a: BaselineEntry, b: BaselineEntry): BaselineEntry {
   const out: BaselineEntry = { ...a, match: a.match, note: a.note === b.note ? a.note : `${a.note}; ${b.note}` };
-  if (a.dlopen !== undefined || b.dlopen !== undefined) {
-    const allowed = (a.dlopen?.allowed ?? false) || (b.dlopen?.allowed ?? false);
-    const libs = a.dlopen?.allowed && b.dlopen?.allowed ? unionList(a.dlopen.libraries, b.dlopen.libraries) : (a.dlopen?.allowed ? a.dlopen.libraries : b.dlopen?.libraries);
-    out.dlopen = libs === undefined ? { allowed } : { allowed, libraries: libs };
-  }
-  if (a.dlsym !== undefined || b.dlsym !== undefined) {
-    const allowed = (a.dlsym?.allowed ?? false) || (b.dlsym?.allowed ?? false);
-    const syms = a.dlsym?.allowed && b.dlsym?.allowed ? unionList(a.dlsym.symbols, b.dlsym.symbols) : (a.dlsym?.allowed ? a.dlsym.symbols : b.dlsym?.symbols);
-    out.dlsym = syms === undefined ? { allowed } : { allowed, symbols: syms };
+  for (const k of LIST_BEHAVIOURS) {
+    const x = a[k] as ListKey | undefined;
+    const y = b[k] as ListKey | undefined;
+    if (x === undefined && y === undefined) continue;
+    const list = BEHAVIOUR_TABLE[k].list;
+    const allowed = (x?.allowed ?? false) || (y?.allowed ?? false);
+    const subjects = x?.allowed && y?.allowed ? unionList(x[list], y[list]) : x?.allowed ? x[list] : y?.[list];
+    (out as Record<string, unknown>)[k] = subjects === undefined ? { allowed } : { allowed, [list]: subjects };
   }
   for (const k of FLAG_BEHAVIOURS) {
     if (a[k] !== undefined || b[k] !== undefined) out[k] = (a[k] ?? false) || (b[k] ?? false);
@@ -234,8 +236,11 @@ export function formatBaseline(b: Baseline): string {
   const lines = [`baseline version ${b.version}${b.os ? ` (${b.os})` : ''}: ${b.entries.length} entries${b.description ? ` — ${b.description}` : ''}`];
   b.entries.forEach((e, i) => {
     const allowed: string[] = [];
-    if (e.dlopen?.allowed) allowed.push(e.dlopen.libraries ? `dlopen[${e.dlopen.libraries.length}]` : 'dlopen');
-    if (e.dlsym?.allowed) allowed.push(e.dlsym.symbols ? `dlsym[${e.dlsym.symbols.length}]` : 'dlsym');
+    for (const k of LIST_BEHAVIOURS) {
+      const v = e[k] as ListKey | undefined;
+      const subjects = v?.[BEHAVIOUR_TABLE[k].list];
+      if (v?.allowed) allowed.push(subjects ? `${k}[${subjects.length}]` : k);
+    }
     for (const k of FLAG_BEHAVIOURS) if (e[k]) allowed.push(k);
     if (e.exceptions?.length) allowed.push(`exceptions[${e.exceptions.length}]`);
     lines.push(`${String(i).padStart(3)}  ${e.id !== undefined ? `${e.id}  ` : ''}match ${matchText(e)}`);
