@@ -58,7 +58,6 @@ export {
   loadBaseline,
   loadDefaultBaseline,
   parseBaseline,
-  learnBaseline,
   mergeBaselines,
   diffBaselines,
   BaselineError,
@@ -71,6 +70,7 @@ export { createPipeline, replayStreams, replayFile, type Pipeline, type Pipeline
 export { openCaptureDir, CaptureDirError } from './pipeline/capture-dir.ts';
 export { openInput, InputError } from './pipeline/input.ts';
 export { readEvents } from './pipeline/events.ts';
+export { learnBaseline, LearnLossError } from './pipeline/learn.ts';
 export { CaptureError } from './capture/errors.ts';
 export { runCapture, type CaptureOptions, type CaptureResult } from './capture/capture.ts';
 

@@ -4,7 +4,7 @@
  * caches the result), so judging an event costs a few function calls.
  */
 import picomatch from 'picomatch';
-import type { Behaviour, ExpectOptions, RuleMeta, Subject, Verdict } from '../rules/types.ts';
+import { BEHAVIOUR_TABLE, type Behaviour, type ExpectOptions, type RuleMeta, type Subject, type Verdict } from '../rules/types.ts';
 import type { Baseline, BaselineEntry, BaselineException, ExceptionComp, ExceptionField } from './schema.ts';
 
 type Matcher = (s: string) => boolean;
@@ -189,20 +189,11 @@ function compileEntry(e: BaselineEntry, index: number): CompiledEntry {
   };
 }
 
-const WHAT: Record<Behaviour, string> = {
-  dlopen: 'dynamic loading',
-  dlsym: 'run-time symbol resolution',
-  jit: 'JIT (MAP_JIT) memory',
-  wx: 'W→X transitions',
-  anonExec: 'execution from anonymous memory',
-  rwx: 'RWX memory',
-  memload: 'in-memory image loading',
-};
-
+/** What a verdict calls the behaviour: `dlopen of /x.so` when the question named a subject. */
 function what(behaviour: Behaviour, subject: Subject | undefined): string {
-  if (behaviour === 'dlopen' && subject?.['lib.path'] !== undefined) return `dlopen of ${subject['lib.path']}`;
-  if (behaviour === 'dlsym' && subject?.['sym.name'] !== undefined) return `dlsym of ${subject['sym.name']}`;
-  return WHAT[behaviour];
+  const key = BEHAVIOUR_TABLE[behaviour].subject;
+  const named = key !== null ? subject?.[key] : undefined;
+  return named !== undefined ? `${behaviour} of ${named}` : BEHAVIOUR_TABLE[behaviour].what;
 }
 
 function allows(c: CompiledEntry, behaviour: Behaviour, subject: Subject | undefined, opts: ExpectOptions | undefined): boolean {

@@ -28,9 +28,11 @@ export {
   entryKey,
   formatBaseline,
   formatDiff,
-  learnBaseline,
+  baselineFromFindings,
   mergeBaselines,
   type BaselineDiff,
   type EntryChange,
   type LearnOptions,
+  type LearnSkip,
+  type LearnSource,
 } from './learn.ts';

@@ -1,48 +1,31 @@
 /**
- * Learning, merging and comparing baselines. Learning replays clean traces
- * through the engine with an empty baseline: every finding is a behaviour
- * the process showed, so it becomes an expectation of that process (Elastic's
- * new_terms idea: first-seen behaviour per identity, docs/platforms/peers.md).
+ * Learning, merging and comparing baselines. Learning turns what clean traces
+ * showed, judged against an empty baseline, into expectations: every finding
+ * is a behaviour the process showed, so it becomes an expectation of that
+ * process (Elastic's new_terms idea: first-seen behaviour per identity,
+ * docs/platforms/peers.md). Running the traces is the pipeline's part
+ * (pipeline/learn.ts); this file only turns findings into entries.
  */
-import type { Diagnostic } from '../protocol/diagnostics.ts';
 import type { Os } from '../protocol/flags.ts';
-import type { TraceEvent } from '../protocol/registry.ts';
-import { createEngine, type Finding } from '../engine/index.ts';
-import type { Behaviour } from '../rules/types.ts';
+import type { Finding } from '../rules/finding.ts';
+import { BEHAVIOURS, BEHAVIOUR_TABLE, FLAG_BEHAVIOURS, LIST_BEHAVIOURS, type Behaviour, type FlagBehaviour, type Judged, type ListBehaviour } from '../rules/types.ts';
 import { escapeGlob, isAbsolutePath } from './compile.ts';
-import { EMPTY_BASELINE, type Baseline, type BaselineEntry } from './schema.ts';
+import { type Baseline, type BaselineEntry } from './schema.ts';
 import { validateBaseline } from './load.ts';
 
-/** Which behaviour a rule's finding shows, and the subject to allow. */
-function behaviourOf(f: Finding): { behaviour: Behaviour; lib?: string; sym?: string } | null {
-  switch (f.name) {
-    case 'atypical-loader':
-      return f.key === '(NULL)' ? { behaviour: 'dlopen' } : { behaviour: 'dlopen', lib: String(f.detail.path) };
-    case 'writable-location-lib':
-      return { behaviour: 'dlopen', lib: String(f.detail.path) };
-    case 'atypical-dlsym':
-      return { behaviour: 'dlsym', sym: String(f.detail.symbol) };
-    case 'memory-image-load':
-      return { behaviour: 'memload' };
-    case 'rwx-memory':
-      return f.summary.includes('MAP_JIT') ? { behaviour: 'jit' } : { behaviour: 'rwx' };
-    case 'wx-transition':
-    case 'double-mapping':
-      return { behaviour: 'wx' };
-    case 'anon-exec':
-      return { behaviour: 'anonExec' };
-    default:
-      return null;
-  }
+/** What learning needs of one input's report: its findings and what each judged. */
+export interface LearnSource {
+  readonly findings: readonly Finding[];
+  judged(f: Finding): Judged | undefined;
+  /** The platform the input's first begin record names, if any. */
+  readonly os?: Os | undefined;
 }
 
 interface Acc {
   match: BaselineEntry['match'];
-  libs: Set<string>;
-  dlopen: boolean;
-  syms: Set<string>;
-  dlsym: boolean;
-  flags: Set<Behaviour>;
+  /** Per list behaviour: seen at all, and the subjects seen. */
+  lists: Map<ListBehaviour, Set<string>>;
+  flags: Set<FlagBehaviour>;
   counts: Partial<Record<Behaviour, number>>;
   first: number;
   last: number;
@@ -55,8 +38,6 @@ export interface LearnOptions {
   readonly base?: Baseline;
   /** Text for the `note` of learned entries. */
   readonly note?: string;
-  /** Called with each input's diagnostics (drops while learning mean an incomplete baseline). */
-  readonly onDiagnostic?: (input: number, d: Diagnostic) => void;
   /** Called for each finding not learned, with why (a process started by a relative path). */
   readonly onSkip?: (skip: LearnSkip) => void;
 }
@@ -68,22 +49,20 @@ export interface LearnSkip {
   readonly reason: string;
 }
 
-/** Learn a baseline from clean traces: one async iterable of events per input. */
-export async function learnBaseline(inputs: readonly AsyncIterable<TraceEvent>[] | readonly Iterable<TraceEvent>[], opts: LearnOptions = {}): Promise<Baseline> {
+function isList(b: Behaviour): b is ListBehaviour {
+  return BEHAVIOUR_TABLE[b].list !== null;
+}
+
+/** A baseline from the findings of clean inputs, one source per input. */
+export function baselineFromFindings(sources: readonly LearnSource[], opts: LearnOptions = {}): Baseline {
   const accs = new Map<string, Acc>();
-  let index = 0;
   // The platform the traces name, so a learned baseline says which one it is for.
   let tracedOs: Os | undefined;
-  for (const input of inputs) {
-    const engine = createEngine({ baseline: EMPTY_BASELINE, ...(opts.os !== undefined ? { os: opts.os } : {}) });
-    for await (const e of input as AsyncIterable<TraceEvent>) {
-      if (e.kind === 'begin' && tracedOs === undefined && (e.os === 'darwin' || e.os === 'linux')) tracedOs = e.os;
-      engine.event(e);
-    }
-    const report = engine.finish();
-    for (const f of report.findings) {
-      const b = behaviourOf(f);
-      if (b === null) continue;
+  sources.forEach((source, index) => {
+    tracedOs ??= source.os;
+    for (const f of source.findings) {
+      const judged = source.judged(f);
+      if (judged === undefined) continue;
       if (f.process.path !== null && !isAbsolutePath(f.process.path)) {
         // `./prog` would vouch for any binary started as ./prog in any directory, and its name for any binary so named.
         opts.onSkip?.({
@@ -97,31 +76,32 @@ export async function learnBaseline(inputs: readonly AsyncIterable<TraceEvent>[]
       const k = JSON.stringify(match);
       let a = accs.get(k);
       if (a === undefined) {
-        a = { match, libs: new Set(), dlopen: false, syms: new Set(), dlsym: false, flags: new Set(), counts: {}, first: f.firstSeen, last: f.lastSeen, inputs: new Set() };
+        a = { match, lists: new Map(), flags: new Set(), counts: {}, first: f.firstSeen, last: f.lastSeen, inputs: new Set() };
         accs.set(k, a);
       }
       a.inputs.add(index);
       a.first = Math.min(a.first, f.firstSeen);
       a.last = Math.max(a.last, f.lastSeen);
-      a.counts[b.behaviour] = (a.counts[b.behaviour] ?? 0) + f.count;
-      if (b.behaviour === 'dlopen') {
-        a.dlopen = true;
-        if (b.lib !== undefined) a.libs.add(escapeGlob(b.lib));
-      } else if (b.behaviour === 'dlsym') {
-        a.dlsym = true;
-        if (b.sym !== undefined) a.syms.add(escapeGlob(b.sym));
+      const b = judged.behaviour;
+      a.counts[b] = (a.counts[b] ?? 0) + f.count;
+      if (isList(b)) {
+        let subjects = a.lists.get(b);
+        if (subjects === undefined) a.lists.set(b, (subjects = new Set()));
+        const subject = judged.subject?.[BEHAVIOUR_TABLE[b].subject];
+        if (subject !== undefined) subjects.add(escapeGlob(subject));
       } else {
-        a.flags.add(b.behaviour);
+        a.flags.add(b);
       }
     }
-    index++;
-  }
+  });
   const entries: BaselineEntry[] = [];
   for (const a of accs.values()) {
     const e: BaselineEntry = { match: a.match, note: opts.note ?? 'learned from clean captures' };
-    if (a.dlopen) e.dlopen = { allowed: true, libraries: [...a.libs].sort() };
-    if (a.dlsym) e.dlsym = { allowed: true, symbols: [...a.syms].sort() };
-    for (const b of ['jit', 'wx', 'anonExec', 'rwx', 'memload'] as const) if (a.flags.has(b)) e[b] = true;
+    for (const b of LIST_BEHAVIOURS) {
+      const subjects = a.lists.get(b);
+      if (subjects !== undefined) e[b] = { allowed: true, [BEHAVIOUR_TABLE[b].list]: [...subjects].sort() };
+    }
+    for (const b of FLAG_BEHAVIOURS) if (a.flags.has(b)) e[b] = true;
     e.learned = { counts: a.counts, firstSeen: new Date(a.first).toISOString(), lastSeen: new Date(a.last).toISOString(), inputs: a.inputs.size };
     entries.push(e);
   }
@@ -131,7 +111,10 @@ export async function learnBaseline(inputs: readonly AsyncIterable<TraceEvent>[]
   return validateBaseline(opts.base !== undefined ? mergeBaselines(opts.base, learned) : learned, 'learned baseline');
 }
 
-function unionList(a: readonly string[] | undefined, b: readonly string[] | undefined): string[] | undefined {
+/** A list behaviour's baseline key: allowed, and the subjects allowed (any when absent). */
+type ListKey = { readonly allowed: boolean } & { readonly [list: string]: readonly string[] | undefined };
+
+function unionList(a: readonly string[] | undefined, b: readonly string[] | undefined): readonly string[] | undefined {
   // No list means "any": the union with "any" is "any".
   if (a === undefined || b === undefined) return undefined;
   return [...new Set([...a, ...b])].sort();
@@ -139,17 +122,16 @@ function unionList(a: readonly string[] | undefined, b: readonly string[] | unde
 
 function mergeEntry(a: BaselineEntry, b: BaselineEntry): BaselineEntry {
   const out: BaselineEntry = { ...a, match: a.match, note: a.note === b.note ? a.note : `${a.note}; ${b.note}` };
-  if (a.dlopen !== undefined || b.dlopen !== undefined) {
-    const allowed = (a.dlopen?.allowed ?? false) || (b.dlopen?.allowed ?? false);
-    const libs = a.dlopen?.allowed && b.dlopen?.allowed ? unionList(a.dlopen.libraries, b.dlopen.libraries) : (a.dlopen?.allowed ? a.dlopen.libraries : b.dlopen?.libraries);
-    out.dlopen = libs === undefined ? { allowed } : { allowed, libraries: libs };
+  for (const k of LIST_BEHAVIOURS) {
+    const x = a[k] as ListKey | undefined;
+    const y = b[k] as ListKey | undefined;
+    if (x === undefined && y === undefined) continue;
+    const list = BEHAVIOUR_TABLE[k].list;
+    const allowed = (x?.allowed ?? false) || (y?.allowed ?? false);
+    const subjects = x?.allowed && y?.allowed ? unionList(x[list], y[list]) : x?.allowed ? x[list] : y?.[list];
+    (out as Record<string, unknown>)[k] = subjects === undefined ? { allowed } : { allowed, [list]: subjects };
   }
-  if (a.dlsym !== undefined || b.dlsym !== undefined) {
-    const allowed = (a.dlsym?.allowed ?? false) || (b.dlsym?.allowed ?? false);
-    const syms = a.dlsym?.allowed && b.dlsym?.allowed ? unionList(a.dlsym.symbols, b.dlsym.symbols) : (a.dlsym?.allowed ? a.dlsym.symbols : b.dlsym?.symbols);
-    out.dlsym = syms === undefined ? { allowed } : { allowed, symbols: syms };
-  }
-  for (const k of ['jit', 'wx', 'anonExec', 'rwx', 'memload'] as const) {
+  for (const k of FLAG_BEHAVIOURS) {
     if (a[k] !== undefined || b[k] !== undefined) out[k] = (a[k] ?? false) || (b[k] ?? false);
   }
   if (a.learned !== undefined && b.learned !== undefined) {
@@ -209,7 +191,7 @@ export interface BaselineDiff {
   readonly changed: readonly EntryChange[];
 }
 
-const COMPARED = ['dlopen', 'dlsym', 'jit', 'wx', 'anonExec', 'rwx', 'memload', 'exceptions', 'note'] as const;
+const COMPARED = [...BEHAVIOURS, 'exceptions', 'note'] as const;
 
 /** What an entry matches, as `path=… name=…`. */
 function matchText(e: BaselineEntry): string {
@@ -254,9 +236,12 @@ export function formatBaseline(b: Baseline): string {
   const lines = [`baseline version ${b.version}${b.os ? ` (${b.os})` : ''}: ${b.entries.length} entries${b.description ? ` — ${b.description}` : ''}`];
   b.entries.forEach((e, i) => {
     const allowed: string[] = [];
-    if (e.dlopen?.allowed) allowed.push(e.dlopen.libraries ? `dlopen[${e.dlopen.libraries.length}]` : 'dlopen');
-    if (e.dlsym?.allowed) allowed.push(e.dlsym.symbols ? `dlsym[${e.dlsym.symbols.length}]` : 'dlsym');
-    for (const k of ['jit', 'wx', 'anonExec', 'rwx', 'memload'] as const) if (e[k]) allowed.push(k);
+    for (const k of LIST_BEHAVIOURS) {
+      const v = e[k] as ListKey | undefined;
+      const subjects = v?.[BEHAVIOUR_TABLE[k].list];
+      if (v?.allowed) allowed.push(subjects ? `${k}[${subjects.length}]` : k);
+    }
+    for (const k of FLAG_BEHAVIOURS) if (e[k]) allowed.push(k);
     if (e.exceptions?.length) allowed.push(`exceptions[${e.exceptions.length}]`);
     lines.push(`${String(i).padStart(3)}  ${e.id !== undefined ? `${e.id}  ` : ''}match ${matchText(e)}`);
     lines.push(`     expects: ${allowed.join(', ') || 'nothing'}`);

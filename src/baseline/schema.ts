@@ -4,6 +4,7 @@
  * (DESIGN contract 5). docs/baselines.md describes every field.
  */
 import { z } from 'zod';
+import { BEHAVIOUR_TABLE, BEHAVIOURS, FLAG_BEHAVIOURS, type Behaviour, type FlagBehaviour, type ListBehaviour } from '../rules/types.ts';
 
 /** Fields a structured exception can compare (Falco's `exceptions` form). */
 export const EXCEPTION_FIELDS = ['rule', 'proc.name', 'proc.path', 'proc.pname', 'lib.path', 'sym.name'] as const;
@@ -82,15 +83,10 @@ export const ExceptionSchema = z
   });
 export type BaselineException = z.infer<typeof ExceptionSchema>;
 
-const Counts = z.strictObject({
-  dlopen: z.number().int().nonnegative().optional(),
-  dlsym: z.number().int().nonnegative().optional(),
-  jit: z.number().int().nonnegative().optional(),
-  wx: z.number().int().nonnegative().optional(),
-  anonExec: z.number().int().nonnegative().optional(),
-  rwx: z.number().int().nonnegative().optional(),
-  memload: z.number().int().nonnegative().optional(),
-});
+/** How many times each behaviour was seen while learning. */
+const Counts = z.strictObject(
+  Object.fromEntries(BEHAVIOURS.map((b) => [b, z.number().int().nonnegative().optional()])) as { [K in Behaviour]: z.ZodOptional<z.ZodNumber> },
+);
 
 export const LearnedSchema = z.strictObject({
   /** How many times each behaviour was seen while learning. */
@@ -125,17 +121,21 @@ export const MatchSchema = z
     message: 'expected at least one of path, name, teamId, signingId',
   });
 
+/** A behaviour judged per subject: allowed at all, and for which subjects (any when the list is absent). */
+const LIST_KEYS = {
+  dlopen: z.strictObject({ allowed: z.boolean(), [BEHAVIOUR_TABLE.dlopen.list]: z.array(Glob).optional() }).optional(),
+  dlsym: z.strictObject({ allowed: z.boolean(), [BEHAVIOUR_TABLE.dlsym.list]: z.array(Glob).optional() }).optional(),
+} satisfies Record<ListBehaviour, z.ZodType>;
+
+/** A behaviour allowed or not as a whole. */
+const FLAG_KEYS = Object.fromEntries(FLAG_BEHAVIOURS.map((b) => [b, z.boolean().optional()])) as { [K in FlagBehaviour]: z.ZodOptional<z.ZodBoolean> };
+
 export const EntrySchema = z.strictObject({
   /** Short label used in verdicts; `entries[i]` when absent. */
   id: z.string().min(1).optional(),
   match: MatchSchema,
-  dlopen: z.strictObject({ allowed: z.boolean(), libraries: z.array(Glob).optional() }).optional(),
-  dlsym: z.strictObject({ allowed: z.boolean(), symbols: z.array(Glob).optional() }).optional(),
-  jit: z.boolean().optional(),
-  wx: z.boolean().optional(),
-  anonExec: z.boolean().optional(),
-  rwx: z.boolean().optional(),
-  memload: z.boolean().optional(),
+  ...LIST_KEYS,
+  ...FLAG_KEYS,
   /** Why this behaviour is legitimate for this process. */
   note: z.string().min(1, 'expected a note saying why'),
   learned: LearnedSchema.optional(),

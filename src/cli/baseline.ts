@@ -6,13 +6,15 @@ import { writeFileSync } from 'node:fs';
 import { addExamples } from './help.ts';
 import type { Command } from 'commander';
 import type { Os } from '../protocol/flags.ts';
-import type { TraceEvent } from '../protocol/registry.ts';
-import { diffBaselines, formatBaseline, formatDiff, learnBaseline, mergeBaselines } from '../baseline/learn.ts';
+import { baselineFromFindings, diffBaselines, formatBaseline, formatDiff, mergeBaselines, type LearnSource } from '../baseline/learn.ts';
 import { BaselineError, defaultBaselinePath, loadBaseline } from '../baseline/load.ts';
 
 export interface BaselineCommandDeps {
-  /** Events of one input (a capture directory, a raw trace file, `-` for stdin), in time order. */
-  readEvents(input: string): AsyncIterable<TraceEvent>;
+  /**
+   * One input (a capture directory, a raw trace file, `-` for stdin) run through the replay pipeline for learning;
+   * rejects an input that lost data unless `allowLoss` (pipeline/learn.ts).
+   */
+  learnSource(input: string, opts: { readonly os?: Os; readonly allowLoss?: boolean }): Promise<LearnSource>;
   /** Where results go (default: process.stdout). */
   readonly out?: (text: string) => void;
   /** Where errors go (default: process.stderr). */
@@ -55,25 +57,27 @@ export function registerBaselineCommands(program: Command, deps: BaselineCommand
     .option('--no-defaults', 'keep only what is learned: no shipped baseline underneath')
     .option('--os <os>', 'darwin or linux (default: from the traces)')
     .option('--note <text>', 'note for learned entries', 'learned from clean captures')
-    .action(async (inputs: string[], o: { output: string; merge?: string; defaults: boolean; os?: string; note: string }) => {
+    .option('--allow-loss', 'learn from inputs that lost data (drops, probe errors, malformed records); by default they are refused')
+    .action(async (inputs: string[], o: { output: string; merge?: string; defaults: boolean; os?: string; note: string; allowLoss?: boolean }) => {
       try {
         if (o.os !== undefined && o.os !== 'darwin' && o.os !== 'linux') throw new Error(`--os must be darwin or linux, not ${o.os}`);
         if (o.merge !== undefined && !o.defaults) throw new Error('--merge and --no-defaults: choose one');
         const base = o.merge !== undefined ? loadBaseline(o.merge) : undefined;
         const skipped = new Set<string>();
-        let learned = await learnBaseline(
-          inputs.map((i) => deps.readEvents(i)),
-          {
-            note: o.note,
-            ...(o.os !== undefined ? { os: o.os as Os } : {}),
-            ...(base !== undefined ? { base } : {}),
-            onSkip: (s) => {
-              const k = s.reason;
-              if (!skipped.has(k)) err(`warning: ${inputs[s.input] ?? `input ${s.input}`}: ${k}\n`);
-              skipped.add(k);
-            },
+        const sources: LearnSource[] = [];
+        for (const input of inputs) {
+          sources.push(await deps.learnSource(input, { ...(o.os !== undefined ? { os: o.os as Os } : {}), allowLoss: o.allowLoss === true }));
+        }
+        let learned = baselineFromFindings(sources, {
+          note: o.note,
+          ...(o.os !== undefined ? { os: o.os as Os } : {}),
+          ...(base !== undefined ? { base } : {}),
+          onSkip: (s) => {
+            const k = s.reason;
+            if (!skipped.has(k)) err(`warning: ${inputs[s.input] ?? `input ${s.input}`}: ${k}\n`);
+            skipped.add(k);
           },
-        );
+        });
         let under = o.merge ?? null;
         // A learned baseline replaces the default one when used: without the shipped entries
         // underneath, every common JIT and loader the default knows would become a finding.

@@ -36,8 +36,8 @@ const GROUPS: readonly CommandGroup[] = [
   {
     commands: { baseline: 'learn, show, compare and check baselines' },
     register: async (p) => {
-      const [{ registerBaselineCommands }, { readTraceEvents }] = await Promise.all([import('./baseline.ts'), import('../pipeline/events.ts')]);
-      registerBaselineCommands(p, { readEvents: (input) => readTraceEvents(input) });
+      const [{ registerBaselineCommands }, { learnSource }] = await Promise.all([import('./baseline.ts'), import('../pipeline/learn.ts')]);
+      registerBaselineCommands(p, { learnSource });
     },
   },
 ];

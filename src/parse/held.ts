@@ -14,7 +14,7 @@
  * been on arrival, and its parser's summary moves its lines from the records
  * to the diagnostics.
  */
-import { detachString } from '../engine/detach.ts';
+import { detachString } from '../util/detach.ts';
 import type { Diagnostic } from '../protocol/diagnostics.ts';
 import type { Os } from '../protocol/flags.ts';
 import { MARKER_PREFIX, type TraceEvent } from '../protocol/registry.ts';

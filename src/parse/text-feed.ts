@@ -6,15 +6,20 @@
  * collection, and the reorder window holds such text while its records wait.
  */
 import { StringDecoder } from 'node:string_decoder';
-import type { ParserCore } from './parser.ts';
 
 /** Most bytes decoded to one string at a time. */
 export const DECODE_SLICE = 64 * 1024;
 
+/** What takes the decoded text: a parser core (parser.ts), in the worker or in the main thread. */
+export interface TextSink {
+  write(text: string): void;
+  finish(): void;
+}
+
 export class TextFeed {
   private readonly decoder = new StringDecoder('utf8');
 
-  constructor(private readonly core: ParserCore) {}
+  constructor(private readonly core: TextSink) {}
 
   /** Decode and parse a piece of input. */
   write(chunk: Buffer | string): void {

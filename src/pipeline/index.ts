@@ -73,7 +73,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       const err = stderr.summary();
       const parse = mergeSummaries(out, err);
       parse.late = window.late;
-      const report = side.engine.finish({ parse: parse as unknown as Record<string, unknown>, notAttached: extra?.notAttached });
+      const report = side.engine.finish({ parse, notAttached: extra?.notAttached });
       return { report, parse, streams: { stdout: out, stderr: err } };
     },
   };

@@ -224,6 +224,6 @@ export async function replayInWorker(
   const err = final!.stderr;
   const parse = mergeSummaries(out, err);
   parse.late = final!.late;
-  const report = side.engine.finish({ parse: parse as unknown as Record<string, unknown>, notAttached: extra?.notAttached });
+  const report = side.engine.finish({ parse, notAttached: extra?.notAttached });
   return { report, parse, streams: { stdout: out, stderr: err } };
 }

@@ -45,6 +45,7 @@ export const rule: Rule = {
           severity: 'high',
           summary: `executing in ${r.memfd ? 'memfd-backed' : 'anonymous'} ${protString(r.prot)} region ${hex(r.start)}-${hex(r.end)}${r.jit ? ' (MAP_JIT)' : ''}`,
           verdict,
+          behaviour: 'anonExec',
           region: r,
           detail: { pc: e.pc, offset: pc - r.start },
         },
@@ -63,6 +64,7 @@ export const rule: Rule = {
           severity: 'medium',
           summary: `executing in region ${hex(r.start)}-${hex(r.end)} of unknown origin, made ${protString(r.prot)} while traced`,
           verdict,
+          behaviour: 'anonExec',
           region: r,
           detail: {
             pc: e.pc,
@@ -82,6 +84,7 @@ export const rule: Rule = {
         severity: 'medium',
         summary: `executing at ${e.pc}, outside every region the trace saw mapped, and the tracer names no module for it`,
         verdict,
+        behaviour: 'anonExec',
         region: r,
         detail: {
           pc: e.pc,

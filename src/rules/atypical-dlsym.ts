@@ -60,6 +60,8 @@ export const rule: Rule = {
         severity: sensitive ? 'high' : 'low',
         summary: `dlsym of ${sensitive ? 'sensitive symbol ' : ''}${e.symbol}${found ? '' : ' (not found)'}`,
         verdict,
+        behaviour: 'dlsym',
+        subject: { 'sym.name': e.symbol },
         detail: {
           symbol: e.symbol,
           symbolTruncated: e.symbolTrunc,

@@ -43,6 +43,8 @@ export const rule: Rule = {
             ? 'dlopen(NULL) (handle to the main program) by a process not expected to load code'
             : `${loaded ? '' : 'failed '}dlopen of ${path}`,
         verdict,
+        behaviour: 'dlopen',
+        ...(path === null ? {} : { subject: { 'lib.path': path } }),
         detail: { path, pathTruncated: e.pathTrunc, mode: decodeRtldMode(e.mode, ctx.os), handle: e.handle, loaded },
       };
       return [c];
@@ -57,6 +59,8 @@ export const rule: Rule = {
           severity: 'low',
           summary: `dlopen_preflight of ${e.path}`,
           verdict,
+          behaviour: 'dlopen',
+          subject: { 'lib.path': e.path },
           detail: { path: e.path, pathTruncated: e.pathTrunc, loadable: e.ret !== 0 },
         },
       ];

@@ -58,6 +58,7 @@ function judge(ctx: RuleContext, object: number): Candidate | null {
     severity: 'high',
     summary: `the same ${objectLabel(ctx, wv)} is mapped writable at ${hex(wv.start)} and executable at ${hex(xv.start)}`,
     verdict,
+    behaviour: 'wx',
     region: xv,
     detail: { writable: describe(ctx, wv), executable: describe(ctx, xv), views: views.map((v) => describe(ctx, v)) },
   };

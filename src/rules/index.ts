@@ -31,11 +31,6 @@ export const CORRELATION_RULE: RuleMeta = correlation;
 /** Metadata of every rule including correlation, for docs and validation. */
 export const ALL_RULES: readonly RuleMeta[] = [...RULES, correlation];
 
-/** A rule's metadata by id or name. */
-export function findRule(idOrName: string): RuleMeta | undefined {
-  return ALL_RULES.find((r) => r.id === idOrName || r.name === idOrName);
-}
-
 function cell(s: string): string {
   return s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }

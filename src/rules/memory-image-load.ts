@@ -53,6 +53,7 @@ export const rule: Rule = {
             severity: 'high',
             summary: `${e.fn}(${e.addr}${e.size !== '0x0' ? `, ${Number.parseInt(e.size.slice(2), 16)} bytes` : ''})`,
             verdict,
+            behaviour: 'memload',
             detail: { fn: e.fn, addr: e.addr, size: e.size, moduleName: e.name, ret: e.ret },
           },
         ];
@@ -67,6 +68,7 @@ export const rule: Rule = {
             severity: 'high',
             summary: `dlopen of dyld's in-memory image temp file ${e.path}`,
             verdict,
+            behaviour: 'memload',
             detail: { path: e.path, handle: e.handle },
           },
         ];
@@ -87,6 +89,7 @@ export const rule: Rule = {
             severity: known ? 'high' : 'medium',
             summary: `${magic} header in ${known ? (region!.memfd ? 'memfd-backed' : 'anonymous') : 'unknown-origin'} memory made executable at ${e.addr}`,
             verdict,
+            behaviour: 'memload',
             region,
             detail: {
               magic,
@@ -109,6 +112,7 @@ export const rule: Rule = {
             severity: 'high',
             summary: `executable mapping (${protString(e.prot)}) of memfd "${name}" at ${e.ret}`,
             verdict,
+            behaviour: 'memload',
             region: ctx.change?.region ?? null,
             detail: { memfd: name, fd: e.fd, addr: e.ret, len: e.len, prot: protString(e.prot), flags: decodeMapFlags(e.flags, ctx.os) },
           },
@@ -124,6 +128,7 @@ export const rule: Rule = {
             severity: 'high',
             summary: `exec of a file descriptor or memfd (${e.path}): fileless execution`,
             verdict,
+            behaviour: 'memload',
             detail: { path: e.path },
           },
         ];

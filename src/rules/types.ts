@@ -23,9 +23,30 @@ export function bumpSeverity(s: Severity, steps = 1): Severity {
   return SEVERITIES[Math.min(SEVERITIES.length - 1, Math.max(0, RANK[s] + steps))]!;
 }
 
-/** Behaviours a baseline entry can declare expected; rules ask about exactly these. */
-export type Behaviour = 'dlopen' | 'dlsym' | 'jit' | 'wx' | 'anonExec' | 'rwx' | 'memload';
-export const BEHAVIOURS: readonly Behaviour[] = ['dlopen', 'dlsym', 'jit', 'wx', 'anonExec', 'rwx', 'memload'];
+/**
+ * Behaviours a baseline entry can declare expected; rules ask about exactly these. This table is their one
+ * definition: the Behaviour type, the baseline schema's keys and counts, what verdicts call each one and what
+ * learning writes all come from it. A behaviour with a `subject` is judged per library or symbol, and its
+ * baseline key is an object `{ allowed, <list>? }`; the others are a boolean.
+ */
+export const BEHAVIOUR_TABLE = {
+  dlopen: { what: 'dynamic loading', subject: 'lib.path', list: 'libraries' },
+  dlsym: { what: 'run-time symbol resolution', subject: 'sym.name', list: 'symbols' },
+  jit: { what: 'JIT (MAP_JIT) memory', subject: null, list: null },
+  wx: { what: 'W→X transitions', subject: null, list: null },
+  anonExec: { what: 'execution from anonymous memory', subject: null, list: null },
+  rwx: { what: 'RWX memory', subject: null, list: null },
+  memload: { what: 'in-memory image loading', subject: null, list: null },
+} as const;
+export type Behaviour = keyof typeof BEHAVIOUR_TABLE;
+/** Every behaviour, in the table's order (the order of a baseline entry's keys). */
+export const BEHAVIOURS = Object.keys(BEHAVIOUR_TABLE) as Behaviour[];
+/** Behaviours judged per subject (a library, a symbol). */
+export type ListBehaviour = { [K in Behaviour]: (typeof BEHAVIOUR_TABLE)[K]['list'] extends string ? K : never }[Behaviour];
+/** Behaviours a baseline entry allows or not as a whole. */
+export type FlagBehaviour = Exclude<Behaviour, ListBehaviour>;
+export const LIST_BEHAVIOURS = BEHAVIOURS.filter((b) => BEHAVIOUR_TABLE[b].list !== null) as ListBehaviour[];
+export const FLAG_BEHAVIOURS = BEHAVIOURS.filter((b) => BEHAVIOUR_TABLE[b].list === null) as FlagBehaviour[];
 
 export type Maturity = 'stable' | 'experimental';
 
@@ -58,10 +79,13 @@ export interface Verdict {
   readonly reason: string;
 }
 
-/** Fields a Falco-style exception can compare, besides `rule`. */
-export interface Subject {
-  readonly 'lib.path'?: string;
-  readonly 'sym.name'?: string;
+/** Fields a Falco-style exception can compare, besides `rule`: the subjects of list behaviours. */
+export type Subject = { readonly [K in ListBehaviour as (typeof BEHAVIOUR_TABLE)[K]['subject']]?: string };
+
+/** What a rule judged: the behaviour a baseline entry must allow to expect it, and its subject when it has one. */
+export interface Judged {
+  readonly behaviour: Behaviour;
+  readonly subject?: Subject;
 }
 
 /** Options of a baseline query. */
@@ -92,7 +116,7 @@ export interface MemoryChange {
   readonly prot: number;
   /** False when the call failed: no state changed. */
   readonly ok: boolean;
-  /** For map/allocate: the new region. */
+  /** For map/allocate: the new region (the live one: read it during the event, do not keep it). */
   readonly region: RegionSnapshot | null;
   /** For protect: each piece of the range with what it was before. */
   readonly pieces: readonly ProtectPiece[];
@@ -119,7 +143,7 @@ export interface RuleContext {
 export type Detail = Readonly<Record<string, string | number | boolean | null | readonly string[]>>;
 
 /** What a rule returns when it fires. The engine merges repeats by (rule, process, key). */
-export interface Candidate {
+export interface Candidate extends Judged {
   /** De-duplication key inside the process: a region start, a library path, a symbol. */
   readonly key: string;
   readonly severity: Severity;

@@ -61,6 +61,8 @@ export const rule: Rule = {
         severity: ok ? BY_LOCATION[loc.where]! : 'low',
         summary: `${e.kind === 'dlopen_preflight' ? 'dlopen_preflight' : ok ? 'dlopen' : 'failed dlopen'} of ${path} (${loc.why})`,
         verdict,
+        behaviour: 'dlopen',
+        subject: { 'lib.path': path },
         detail: { path, location: loc.where, why: loc.why },
       },
     ];

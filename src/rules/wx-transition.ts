@@ -56,6 +56,7 @@ function judge(ctx: RuleContext, pieces: readonly ProtectPiece[], prot: number, 
       severity: 'high',
       summary: `writable anonymous memory made executable (${protString(wtx[0]!.before!.prot)} → ${protString(prot)}) at ${addr}`,
       verdict,
+      behaviour: 'wx',
       detail: { ...extra, variant: 'W→X', prot: protString(prot), before: describe(wtx) },
     });
   }
@@ -65,6 +66,7 @@ function judge(ctx: RuleContext, pieces: readonly ProtectPiece[], prot: number, 
       severity: 'high',
       summary: `write removed from W+X memory, execute kept (unpack then run) at ${addr}`,
       verdict,
+      behaviour: 'wx',
       detail: { ...extra, variant: 'W+X→X', prot: protString(prot), before: describe(unpack) },
     });
   }

@@ -3,7 +3,7 @@
  * again after its exit is a new process with a new key; an exec starts a new
  * image, which also gets a new key, because a baseline judges images.
  */
-import { detachString } from '../engine/detach.ts';
+import { detachString } from '../util/detach.ts';
 import { RegionMap } from './region-map.ts';
 
 export interface ProcessInfo {
@@ -43,6 +43,8 @@ export class ProcessTable {
   private readonly byPid = new Map<number, ProcessInfo>();
   private exited: ProcessInfo[] = [];
   private exitedHead = 0;
+  /** Entries of `exited` whose pid a newer process holds: kept alive by the list alone until it is pruned. */
+  private staleExited = 0;
   private nextKey = 1;
   /** Live processes evicted because the table was full (a blind spot). */
   evictedLive = 0;
@@ -89,7 +91,9 @@ export class ProcessTable {
     seenStart: boolean,
     regions: RegionMap | null,
   ): ProcessInfo {
-    if (!this.byPid.has(pid) && this.byPid.size >= this.limits.maxProcesses) this.evictOne();
+    const previous = this.byPid.get(pid);
+    if (previous === undefined && this.byPid.size >= this.limits.maxProcesses) this.evictOne();
+    if (previous !== undefined && previous.exit !== null) this.staleExited++;
     const p: ProcessInfo = {
       key: this.nextKey++,
       pid,
@@ -151,6 +155,8 @@ export class ProcessTable {
   /** exec: a new image in the same pid. Regions go; memfds stay (fds survive exec unless close-on-exec). */
   exec(p: ProcessInfo, path: string, name: string, t: number, ts: string): ProcessInfo {
     const n = this.create(p.pid, p.ppid, p.uid, name, path, t, ts, true, null);
+    // The old image's regions are gone: a parent still sharing them with this child need not copy them.
+    p.regions.clear();
     n.memfds = p.memfds;
     n.memfdIds = p.memfdIds;
     return n;
@@ -164,8 +170,11 @@ export class ProcessTable {
     p.regions.clear();
     this.exited.push(p);
     // A pid reused after its exit replaces its entry in byPid without an eviction, so stale entries
-    // would pile up here forever; pruning them keeps the list no longer than the table.
-    if (this.exited.length - this.exitedHead > 2 * this.byPid.size + 1024) this.pruneExited();
+    // would pile up here forever. With pids reused all the time (process churn, pid_max 32768) they
+    // were half the list and kept as many dead processes alive as the table holds: pruned once they
+    // are a quarter of it, which costs a pass over the list per quarter of it added.
+    const listed = this.exited.length - this.exitedHead;
+    if (listed > 2 * this.byPid.size + 1024 || (this.staleExited > 1024 && this.staleExited * 4 > listed)) this.pruneExited();
   }
 
   private pruneExited(): void {
@@ -176,5 +185,6 @@ export class ProcessTable {
     }
     this.exited = keep;
     this.exitedHead = 0;
+    this.staleExited = 0;
   }
 }

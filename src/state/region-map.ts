@@ -4,7 +4,7 @@
  * provider nor bpftrace gives a region's previous protection, so we keep it
  * ourselves (docs/platforms/peers.md, "What this implies" 1).
  */
-import { detachString } from '../engine/detach.ts';
+import { detachString } from '../util/detach.ts';
 import { PROT_EXEC, PROT_WRITE } from '../protocol/flags.ts';
 import { Chunked } from './chunked.ts';
 
@@ -119,15 +119,23 @@ function evictionRank(r: Region): number {
   return 3;
 }
 
+const NO_ENDS = new Float64Array(0);
+
 export class RegionMap {
   private regions: Chunked<Region>;
   // Region ends in a flat array for find(): execution samples look regions up far more often than memory calls
   // change them, and a search there touches no region object. After a change it is rebuilt once enough lookups
   // have come to pay for it; until then lookups search the regions themselves, so that a large map changed
   // often does not cost a rebuild per change.
-  private ends = new Float64Array(8);
+  private ends = NO_ENDS;
   private endsValid = false;
   private findsSinceChange = 0;
+  /**
+   * The maps sharing `regions` after a fork (clone). A fork copied every region of the parent, and most
+   * children exec or exit without a memory call of their own: the copy is now made by whichever map
+   * changes its regions first while they are shared.
+   */
+  private sharing: { maps: number } = { maps: 1 };
   /**
    * @param maxRegions regions kept before the least useful are forgotten
    * @param counter shared tally of forgotten regions (one per engine), so the report can say so
@@ -169,6 +177,15 @@ export class RegionMap {
     this.findsSinceChange = 0;
   }
 
+  /** Before changing the regions: regions shared with a fork are copied first, so the other map keeps its own. */
+  private own(): void {
+    if (this.sharing.maps === 1) return;
+    this.sharing.maps--;
+    this.sharing = { maps: 1 };
+    this.regions = Chunked.from(this.regions.toArray().map(copy), this.chunk);
+    this.changed();
+  }
+
   /** The region holding addr, or null. */
   find(addr: number): Region | null {
     const rs = this.regions;
@@ -178,7 +195,7 @@ export class RegionMap {
         const r = rs.get(this.firstEndAbove(addr));
         return r !== undefined && r.start <= addr ? r : null;
       }
-      if (this.ends.length < n) this.ends = new Float64Array(Math.max(n, this.ends.length * 2));
+      if (this.ends.length < n) this.ends = new Float64Array(Math.max(n, 8, this.ends.length * 2));
       const ends = this.ends;
       rs.forEach((r, k) => {
         ends[k] = r.end;
@@ -233,6 +250,7 @@ export class RegionMap {
   /** A new mapping over [start, end): replaces whatever was there (as mmap and MAP_FIXED do). */
   map(start: number, end: number, attrs: Omit<RegionAttrs, 'everWritable' | 'wasWX' | 'object'> & Partial<RegionAttrs>): Region | null {
     if (!(end > start)) return null;
+    this.own();
     this.changed();
     this.splitAt(start);
     this.splitAt(end);
@@ -269,6 +287,7 @@ export class RegionMap {
   /** Remove [start, end). Returns the number of bytes that were tracked there. */
   unmap(start: number, end: number): number {
     if (!(end > start)) return 0;
+    this.own();
     this.changed();
     this.splitAt(start);
     this.splitAt(end);
@@ -288,6 +307,7 @@ export class RegionMap {
   protect(start: number, end: number, prot: number, fill: GapFill | null, t: number): ProtectPiece[] {
     const pieces: ProtectPiece[] = [];
     if (!(end > start)) return pieces;
+    this.own();
     this.changed();
     this.splitAt(start);
     this.splitAt(end);
@@ -356,6 +376,7 @@ export class RegionMap {
    */
   move(oldStart: number, oldEnd: number, newStart: number, newEnd: number, keepOld: boolean): number {
     if (!(oldEnd > oldStart) || !(newEnd > newStart)) return 0;
+    this.own();
     this.changed();
     this.splitAt(oldStart);
     this.splitAt(oldEnd);
@@ -383,6 +404,7 @@ export class RegionMap {
   /** Record the first bytes of the region starting at addr (splitting if addr is inside one). */
   setBytes(addr: number, data: string): Region | null {
     if (this.find(addr) === null) return null;
+    this.own();
     this.splitAt(addr);
     const r = this.find(addr)!;
     // Kept as long as the region lives: a copy that does not hold the parser's input chunk.
@@ -391,14 +413,20 @@ export class RegionMap {
   }
 
   clear(): void {
+    if (this.sharing.maps > 1) {
+      this.sharing.maps--;
+      this.sharing = { maps: 1 };
+    }
     this.regions = new Chunked<Region>(this.chunk);
     this.changed();
   }
 
-  /** A copy of this map, as fork gives the child. */
+  /** A copy of this map, as fork gives the child (copied when either map first changes). */
   clone(): RegionMap {
     const m = new RegionMap(this.maxRegions, this.counter, this.chunk);
-    m.regions = Chunked.from(this.regions.toArray().map(copy), this.chunk);
+    m.regions = this.regions;
+    m.sharing = this.sharing;
+    this.sharing.maps++;
     return m;
   }
 

@@ -212,3 +212,24 @@ describe('engine', () => {
     expect(r.stats.invalidAddresses).toBe(1);
   });
 });
+
+describe('correlation options', () => {
+  // LT-100's tuning text sends library users to these two options of createEngine and createPipeline.
+  it('windowMs and limits.correlationMinRules reach the engine through createPipeline', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { Readable } = await import('node:stream');
+    const { replayStreams } = await import('../../src/pipeline/index.ts');
+    const { FIXTURE_BASELINE } = await import('../rules/helpers.ts');
+    const text = readFileSync(new URL('../fixtures/rules/correlation.fire.trace', import.meta.url));
+    const rules = async (o: { windowMs?: number; minRules?: number }) => {
+      const r = await replayStreams(
+        { stdout: Readable.from([text]) },
+        { nonce: null, baseline: FIXTURE_BASELINE, ...(o.windowMs !== undefined ? { windowMs: o.windowMs } : {}), ...(o.minRules !== undefined ? { limits: { correlationMinRules: o.minRules } } : {}) },
+      );
+      return r.report.findings.map((f) => f.rule);
+    };
+    expect(await rules({})).toContain('LT-100');
+    expect(await rules({ minRules: 3 })).not.toContain('LT-100');
+    expect(await rules({ windowMs: 0 })).not.toContain('LT-100');
+  });
+});

@@ -7,7 +7,7 @@ import { EXIT_CODES, failOn, filterFindings, findingToJson, formatJsonLines, for
 
 async function demo(): Promise<{ report: Report; parse: unknown }> {
   const p = await parseText(readFileSync(new URL('../fixtures/demo/demo.trace', import.meta.url), 'utf8'));
-  return { report: runEngine(p.events, p.diagnostics, { baseline: loadDefaultBaseline('darwin') }, { parse: p.summary as unknown as Record<string, unknown> }), parse: p.summary };
+  return { report: runEngine(p.events, p.diagnostics, { baseline: loadDefaultBaseline('darwin') }, { parse: p.summary }), parse: p.summary };
 }
 
 describe('reporters', () => {

@@ -13,7 +13,7 @@ export const FIXTURE_BASELINE: Baseline = loadBaseline(new URL('../fixtures/rule
 /** Parse trace text with the real parser and run it through a fresh engine. */
 export async function runTrace(text: string, opts: Partial<EngineOptions> = {}): Promise<Report> {
   const parsed = await parseText(text, { nonce: NONCE });
-  return runEngine(parsed.events, parsed.diagnostics, { baseline: FIXTURE_BASELINE, ...opts }, { parse: parsed.summary as unknown as Record<string, unknown> });
+  return runEngine(parsed.events, parsed.diagnostics, { baseline: FIXTURE_BASELINE, ...opts }, { parse: parsed.summary });
 }
 
 /** Run a fixture file. */

@@ -48,3 +48,23 @@ describe('ProcessTable', () => {
     expect(t.size).toBe(4);
   });
 });
+
+describe('exited processes under pid reuse', () => {
+  it('keeps dead processes whose pid was reused no longer than a quarter of the exited list', () => {
+    const t = new ProcessTable({ maxProcesses: 65536, maxRegionsPerProcess: 16 });
+    const internals = t as unknown as { exited: unknown[]; exitedHead: number };
+    const parent = t.ensure(1, 0, 0, 'init', 0, '0');
+    const PIDS = 5000;
+    let most = 0;
+    // Short-lived children cycling through a small pid space, as on a busy system.
+    for (let i = 0; i < 200_000; i++) {
+      const child = t.fork(parent, 2 + (i % PIDS), i, String(i));
+      t.exit(child, 0, i);
+      most = Math.max(most, internals.exited.length - internals.exitedHead);
+    }
+    expect(t.size).toBe(PIDS + 1);
+    // Every pid's latest process is listed; stale entries add at most a quarter (or 1024).
+    expect(most).toBeLessThanOrEqual(Math.ceil((PIDS * 4) / 3) + 1);
+    expect(t.evictedLive + t.evictedExited).toBe(0);
+  });
+});

@@ -166,6 +166,68 @@ describe('RegionMap against a page-by-page model', () => {
   });
 });
 
+type Op = typeof opArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** Apply one generated operation to a map and to its model. */
+function apply(m: RegionMap, model: PageModel, o: Op): void {
+  if (o.op === 'map') {
+    m.map(BASE + o.r[0] * PG, BASE + o.r[1] * PG, { ...o.attrs, since: 0 });
+    model.map(o.r[0], o.r[1], o.attrs);
+  } else if (o.op === 'unmap') {
+    m.unmap(BASE + o.r[0] * PG, BASE + o.r[1] * PG);
+    model.unmap(o.r[0], o.r[1]);
+  } else if (o.op === 'protect') {
+    m.protect(BASE + o.r[0] * PG, BASE + o.r[1] * PG, o.prot, o.fill, 0);
+    model.protect(o.r[0], o.r[1], o.prot, o.fill);
+  } else if (o.op === 'move') {
+    const to = Math.min(PAGES, o.to + o.len);
+    m.move(BASE + o.r[0] * PG, BASE + o.r[1] * PG, BASE + o.to * PG, BASE + to * PG, o.keep);
+    model.move(o.r[0], o.r[1], o.to, to, o.keep);
+  } else {
+    m.setBytes(BASE + o.p * PG, o.data);
+    model.setBytes(o.p, o.data);
+  }
+}
+
+describe('RegionMap clones (fork)', () => {
+  it('a clone and its original change independently, whichever changes first, and after either is cleared', () => {
+    fc.assert(
+      fc.property(
+        fc.array(opArb, { maxLength: 20 }),
+        fc.array(fc.tuple(fc.constantFrom('parent' as const, 'child' as const, 'fork' as const, 'clear' as const), opArb), { minLength: 1, maxLength: 40 }),
+        (before, after) => {
+          const maps: RegionMap[] = [new RegionMap(65536, undefined, 3)];
+          const models: PageModel[] = [new PageModel()];
+          for (const o of before) apply(maps[0]!, models[0]!, o);
+          for (const [who, o] of after) {
+            if (who === 'fork') {
+              // Fork the newest map again: three or more maps may share one set of regions.
+              const i = maps.length - 1;
+              maps.push(maps[i]!.clone());
+              const copy = new PageModel();
+              copy.pages = structuredClone(models[i]!.pages);
+              models.push(copy);
+              continue;
+            }
+            const i = who === 'parent' ? 0 : maps.length - 1;
+            if (who === 'clear') {
+              maps[i]!.clear();
+              models[i] = new PageModel();
+              continue;
+            }
+            apply(maps[i]!, models[i]!, o);
+            maps.forEach((m, k) => {
+              checkInvariants(m);
+              expect(expand(m), `map ${k}`).toEqual(models[k]!.pages);
+            });
+          }
+        },
+      ),
+      { seed: 20260102, numRuns: 300 },
+    );
+  });
+});
+
 describe('RegionMap', () => {
   const anon = { prot: 3, origin: 'mmap' as const, anon: true, memfd: false, jit: false, shared: false, fd: -1, preexisting: false, bytes: null, since: 1 };
 

@@ -6,8 +6,8 @@
  * folded into buckets. Everything not kept is counted, so the page can say
  * what it leaves out.
  */
-import { detach, detachString } from '../../engine/detach.ts';
-import { evidenceOf, type EvidenceEvent } from '../../engine/finding.ts';
+import { detach, detachString } from '../../util/detach.ts';
+import { evidenceOf, type EvidenceEvent } from '../../rules/finding.ts';
 import { MAP_FAILED, type Os } from '../../protocol/flags.ts';
 import type { TraceEvent } from '../../protocol/registry.ts';
 import { u64 } from '../../rules/types.ts';
@@ -213,7 +213,7 @@ export function createTimelineCollector(opts: { os?: Os; limits?: Partial<Timeli
       return null;
     }
     markers++;
-    // Kept for the whole run: detached, so no piece of input text stays alive through it (engine/detach.ts).
+    // Kept for the whole run: detached, so no piece of input text stays alive through it (util/detach.ts).
     return { t: e.t, ev: detach(evidenceOf(e, os)), failed };
   }
 

@@ -10,7 +10,7 @@
  * A copy of s that holds its own characters (exact for any string, lone
  * surrogates included). Slicing a concatenation makes V8 flatten it into a new
  * string first, so the result is a view into that copy and not into the
- * input: a fifth of the cost of a JSON round trip (test/engine/detach.test.ts
+ * input: a fifth of the cost of a JSON round trip (test/util/detach.test.ts
  * checks that the input is let go).
  */
 export function detachString(s: string): string {

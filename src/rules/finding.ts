@@ -15,8 +15,8 @@ import {
 } from '../protocol/flags.ts';
 import { RECORDS, type RecordKind, type TraceEvent } from '../protocol/registry.ts';
 import type { Region } from '../state/region-map.ts';
-import type { Detail, Maturity, Severity, Verdict } from '../rules/types.ts';
-import { hex } from '../rules/types.ts';
+import type { Detail, Maturity, Severity, Verdict } from './types.ts';
+import { hex } from './types.ts';
 
 /** One event that fired (or repeated) a finding. */
 export interface EvidenceEvent {
