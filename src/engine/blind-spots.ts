@@ -3,7 +3,7 @@
  * (drops, probe errors, processes not attached), some from the engine's own
  * limits, and some are always true of the platform (DESIGN contract 4).
  */
-import type { Os } from '../protocol/flags.ts';
+import type { Os, Backend } from '../protocol/flags.ts';
 
 export type BlindSpotKind =
   | 'drops'
@@ -36,7 +36,7 @@ interface PlatformBlindSpot {
 }
 
 /** Which dlopen/dlsym calls a Linux trace can see depends on how the tracer reaches them. */
-const LINUX_DLOPEN: Readonly<Record<'dtrace' | 'bpftrace' | 'unknown', PlatformBlindSpot>> = {
+const LINUX_DLOPEN: Readonly<Record<Backend | 'unknown', PlatformBlindSpot>> = {
   bpftrace: {
     title: 'dlopen/dlsym are traced in one libc only',
     detail:
@@ -60,7 +60,7 @@ const LINUX_DLOPEN: Readonly<Record<'dtrace' | 'bpftrace' | 'unknown', PlatformB
 };
 
 /** What a platform (and, on Linux, the backend that traced it) cannot show, whatever the trace; always reported. */
-export function platformBlindSpots(os: Os, backend: 'dtrace' | 'bpftrace' | null = null): readonly PlatformBlindSpot[] {
+export function platformBlindSpots(os: Os, backend: Backend | null = null): readonly PlatformBlindSpot[] {
   if (os === 'darwin') return PLATFORM_BLIND_SPOTS.darwin;
   const [first, ...rest] = PLATFORM_BLIND_SPOTS.linux;
   return [first!, LINUX_DLOPEN[backend ?? 'unknown'], ...rest];

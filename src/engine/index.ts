@@ -8,7 +8,7 @@
 import { compileBaseline, type CompiledBaseline, type CompiledEntry } from '../baseline/compile.ts';
 import type { Baseline } from '../baseline/schema.ts';
 import type { Diagnostic } from '../protocol/diagnostics.ts';
-import { PROT_EXEC, type Os } from '../protocol/flags.ts';
+import { PROT_EXEC, type Os, type Backend } from '../protocol/flags.ts';
 import type { EventOf, RecordKind, TraceEvent } from '../protocol/registry.ts';
 import { RECORD_KINDS } from '../protocol/registry.ts';
 import { Correlator, DEFAULT_CORRELATION_MIN_RULES, DEFAULT_CORRELATION_WINDOW_MS, type CorrelationState } from '../rules/correlation.ts';
@@ -62,7 +62,7 @@ export interface EngineOptions {
   /** Platform of the trace; default: the begin record's, else darwin. */
   readonly os?: Os;
   /** Tracer that recorded the trace, when no begin record names it. */
-  readonly backend?: 'dtrace' | 'bpftrace';
+  readonly backend?: Backend;
   /** Correlation window in ms (default 60000). */
   readonly windowMs?: number;
   readonly limits?: Partial<EngineLimits>;
@@ -144,7 +144,7 @@ export function createEngine(opts: EngineOptions): Engine {
   let os: Os = opts.os ?? 'darwin';
   let osKnown = opts.os !== undefined;
   // The backend decides what a Linux trace cannot see of dlopen: the first begin record's, else the caller's.
-  let beginBackend: 'dtrace' | 'bpftrace' | null = null;
+  let beginBackend: Backend | null = null;
   const table = new ProcessTable({ maxProcesses: limits.maxProcesses, maxRegionsPerProcess: limits.maxRegionsPerProcess });
   const memory = new MemoryState({ pageSize: limits.pageSize, maxExamples: limits.maxExamples, maxMemfds: limits.maxRegionsPerProcess }, os);
   const store = new FindingStore({ maxFindings: limits.maxFindings, maxEvidence: limits.maxEvidence, onFinding: opts.onFinding }, os);

@@ -7,7 +7,7 @@
  * examples of each are kept, so a hostile stderr cannot grow memory.
  */
 import type { Diagnostic } from '../protocol/diagnostics.ts';
-import type { Os } from '../protocol/flags.ts';
+import type { Os, Backend } from '../protocol/flags.ts';
 import type { EventOf, TraceEvent } from '../protocol/registry.ts';
 import type { ProcessInfo } from '../state/process-table.ts';
 import { platformBlindSpots, UNMAPPED_IMAGES, type BlindSpot } from './blind-spots.ts';
@@ -43,7 +43,7 @@ export interface LimitCounts {
 
 export interface BlindSpotInputs {
   readonly os: Os;
-  readonly backend: 'dtrace' | 'bpftrace' | null;
+  readonly backend: Backend | null;
   /** Events the parser's reorder window delivered late. */
   readonly parserLate: number;
   readonly notAttached: readonly NotAttached[];

@@ -55,7 +55,7 @@ export interface GenerateResult {
   /** The nonce every record of this script carries. */
   readonly nonce: string;
   /** The tracer to run. */
-  readonly tracer: 'dtrace' | 'bpftrace';
+  readonly tracer: Backend;
   /** Arguments after the tracer's name, with SCRIPT_PATH where the script file goes. */
   readonly tracerArgs: string[];
   /** Environment the tracer needs (bpftrace string and map limits); empty for dtrace. */

@@ -63,5 +63,4 @@ export const targetSchema = z.discriminatedUnion('kind', [
 export type Target = z.infer<typeof targetSchema>;
 
 /** The tracers a script is generated for. */
-export const BACKENDS = ['dtrace', 'bpftrace'] as const;
-export type Backend = (typeof BACKENDS)[number];
+export { BACKENDS, type Backend } from '../protocol/flags.ts';

@@ -8,9 +8,10 @@
  * the lone surrogate U+DC80+byte. A non-UTF-8 path therefore survives the trip
  * to a string and back (`stringToBytes`) exactly.
  */
+import type { Backend } from '../protocol/flags.ts';
 
 /** Which tracer printed a field: the two escapings differ for the backslash. */
-export type EscapeStyle = 'dtrace' | 'bpftrace';
+export type EscapeStyle = Backend;
 
 export interface DecodedField {
   readonly value: string;

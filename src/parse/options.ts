@@ -1,4 +1,5 @@
 /** Parser options, validated once when a parser is created (never per line). */
+import { BACKENDS } from '../protocol/flags.ts';
 import { z } from 'zod';
 import { NONCE_PATTERN } from '../protocol/registry.ts';
 
@@ -9,7 +10,7 @@ export const parserOptionsSchema = z
     /** OS whose flag tables decode records until a begin record says otherwise. Default darwin. */
     os: z.enum(['darwin', 'linux']).optional(),
     /** Escaping of string fields until a begin record says otherwise. Default dtrace. */
-    backend: z.enum(['dtrace', 'bpftrace']).optional(),
+    backend: z.enum(BACKENDS).optional(),
     /** Longest line in characters; a longer one becomes a parse_error diagnostic. Default 1 MiB. */
     maxLineLength: z.number().int().min(1).optional(),
     /** Reorder window in ms of trace time. Default 1000. */

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { TRACE_READ_CHUNK } from '../parse/index.ts';
 import { NONCE_PATTERN } from '../protocol/registry.ts';
-import type { Os } from '../protocol/flags.ts';
+import { type Os, type Backend, BACKENDS } from '../protocol/flags.ts';
 
 /** The files of a capture directory. Replay opens meta, stdout, stderr and baseline, and nothing else. */
 export const CAPTURE_FILES = {
@@ -28,15 +28,15 @@ export const CAPTURE_FILES = {
   report: 'report.html',
 } as const;
 
-const scriptExtension = (backend: 'dtrace' | 'bpftrace'): string => (backend === 'dtrace' ? 'd' : 'bt');
+const scriptExtension = (backend: Backend): string => (backend === 'dtrace' ? 'd' : 'bt');
 
 /** The tracer's script, as run. */
-export function scriptFile(backend: 'dtrace' | 'bpftrace'): string {
+export function scriptFile(backend: Backend): string {
   return `script.${scriptExtension(backend)}`;
 }
 
 /** Follow mode: the watcher's script, and the script of the tracer attached to one new process. */
-export function followScriptFile(backend: 'dtrace' | 'bpftrace', pid?: number): string {
+export function followScriptFile(backend: Backend, pid?: number): string {
   return pid === undefined ? `follow.${scriptExtension(backend)}` : `pid-${pid}.${scriptExtension(backend)}`;
 }
 
@@ -83,7 +83,7 @@ const metaForReplay = z.object({
   nonce: z.string().regex(NONCE_PATTERN, 'nonce must be 16 lowercase hex digits'),
   tool: z.string().max(64).optional(),
   host: z.object({ platform: z.string().max(32) }).partial().optional(),
-  tracer: z.object({ backend: z.enum(['dtrace', 'bpftrace']) }).partial().optional(),
+  tracer: z.object({ backend: z.enum(BACKENDS) }).partial().optional(),
   ending: z.string().max(64).optional(),
   baseline: z.object({ file: z.literal(CAPTURE_FILES.baseline) }).nullable().optional(),
   notAttached: z
@@ -96,7 +96,7 @@ export interface CaptureDir {
   readonly dir: string;
   readonly nonce: string;
   readonly os: Os;
-  readonly backend: 'dtrace' | 'bpftrace';
+  readonly backend: Backend;
   readonly tool: string | null;
   readonly ending: string | null;
   readonly stdoutPath: string;

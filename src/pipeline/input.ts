@@ -6,7 +6,7 @@
 import { closeSync, createReadStream, openSync, readSync, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { TRACE_READ_CHUNK, type ParseSummary } from '../parse/index.ts';
-import type { Os } from '../protocol/flags.ts';
+import type { Os, Backend } from '../protocol/flags.ts';
 import { captureStreams, isCaptureDir, openCaptureDir, type CaptureDir } from './capture-dir.ts';
 
 /**
@@ -20,14 +20,14 @@ export class InputError extends Error {
 export interface InputHints {
   readonly nonce?: string | null;
   readonly os?: Os;
-  readonly backend?: 'dtrace' | 'bpftrace';
+  readonly backend?: Backend;
 }
 
 export interface OpenedInput {
   readonly sources: { stdout: Readable; stderr?: Readable };
   readonly nonce: string | null;
   readonly os: Os | undefined;
-  readonly backend: 'dtrace' | 'bpftrace' | undefined;
+  readonly backend: Backend | undefined;
   /** Set when the input is a capture directory. */
   readonly capture: CaptureDir | null;
   /** Processes the capture could not attach (follow mode), to be reported as blind spots. */

@@ -2,7 +2,7 @@
 import type { Baseline } from '../baseline/index.ts';
 import type { EngineLimits, Finding, NotAttached, Report } from '../engine/index.ts';
 import type { ParseSummary, ParserStream } from '../parse/index.ts';
-import type { Os } from '../protocol/flags.ts';
+import type { Os, Backend } from '../protocol/flags.ts';
 import type { TraceEvent } from '../protocol/registry.ts';
 
 export interface PipelineOptions {
@@ -11,7 +11,7 @@ export interface PipelineOptions {
   /** Platform of the trace when no begin record says it (default darwin). */
   readonly os?: Os;
   /** String escaping until a begin record says otherwise (default dtrace). */
-  readonly backend?: 'dtrace' | 'bpftrace';
+  readonly backend?: Backend;
   readonly baseline: Baseline;
   /** Reorder window in ms of trace time (default 1000). */
   readonly reorderWindowMs?: number;

@@ -5,6 +5,10 @@
 
 export type Os = 'darwin' | 'linux';
 
+/** The tracers a script is written for and a trace comes from. */
+export const BACKENDS = ['dtrace', 'bpftrace'] as const;
+export type Backend = (typeof BACKENDS)[number];
+
 type Table = readonly (readonly [name: string, bit: number])[];
 
 // xnu bsd/sys/mman.h (docs/platforms/macos.md §2); Linux has the same PROT_* values.
