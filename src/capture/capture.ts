@@ -19,7 +19,7 @@ import { captureOptionsSchema, type CaptureOptions, type ResolvedCaptureOptions 
 import type { CaptureAnalysis, FollowGenerateFn, GenerateFn, Generated, Target } from './ports.ts';
 import { hostInfo, sipStatus } from './host.ts';
 import { createLogger, type Logger } from './log.ts';
-import { ENDINGS, writeMeta, type BlindSpot, type CaptureMeta, type Ending } from './meta.ts';
+import { ENDINGS, writeMeta, type UnfollowedProcess, type CaptureMeta, type Ending } from './meta.ts';
 import { TracerProcess, type TracerExit } from './process.ts';
 import { openRawFile, RawSink, type RawFileOpener, type RawWriteFailure } from './raw.ts';
 import { runCommand, type CommandRunner } from './run-command.ts';
@@ -694,7 +694,7 @@ function describeTarget(tool: string, target: Target): string {
 }
 
 /** Follow-mode blind spots in the engine's terms (pid, name, reason with its detail). */
-function notAttachedOf(blind: readonly BlindSpot[]): CaptureMeta['notAttached'] {
+function notAttachedOf(blind: readonly UnfollowedProcess[]): CaptureMeta['notAttached'] {
   return blind.map((b) => ({ pid: b.pid, ...(b.comm !== null ? { name: b.comm } : {}), reason: `${b.reason}: ${b.detail}` }));
 }
 

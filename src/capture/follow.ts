@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import type { Logger } from './log.ts';
-import type { BlindSpot, CaptureMeta } from './meta.ts';
+import type { CaptureMeta, UnfollowedProcess } from './meta.ts';
 import { TracerProcess, type TracerExit, type TracerHandlers } from './process.ts';
 import { LineMerger } from './raw.ts';
 import type { FollowGenerateFn, Generated, GenerateFn } from './ports.ts';
@@ -112,7 +112,7 @@ export class FollowDriver {
   private readonly errMerger: LineMerger;
   private readonly children = new Map<number, Child>();
   private readonly finished: Child[] = [];
-  private readonly blind: BlindSpot[] = [];
+  private readonly blind: UnfollowedProcess[] = [];
   private readonly main: TracerProcess;
   private readonly watcher: TracerProcess;
   private readonly watcherArgv: readonly string[];

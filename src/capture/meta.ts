@@ -30,13 +30,14 @@ const sipSchema = z.object({
   raw: z.string(),
 });
 
-const blindSpotSchema = z.object({
+const unfollowedSchema = z.object({
   pid: z.number().int(),
   comm: z.string().nullable(),
   reason: z.enum(['grab_failed', 'exited_before_attach', 'tracer_limit', 'not_stopped', 'tracer_failed', 'capture_stopping']),
   detail: z.string(),
 });
-export type BlindSpot = z.infer<typeof blindSpotSchema>;
+/** A process follow mode could not trace, and why. */
+export type UnfollowedProcess = z.infer<typeof unfollowedSchema>;
 
 export const metaSchema = z.object({
   metaVersion: z.literal(1),
@@ -113,7 +114,7 @@ export const metaSchema = z.object({
           exit: z.object({ code: z.number().int().nullable(), signal: z.string().nullable() }).nullable(),
         }),
       ),
-      blindSpots: z.array(blindSpotSchema),
+      blindSpots: z.array(unfollowedSchema),
       unterminatedLines: z.number().int(),
     })
     .nullable(),

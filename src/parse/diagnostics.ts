@@ -4,12 +4,12 @@
  * bpftrace's own lines (docs/platforms/linux.md), with their numbers
  * extracted. Runs only on lines that are not records, so regexes are fine here.
  */
-import type { Diagnostic, DiagnosticFamily, DropKind, Severity } from '../protocol/diagnostics.ts';
+import type { Diagnostic, DiagnosticFamily, DropKind, DiagnosticSeverity } from '../protocol/diagnostics.ts';
 
 type Data = Record<string, string | number | boolean | null>;
 
 export interface FamilyInfo {
-  readonly severity: Severity;
+  readonly severity: DiagnosticSeverity;
   /** What the family means, for docs/protocol.md. */
   readonly doc: string;
   /** The keys of `data`, for docs/protocol.md. */

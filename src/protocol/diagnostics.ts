@@ -46,12 +46,12 @@ export type DiagnosticFamily =
   | 'tracer_notice' // any other recognised tracer chatter
   | 'parse_error'; // a record line that failed to decode; data.reason says why
 
-export type Severity = 'info' | 'warning' | 'error';
+export type DiagnosticSeverity = 'info' | 'warning' | 'error';
 
 export interface Diagnostic {
   readonly type: 'diagnostic';
   readonly family: DiagnosticFamily;
-  readonly severity: Severity;
+  readonly severity: DiagnosticSeverity;
   /** 1-based number of the first input line of this diagnostic. */
   readonly line: number;
   /** How many input lines it spans (a multi-line compile error spans several). */
