@@ -220,7 +220,7 @@ describe('correlation options', () => {
     const { Readable } = await import('node:stream');
     const { replayStreams } = await import('../../src/pipeline/index.ts');
     const { FIXTURE_BASELINE } = await import('../rules/helpers.ts');
-    const text = readFileSync(new URL('../fixtures/rules/correlation.fire.trace', import.meta.url));
+    const text = readFileSync(new URL('../fixtures/rules/correlated-activity.fire.trace', import.meta.url));
     const rules = async (o: { windowMs?: number; minRules?: number }) => {
       const r = await replayStreams(
         { stdout: Readable.from([text]) },

@@ -16,7 +16,7 @@ const BASELINE = join(RULES, 'baseline.json');
 const BIN = fileURLToPath(new URL('../../bin/loadtrace.js', import.meta.url));
 
 function steps(): Step[] {
-  const text = readFileSync(join(RULES, 'correlation.fire.trace'), 'utf8').replace(/LT1:[0-9a-f]{16}/g, 'LT1:{{NONCE}}');
+  const text = readFileSync(join(RULES, 'correlated-activity.fire.trace'), 'utf8').replace(/LT1:[0-9a-f]{16}/g, 'LT1:{{NONCE}}');
   return [...text.split(/(?<=\n)/).map((l) => ({ stdout: l, delayMs: 1 })), { exit: 0 }];
 }
 

@@ -42,16 +42,16 @@ const EXPECTED: Record<string, string[]> = {
   'anon-exec.quiet-unknown': [],
   'writable-location-lib.fire': ['LT-007:high', 'LT-007:medium', 'LT-007:medium'],
   'writable-location-lib.quiet': [],
-  'correlation.fire': ['LT-005:high', 'LT-006:high', 'LT-100:critical'],
-  'correlation.quiet': ['LT-005:high', 'LT-006:high'],
-  'correlation.quiet-one-call': ['LT-003:high', 'LT-005:high'],
-  'correlation.fire-two-calls': ['LT-003:high', 'LT-004:high', 'LT-004:high', 'LT-100:critical'],
+  'correlated-activity.fire': ['LT-005:high', 'LT-006:high', 'LT-100:critical'],
+  'correlated-activity.quiet': ['LT-005:high', 'LT-006:high'],
+  'correlated-activity.quiet-one-call': ['LT-003:high', 'LT-005:high'],
+  'correlated-activity.fire-two-calls': ['LT-003:high', 'LT-004:high', 'LT-004:high', 'LT-100:critical'],
 };
 
 describe('rule fixtures through the real parser', () => {
   it('covers every fixture, and every rule has a firing and a quiet fixture', () => {
     expect(Object.keys(EXPECTED).sort()).toEqual(Object.keys(FIXTURES).sort());
-    for (const rule of ['atypical-loader', 'atypical-dlsym', 'memory-image-load', 'rwx-memory', 'wx-transition', 'anon-exec', 'writable-location-lib', 'double-mapping', 'correlation']) {
+    for (const rule of ['atypical-loader', 'atypical-dlsym', 'memory-image-load', 'rwx-memory', 'wx-transition', 'anon-exec', 'writable-location-lib', 'double-mapping', 'correlated-activity']) {
       expect(Object.keys(EXPECTED).some((k) => k.startsWith(`${rule}.fire`))).toBe(true);
       expect(EXPECTED[`${rule}.quiet`]).toBeDefined();
     }
@@ -77,7 +77,7 @@ describe('rule fixtures through the real parser', () => {
   });
 
   it('LT-100 counts calls, not rules\' views of them', async () => {
-    const r = await runFixture('correlation.fire-two-calls');
+    const r = await runFixture('correlated-activity.fire-two-calls');
     const c = r.findings.find((f) => f.rule === 'LT-100')!;
     expect(c.summary).toBe('2 distinct behaviours within 60 s: memory-image-load, rwx-memory');
     expect(c.count).toBe(2);
