@@ -82,6 +82,10 @@ describe('rule fixtures through the real parser', () => {
       it(`${file}: ${fire ? 'fires' : 'does not fire'} ${rule.id}, no parser diagnostics`, async () => {
         const r = await runTrace(readFileSync(`${FIXTURE_DIR}${file}`, 'utf8'));
         expect(r.stats.diagnostics).toBe(0);
+        // A quiet fixture whose records did not decode (a wrong nonce reads as foreign text) would pass empty.
+        const byKind: Record<string, number> = r.stats.eventsByKind;
+        const read = rule.kinds.length > 0 ? rule.kinds : Object.keys(byKind).filter((k) => k !== 'begin');
+        expect(read.reduce((n, k) => n + (byKind[k] ?? 0), 0), `records of ${read.join(', ')} in ${file}`).toBeGreaterThan(0);
         const own = r.findings.filter((f) => f.rule === rule.id).length;
         if (fire) expect(own).toBeGreaterThan(0);
         else expect(own).toBe(0);
