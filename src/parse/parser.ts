@@ -24,7 +24,8 @@ import {
 import type { EscapeStyle } from './escape.ts';
 import { checkParserOptions, DEFAULT_MAX_LINE_LENGTH, type ParserOptions } from './options.ts';
 import type { HeldRecords } from './held.ts';
-import { BEGIN_INDEX, decodeRecord, kindIndexOf, RecordError, scanHead, scanTs, TS_T, type DecodeContext } from './records.ts';
+import { RecordError, scanTs, type DecodeContext } from './record-fields.ts';
+import { BEGIN_INDEX, decodeRecord, kindIndexOf, scanHead } from './records.ts';
 import { PendingRecord } from './pending.ts';
 import { SummaryAccumulator, type ParseSummary } from './summary.ts';
 import { TextFeed } from './text-feed.ts';
