@@ -9,12 +9,14 @@ import { StringDecoder } from 'node:string_decoder';
 import type { Diagnostic } from '../protocol/diagnostics.ts';
 import type { TraceEvent } from '../protocol/registry.ts';
 import { checkParserOptions, TRACE_READ_CHUNK, type ParserOptions } from './options.ts';
-import { coreStream, ParserCore } from './parser.ts';
+import { ParserCore } from './parser.ts';
+import { coreStream } from './parser-stream.ts';
 import { ReorderWindow } from './reorder.ts';
 import type { ParseSummary } from './summary.ts';
 import type { ParseItem } from './types.ts';
 
-export { createParser, createParserSink, ParserCore, type ParserStream } from './parser.ts';
+export { ParserCore } from './parser.ts';
+export { createParser, createParserSink, type ParserStream } from './parser-stream.ts';
 export { HeldRecords, type HeldSink } from './held.ts';
 export { createReorder, ReorderWindow, compareEvents, type ReorderOptions, type ReorderStream } from './reorder.ts';
 export { SummaryAccumulator, type ParseSummary } from './summary.ts';

@@ -1,33 +1,26 @@
 /**
- * The streaming parser: bytes in, one ParseItem per input line out (a record
- * with its ustack frames, or a multi-line diagnostic, covers several lines).
- * The stream is split2's, which keeps multi-byte UTF-8 intact across chunks; lines
- * are found in the decoded chunk with indexOf and records decoded in place (a line of
- * the common kind never becomes a string of its own), CRLF is handled and line
- * length bounded as they are found.
+ * The parser core: text in, one ParseItem per input line out (a record with
+ * its ustack frames, or a multi-line diagnostic, covers several lines). Lines
+ * are found in the decoded chunk with indexOf and records decoded in place (a
+ * line of the common kind never becomes a string of its own), CRLF is handled
+ * and line length bounded as they are found. The streams that feed it are in
+ * parser-stream.ts.
  */
-import { Transform } from 'node:stream';
 import type { Diagnostic } from '../protocol/diagnostics.ts';
 import type { Os } from '../protocol/flags.ts';
 import type { TraceEvent } from '../protocol/registry.ts';
 import { MARKER_PREFIX } from '../protocol/registry.ts';
-import {
-  classifyLine,
-  closesProbeSpecifier,
-  completeProbeError,
-  diag,
-  interruptsProbeSpecifier,
-  isProbeSpecifierStart,
-  isWrappedProbeError,
-  probeSpecifierDiagnostic,
-} from './diagnostics.ts';
+import { DiagnosticBlock } from './diagnostic-block.ts';
+import { classifyLine, diag } from './diagnostics.ts';
 import type { EscapeStyle } from './escape.ts';
 import { checkParserOptions, DEFAULT_MAX_LINE_LENGTH, type ParserOptions } from './options.ts';
 import type { HeldRecords } from './held.ts';
-import { BEGIN_INDEX, decodeRecord, kindIndexOf, RecordError, scanHead, scanTs, TS_T, type DecodeContext } from './records.ts';
+import { frameStart, isBlank, TOO_LONG_HEAD, TooLong } from './line-shapes.ts';
+import { findMarker, MARKER_LEN, MARKER_LIKE } from './markers.ts';
+import { RecordError, scanTs, type DecodeContext } from './record-fields.ts';
+import { BEGIN_INDEX, decodeRecord, kindIndexOf, scanHead } from './records.ts';
 import { PendingRecord } from './pending.ts';
 import { SummaryAccumulator, type ParseSummary } from './summary.ts';
-import { TextFeed } from './text-feed.ts';
 import type { ParseItem, RecordItem } from './types.ts';
 
 /**
@@ -37,15 +30,6 @@ import type { ParseItem, RecordItem } from './types.ts';
  */
 let textIds = 0;
 
-/** A line longer than the maximum, replaced by its first characters. */
-class TooLong {
-  constructor(readonly head: string) {}
-}
-
-/** Longest text of an over-long line kept in its diagnostic. */
-const TOO_LONG_HEAD = 200;
-/** Longest `invalid probe specifier` block; an echoed program longer than this is cut into several. */
-const MAX_SPECIFIER_LINES = 1000;
 /**
  * Most ustack frames attached to one record: tracers print at most a few hundred
  * (DTrace's ustackframes, bpftrace's perf stack limit), and a traced program that
@@ -56,60 +40,8 @@ const MAX_FRAMES = 1024;
 const enum Pending {
   None,
   Record,
-  ProbeHead,
-  Specifier,
-}
-
-function isHexLower(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102);
-}
-
-/** Index of a well-formed marker (any nonce) at or after `from`, or -1. */
-function findMarker(text: string, from: number): number {
-  let i = text.indexOf(MARKER_PREFIX, from);
-  while (i >= 0) {
-    const n = i + MARKER_PREFIX.length;
-    if (text.length >= n + 17 && text.charCodeAt(n + 16) === 9) {
-      let ok = true;
-      for (let k = n; k < n + 16; k++) {
-        if (!isHexLower(text.charCodeAt(k))) {
-          ok = false;
-          break;
-        }
-      }
-      if (ok) return i;
-    }
-    i = text.indexOf(MARKER_PREFIX, i + 1);
-  }
-  return -1;
-}
-
-const MARKER_LIKE = /LT\d+:/;
-const MARKER_LEN = MARKER_PREFIX.length + 16 + 1; // `LT1:` + nonce + TAB
-
-function isBlank(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c !== 32 && c !== 9) return false;
-  }
-  return true;
-}
-
-/**
- * A user stack frame line: dtrace indents 14 spaces (dt_open.c _dtrace_stkindent,
- * docs/platforms/macos.md §3), bpftrace 8 spaces, or a tab with `ustack(perf)`.
- */
-function frameStart(text: string): number {
-  const c = text.charCodeAt(0);
-  let i = 0;
-  if (c === 9) i = 1;
-  else if (c === 32) {
-    while (i < text.length && text.charCodeAt(i) === 32) i++;
-    if (i < 8) return -1;
-  } else return -1;
-  if (i >= text.length) return -1;
-  const d = text.charCodeAt(i);
-  return d === 32 || d === 9 ? -1 : i;
+  /** A multi-line diagnostic, in `block`. */
+  Diagnostic,
 }
 
 /**
@@ -141,10 +73,7 @@ export class ParserCore {
   private readonly held: HeldRecords | null;
   private scanTextId = 0;
   private pendingBlankLine = 0;
-  private pendingText: string[] = [];
-  private pendingLine = 0;
-  /** Characters held in a pending specifier block: bounded by maxLineLength like a single line. */
-  private pendingChars = 0;
+  private readonly block: DiagnosticBlock;
 
   /**
    * @param held when given, records go into this reorder window undecoded
@@ -164,6 +93,7 @@ export class ParserCore {
     this.marker = this.nonce === null ? null : MARKER_PREFIX + this.nonce + '\t';
     this.ctx = { os: (o.os ?? 'darwin') as Os, style: (o.backend ?? 'dtrace') as EscapeStyle };
     this.summary = new SummaryAccumulator({ authenticated: this.nonce !== null, nonce: this.nonce, os: this.ctx.os });
+    this.block = new DiagnosticBlock(this.emit, this.maxLen, (l) => this.markerAt(l));
   }
 
   /** Current summary (late stays 0 here: the reorder window counts it). */
@@ -238,7 +168,7 @@ export class ParserCore {
       const c = a < b ? s.charCodeAt(a) : -1;
       if (this.pending === Pending.Record && c !== 32 && c !== 9 && c !== -1) {
         // Neither a stack frame nor the blank line before one: the record is complete.
-        this.settle(null);
+        this.settle();
       } else if (this.continues(s.slice(a, b), n)) return;
     }
     const m = this.marker;
@@ -276,7 +206,7 @@ export class ParserCore {
     const n = ++this.lineNo;
     this.summary.lines = n;
     if (typeof l !== 'string') {
-      this.settle(null);
+      this.settle();
       this.tooLong(l.head, n);
       return;
     }
@@ -299,7 +229,7 @@ export class ParserCore {
   /** End of input: emit whatever is still pending. */
   end(): void {
     if (this.discarding) this.finalLine('');
-    this.settle(null);
+    this.settle();
   }
 
   private tooLong(head: string, n: number): void {
@@ -326,38 +256,21 @@ export class ParserCore {
           this.pendingBlankLine = n;
           return true;
         }
-        this.settle(null);
+        this.settle();
         return false;
       }
-      case Pending.ProbeHead: {
-        const d = completeProbeError(this.pendingText[0]!, l, this.pendingLine);
-        if (d) {
-          this.pending = Pending.None;
-          this.pendingText = [];
-          this.emit(d);
-          return true;
-        }
-        this.settle(null);
-        return false;
-      }
-      case Pending.Specifier: {
-        if (interruptsProbeSpecifier(l) || this.markerAt(l) >= 0) {
-          this.settle(null);
-          return false;
-        }
-        this.pendingText.push(l);
-        this.pendingChars += l.length;
-        if (closesProbeSpecifier(l, false)) this.settle(true);
-        else if (this.pendingText.length >= MAX_SPECIFIER_LINES || this.pendingChars > this.maxLen) this.settle(false);
-        return true;
+      case Pending.Diagnostic: {
+        const claimed = this.block.continues(l, n);
+        if (!this.block.open) this.pending = Pending.None;
+        return claimed;
       }
       default:
         return false;
     }
   }
 
-  /** Emit the pending item. closed applies to a specifier block. */
-  private settle(closed: boolean | null): void {
+  /** Emit the pending item. */
+  private settle(): void {
     switch (this.pending) {
       case Pending.None:
         return;
@@ -385,20 +298,10 @@ export class ParserCore {
         if (blank !== 0) this.emit({ type: 'blank', line: blank });
         return;
       }
-      case Pending.ProbeHead: {
+      case Pending.Diagnostic:
         this.pending = Pending.None;
-        const text = this.pendingText[0]!;
-        this.pendingText = [];
-        this.emit(classifyLine(text, this.pendingLine)!);
+        this.block.settle(null);
         return;
-      }
-      case Pending.Specifier: {
-        this.pending = Pending.None;
-        const lines = this.pendingText;
-        this.pendingText = [];
-        this.emit(probeSpecifierDiagnostic(lines, this.pendingLine, closed === true));
-        return;
-      }
     }
   }
 
@@ -430,20 +333,8 @@ export class ParserCore {
       this.record(l, at, n);
       return;
     }
-    if (isProbeSpecifierStart(l)) {
-      if (closesProbeSpecifier(l, true)) this.emit(probeSpecifierDiagnostic([l], n, true));
-      else {
-        this.pending = Pending.Specifier;
-        this.pendingText = [l];
-        this.pendingChars = l.length;
-        this.pendingLine = n;
-      }
-      return;
-    }
-    if (isWrappedProbeError(l)) {
-      this.pending = Pending.ProbeHead;
-      this.pendingText = [l];
-      this.pendingLine = n;
+    if (this.block.start(l, n)) {
+      if (this.block.open) this.pending = Pending.Diagnostic;
       return;
     }
     const d: Diagnostic | null = classifyLine(l, n);
@@ -513,72 +404,4 @@ export class ParserCore {
     r.spliced = at !== a;
     r.decoded = decoded;
   }
-}
-
-/** The parser as a Transform stream: bytes in, ParseItems out (object mode). */
-export type ParserStream = Transform & {
-  /** Summary of what has been parsed so far. */
-  summary(): ParseSummary;
-};
-
-/** Create the streaming parser. */
-export function createParser(opts?: ParserOptions): ParserStream {
-  let stream: Transform;
-  const core = new ParserCore(opts, (item) => stream.push(item));
-  stream = coreStream(core);
-  return Object.assign(stream, { summary: () => core.result() });
-}
-
-/**
- * The parser as a byte sink that hands every item to `onItem` as it is parsed
- * instead of pushing it: the pipeline's input, which spares one stream object
- * per line. With `held`, records go into that reorder window undecoded instead
- * of reaching `onItem`. With `ready`, each piece of input is acknowledged only
- * once the promise it returns (if any) settles, so that whoever consumes the
- * items can hold the input back. Its readable side carries no items and ends
- * when the input does.
- */
-export function createParserSink(
-  opts: ParserOptions | undefined,
-  onItem: (item: ParseItem) => void,
-  held?: HeldRecords,
-  ready?: () => Promise<void> | null,
-): ParserStream {
-  const core = new ParserCore(opts, onItem, held);
-  const stream = coreStream(core, ready);
-  stream.resume();
-  return Object.assign(stream, { summary: () => core.result() });
-}
-
-/**
- * The stream that feeds a parser core: bytes (or strings) in, decoded as UTF-8 across chunk
- * boundaries (TextFeed), nothing out; it ends when its input does. `ready`, when it returns a
- * promise, holds back the next piece of input until it settles.
- */
-export function coreStream(core: ParserCore, ready?: () => Promise<void> | null): Transform {
-  const feed = new TextFeed(core);
-  return new Transform({
-    readableObjectMode: true,
-    transform(chunk: Buffer | string, _enc, cb) {
-      try {
-        feed.write(chunk);
-      } catch (err) {
-        cb(err as Error);
-        return;
-      }
-      // Output that cannot keep up (replay --events into a slow pipe) holds the input back instead of piling up.
-      const wait = ready === undefined ? null : ready();
-      if (wait === null) cb();
-      else wait.then(() => cb(), (e: unknown) => cb(e instanceof Error ? e : new Error(String(e))));
-    },
-    flush(cb) {
-      try {
-        feed.end();
-      } catch (err) {
-        cb(err as Error);
-        return;
-      }
-      cb();
-    },
-  });
 }

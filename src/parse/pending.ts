@@ -22,7 +22,7 @@ export class PendingRecord {
   /** Arrival order across the input. */
   seq = 0;
   kindIndex = -1;
-  /** Order keys of its ts (records.ts TS_T, TS_SEC, TS_NSEC). */
+  /** Order keys of its ts (record-fields.ts TS_T, TS_SEC, TS_NSEC). */
   readonly keys = new Float64Array(3);
   /** Escaping and OS in force when it arrived: how its fields decode. */
   style: EscapeStyle = 'dtrace';

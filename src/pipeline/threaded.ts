@@ -19,7 +19,7 @@ import { pathToFileURL } from 'node:url';
 import type { NotAttached } from '../engine/index.ts';
 import { checkParserOptions } from '../parse/options.ts';
 import { SummaryAccumulator, type ParseSummary } from '../parse/summary.ts';
-import type { ParserStream } from '../parse/parser.ts';
+import type { ParserStream } from '../parse/parser-stream.ts';
 import { batchSlot, BatchReader, type EventBatch } from './event-columns.ts';
 import { TRACE_READ_CHUNK } from '../parse/options.ts';
 import type { WorkerSetup } from './replay-worker.ts';

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest';
 import { formatRecord } from '../../src/parse/format.ts';
 import { HeldRecords, ParserCore, parseTextSync } from '../../src/parse/index.ts';
 import type { TraceEvent } from '../../src/protocol/registry.ts';
-import { decodeRecord, decodeRecordGeneric, type DecodeContext } from '../../src/parse/records.ts';
+import type { DecodeContext } from '../../src/parse/record-fields.ts';
+import { decodeRecordGeneric } from '../../src/parse/record-generic.ts';
+import { decodeRecord } from '../../src/parse/records.ts';
 import { MARKER_PREFIX } from '../../src/protocol/registry.ts';
 import { NONCE } from './helpers/trace.ts';
 
