@@ -2,7 +2,7 @@
  * How the tracer is started: which executable, and through sudo when loadtrace
  * is not root. sudo is asked up front (`sudo -n true`, else `sudo -v` on the
  * terminal) because the tracer then runs detached from the terminal, where
- * sudo could not prompt.
+ * sudo could not prompt. Behind sudo, a kill or a resume goes through sudo too.
  */
 import { spawn } from 'node:child_process';
 import { EXIT } from '../exit-codes.ts';

@@ -37,7 +37,7 @@ export interface PreparedCapture {
   readonly gen: Generated;
 }
 
-/** Throws a CaptureError (exit 2) for options, a target or a script that cannot be used. */
+/** Throws a CaptureError for options, a target or a script that cannot be used: nothing is on disk yet. */
 export function prepareCapture(options: CaptureOptions, partialDeps: Partial<CaptureDeps>): PreparedCapture {
   const parsed = captureOptionsSchema.safeParse(options);
   if (!parsed.success) {
