@@ -3,60 +3,29 @@
  * capture directory as it arrives, stream it through the analysis, and
  * say how it ended. docs/capture.md is the user-facing description.
  */
-import type { EventEmitter } from 'node:events';
-import { existsSync, lstatSync, mkdirSync, readdirSync, realpathSync } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
-import { dirname, join, resolve } from 'node:path';
-import type { Writable } from 'node:stream';
-import { z } from 'zod';
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import { EXIT } from '../exit-codes.ts';
-import { CaptureError } from './errors.ts';
 import { CAPTURE_FILES, scriptFile, writeCaptureFile, writeCaptureJson } from '../pipeline/capture-dir.ts';
 import { MARKER_PREFIX, PROTOCOL_VERSION } from '../protocol/registry.ts';
 import { VERSION } from '../version.ts';
 import { dropFraction, dropsExceeded, formatThreshold } from './drops.ts';
-import { captureOptionsSchema, type CaptureOptions, type ResolvedCaptureOptions } from './options.ts';
-import type { CaptureAnalysis, FollowGenerateFn, GenerateFn, Generated, Target } from './ports.ts';
+import type { CaptureOptions } from './options.ts';
+import type { Target } from './ports.ts';
 import { hostInfo, sipStatus } from './host.ts';
-import { createLogger, type Logger } from './log.ts';
 import { ENDINGS, writeMeta, type UnfollowedProcess, type CaptureMeta, type Ending } from './meta.ts';
 import { TracerProcess, type TracerExit } from './process.ts';
-import { openRawFile, RawSink, type RawFileOpener, type RawWriteFailure } from './raw.ts';
-import { runCommand, type CommandRunner } from './run-command.ts';
-import { emptyStderrFacts, LineScanner, scanStderrLine, totalDrops, type StderrFacts } from './stderr-scan.ts';
+import { RawSink, type RawWriteFailure } from './raw.ts';
+import { emptyStderrFacts, LineScanner, scanStderrLine, totalDrops } from './stderr-scan.ts';
 import { StatusLine } from './status.ts';
 import { terminalText } from '../report/text.ts';
-import { defaultBackend, isRoot, tracerVersion, whichSync, type Backend } from './tracer.ts';
-import { FollowDriver, needsFollow, planFollow, type FollowPlan } from './follow.ts';
-import { launchSpec, planLaunch, sudoValidate, tracerArgv, type Launch } from './launch.ts';
-
-/** Everything capture touches in the outside world; each is replaceable in tests. */
-export interface CaptureDeps {
-  readonly generate: GenerateFn;
-  /** The follow-mode watcher generator; without it, follow mode is off. */
-  readonly generateFollow: FollowGenerateFn | null;
-  /** The analysis (pipeline and reporters); null records raw output and metadata only. */
-  readonly analysis: CaptureAnalysis | null;
-  readonly platform: NodeJS.Platform;
-  readonly isRoot: boolean;
-  readonly env: NodeJS.ProcessEnv;
-  readonly cwd: string;
-  readonly stdout: Writable;
-  readonly stderr: Writable;
-  /** Status line only on a terminal. */
-  readonly stderrIsTTY: boolean;
-  readonly stdinIsTTY: boolean;
-  readonly logger: Logger;
-  readonly run: CommandRunner;
-  readonly openRawFile: RawFileOpener;
-  /** Emits 'SIGINT' and 'SIGTERM' (process by default). */
-  readonly signals: EventEmitter;
-  /** Asks for the sudo password on the terminal (`sudo -v`); resolves whether it worked. */
-  readonly sudoAuthenticate: () => Promise<boolean>;
-  readonly now: () => Date;
-  /** Whether a -p pid names a live process. */
-  readonly pidExists: (pid: number) => boolean;
-}
+import { tracerVersion } from './tracer.ts';
+import { FollowDriver } from './follow.ts';
+import { launchSpec, planLaunch, resumeProcess, sudoKill, tracerArgv } from './launch.ts';
+import type { CaptureDeps } from './deps.ts';
+import { classifyEnding, endingMessage, exitCodeForEnding, type EndingInput } from './ending.ts';
+import { createDefaultDir, ensureEmptyDir } from './folder.ts';
+import { prepareCapture } from './prepare.ts';
 
 export interface CaptureResult {
   readonly dir: string;
@@ -65,195 +34,6 @@ export interface CaptureResult {
   readonly meta: CaptureMeta;
   /** The analysis's report, when there is an analysis and the tracer ran. */
   readonly report: unknown;
-}
-
-/** The exit code for an ending, before findings and drops are taken into account. */
-export function exitCodeForEnding(ending: Ending, detail: { spawnFailed?: boolean } = {}): number | null {
-  switch (ending) {
-    case 'killed':
-      return EXIT.killed;
-    case 'disk-full':
-      return EXIT.io;
-    case 'error':
-      return detail.spawnFailed ? EXIT.tracerRefused : EXIT.io;
-    case 'tracer-refused':
-    case 'attach-failed':
-      return EXIT.tracerRefused;
-    case 'tracer-crashed':
-      return EXIT.tracerCrashed;
-    default:
-      return null;
-  }
-}
-
-export interface EndingInput {
-  readonly exit: TracerExit;
-  readonly facts: StderrFacts;
-  readonly target: Target;
-  readonly ioFailure: RawWriteFailure | null;
-  readonly killed: boolean;
-  readonly stopReason: 'interrupted' | 'terminated' | 'duration' | null;
-}
-
-/**
- * Decides how a capture ended. Order: what loadtrace itself did or suffered
- * (spawn failure, full disk, kill) first, then what the tracer said on stderr
- * (refusal, attach failure), then how it exited.
- */
-export function classifyEnding(input: EndingInput): { ending: Ending; detail: string | null } {
-  const { exit, facts, target } = input;
-  if (exit.spawnError) return { ending: 'error', detail: `could not start the tracer: ${exit.spawnError.message}` };
-  if (input.ioFailure) {
-    const f = input.ioFailure;
-    return f.diskFull
-      ? { ending: 'disk-full', detail: `disk full writing ${f.path} (${f.code}); the tracer was stopped and everything written was kept` }
-      : { ending: 'error', detail: `I/O error writing ${f.path}: ${f.message}` };
-  }
-  if (input.killed) return { ending: 'killed', detail: 'the tracer was killed; its END output is missing' };
-  if (facts.refusal) return { ending: 'tracer-refused', detail: `${facts.refusal.reason}: ${facts.refusal.text}` };
-  if (facts.attachFailure) return { ending: 'attach-failed', detail: facts.attachFailure.text };
-  if (input.stopReason) return { ending: input.stopReason, detail: null };
-  if (exit.signal) return { ending: 'tracer-crashed', detail: `the tracer was killed by ${exit.signal}` };
-  if (exit.code !== 0) return { ending: 'tracer-crashed', detail: `the tracer exited with status ${exit.code}` };
-  if (target.kind === 'pid') {
-    const gone = facts.pidExits.find((e) => e.pid === target.pid);
-    if (gone) return { ending: 'target-exited', detail: gone.text };
-  }
-  return { ending: 'completed', detail: null };
-}
-
-/** The target as the tracer runs it: a command to run as another user goes through setpriv. */
-function withRunAs(opts: Pick<ResolvedCaptureOptions, 'target' | 'runAs'>, env: NodeJS.ProcessEnv): Target {
-  if (opts.runAs === null || opts.target.kind !== 'command') return opts.target;
-  const setpriv = whichSync('setpriv', env);
-  if (setpriv === null) {
-    throw new CaptureError(`cannot run the command as ${opts.runAs.user}: setpriv (util-linux) is not on PATH; install it, or pass --run-as root`, EXIT.usage);
-  }
-  const { uid, gid } = opts.runAs;
-  return { kind: 'command', command: [realpathSync(setpriv), `--reuid=${uid}`, `--regid=${gid}`, '--init-groups', '--', ...opts.target.command] };
-}
-
-/**
- * `captures/<tool>-<UTC time to the millisecond>-<random>` under cwd, e.g.
- * captures/an0840-20260105T101500.123Z-3fa9c2: two captures started at the same moment get
- * different folders (the folder is also created exclusively; see createCaptureDir).
- */
-export function defaultCaptureDir(cwd: string, tool: string, now: Date, suffix: string = randomBytes(3).toString('hex')): string {
-  const ts = now.toISOString().replace(/[-:]/g, '');
-  return resolve(cwd, 'captures', `${tool}-${ts}-${suffix}`);
-}
-
-function defaultDeps(partial: Partial<CaptureDeps>): CaptureDeps {
-  const stderrIsTTY = partial.stderrIsTTY ?? Boolean(process.stderr.isTTY);
-  const generate =
-    partial.generate ??
-    (() => {
-      throw new CaptureError('no script generator is available', EXIT.error);
-    });
-  return {
-    generate,
-    generateFollow: partial.generateFollow ?? null,
-    analysis: partial.analysis ?? null,
-    platform: partial.platform ?? process.platform,
-    isRoot: partial.isRoot ?? isRoot(),
-    env: partial.env ?? process.env,
-    cwd: partial.cwd ?? process.cwd(),
-    stdout: partial.stdout ?? process.stdout,
-    stderr: partial.stderr ?? process.stderr,
-    stderrIsTTY,
-    stdinIsTTY: partial.stdinIsTTY ?? Boolean(process.stdin.isTTY),
-    logger: partial.logger ?? createLogger('info', { tty: stderrIsTTY }),
-    run: partial.run ?? runCommand,
-    openRawFile: partial.openRawFile ?? openRawFile,
-    signals: partial.signals ?? process,
-    sudoAuthenticate: partial.sudoAuthenticate ?? (() => sudoValidate()),
-    now: partial.now ?? (() => new Date()),
-    pidExists: partial.pidExists ?? processExists,
-  };
-}
-
-/**
- * mkdir -p with mode 0700, without fs.mkdirSync's recursive mode: on a file system that answers
- * ENOENT for a name whose parent exists (procfs, sysfs), Node's recursive mkdir retries forever.
- * Here a parent that exists and a child that still cannot be made is the error. Throws the errno
- * error of the component that failed.
- */
-export function makeDirs(dir: string): void {
-  try {
-    mkdirSync(dir, { mode: 0o700 });
-    return;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' && lstatSync(dir).isDirectory()) return;
-    if (code !== 'ENOENT') throw err;
-    const parent = dirname(dir);
-    if (parent === dir || existsSync(parent)) throw err;
-  }
-  makeDirs(dirname(dir));
-  mkdirSync(dir, { mode: 0o700 });
-}
-
-function cannotCreate(flag: string, dir: string, err: unknown): CaptureError {
-  return new CaptureError(`${flag}${dir}: cannot create directory: ${(err as Error).message}`, EXIT.io, { cause: err });
-}
-
-/** The capture folder named by --out: it must not exist, or be empty. */
-function ensureEmptyDir(dir: string): void {
-  if (existsSync(dir)) {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir);
-    } catch (err) {
-      throw new CaptureError(`--out ${dir}: not a readable directory`, EXIT.usage, { cause: err });
-    }
-    if (entries.length > 0) {
-      throw new CaptureError(`--out ${dir}: directory is not empty; a capture needs a fresh directory`, EXIT.usage);
-    }
-    // The tracer runs the script from here as root: another user who can write the folder
-    // could swap the script between its writing and its reading.
-    const st = lstatSync(dir);
-    const uid = process.getuid?.();
-    if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) {
-      throw new CaptureError(
-        `--out ${dir}: must be a directory owned by this user and writable by no one else (the root tracer runs the script kept there)`,
-        EXIT.usage,
-      );
-    }
-  }
-  try {
-    makeDirs(dir);
-  } catch (err) {
-    throw cannotCreate('--out ', dir, err);
-  }
-}
-
-/** A new default capture folder, created exclusively: a name another capture took meanwhile is never shared. */
-function createDefaultDir(cwd: string, tool: string, now: Date): string {
-  const parent = resolve(cwd, 'captures');
-  try {
-    makeDirs(parent);
-  } catch (err) {
-    throw cannotCreate('', parent, err);
-  }
-  for (let attempt = 0; ; attempt++) {
-    const dir = defaultCaptureDir(cwd, tool, now);
-    try {
-      mkdirSync(dir, { mode: 0o700 });
-      return dir;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 20) throw cannotCreate('', dir, err);
-    }
-  }
-}
-
-/** Whether a pid names a live process (EPERM: it exists, owned by someone else). */
-export function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** Handle for a running capture: the single tracer, or the follow-mode group. */
@@ -267,49 +47,7 @@ interface Driver {
 
 /** Runs one live capture to its end and writes the capture directory. Never leaves meta.json unfinished unless killed itself. */
 export async function runCapture(options: CaptureOptions, partialDeps: Partial<CaptureDeps> = {}): Promise<CaptureResult> {
-  const parsed = captureOptionsSchema.safeParse(options);
-  if (!parsed.success) {
-    throw new CaptureError(`invalid capture options: ${z.prettifyError(parsed.error)}`, EXIT.usage);
-  }
-  let opts: ResolvedCaptureOptions = parsed.data;
-  const deps = defaultDeps(partialDeps);
-  const log = deps.logger.child({ module: 'capture' });
-  // System-wide and by name, the scripts leave this process and the tracer it starts out (in the
-  // kernel); the pid is kept with the options in meta.json, and said here.
-  if ((opts.target.kind === 'all' || opts.target.kind === 'name') && opts.toolOptions?.selfPid === undefined) {
-    opts = { ...opts, toolOptions: { ...opts.toolOptions, selfPid: process.pid } };
-    log.info(`loadtrace itself (pid ${process.pid}) and the tracer it starts are left out of the trace`);
-  }
-  const backend: Backend = opts.backend ?? defaultBackend(deps.platform);
-  const os: 'darwin' | 'linux' = deps.platform === 'darwin' ? 'darwin' : 'linux';
-  const startedAt = deps.now();
-  // A pid that names no process would only show as an empty trace, in a folder made for nothing.
-  if (opts.target.kind === 'pid' && !deps.pidExists(opts.target.pid)) {
-    throw new CaptureError(`-p ${opts.target.pid}: no such process`, EXIT.usage);
-  }
-
-  const traced = withRunAs(opts, deps.env);
-  const follow = needsFollow(opts, backend, os) && deps.generateFollow !== null;
-  let gen: Generated;
-  let followPlan: FollowPlan | null = null;
-  try {
-    if (follow && deps.generateFollow) {
-      followPlan = planFollow(deps.generate, deps.generateFollow, opts, os);
-      gen = followPlan.main;
-    } else {
-      gen = deps.generate({ tool: opts.tool, backend, target: traced, options: opts.toolOptions, ...(backend === 'dtrace' ? { os } : {}) });
-    }
-  } catch (err) {
-    if (err instanceof CaptureError) throw err;
-    throw new CaptureError(`cannot generate the ${opts.tool} script: ${(err as Error).message}`, EXIT.usage, { cause: err });
-  }
-  // In follow mode the main script's note about the pid provider is answered by the per-pid tracers.
-  for (const note of gen.notes) if (!followPlan || !/generateFollow|follow mode/.test(note)) log.info(note);
-  if (followPlan) {
-    log.info(
-      `follow mode: a watcher stops each new ${opts.target.kind === 'name' ? `"${opts.target.name}" ` : ''}process at exec and a per-pid dlsnoop attaches to it (at most ${opts.maxTracers} at once)`,
-    );
-  }
+  const { opts, deps, log, backend, os, startedAt, follow, followPlan, gen } = prepareCapture(options, partialDeps);
 
   const launch = await planLaunch(backend, deps, log);
   if (launch.viaSudo) {
@@ -698,46 +436,6 @@ function notAttachedOf(blind: readonly UnfollowedProcess[]): CaptureMeta['notAtt
   return blind.map((b) => ({ pid: b.pid, ...(b.comm !== null ? { name: b.comm } : {}), reason: `${b.reason}: ${b.detail}` }));
 }
 
-/** One line for people: how the capture ended and where it is. */
-function endingMessage(ending: Ending, detail: string | null, dir: string, backend: Backend): string {
-  const where = `capture kept in ${dir}`;
-  const why = detail ? `: ${detail}` : '';
-  switch (ending) {
-    case 'tracer-refused':
-      return `${backend} refused to start${why}. Run \`loadtrace doctor\` for the fix. ${where}`;
-    case 'attach-failed':
-      return `${backend} could not attach to the target${why}. ${where}`;
-    case 'tracer-crashed':
-      return `${backend} died mid-run${why}; everything it printed is kept. ${where}`;
-    case 'disk-full':
-      return `disk full${why}. ${where}`;
-    case 'killed':
-      return `killed${why}. ${where}`;
-    case 'error':
-      return `capture failed${why}. ${where}`;
-    default:
-      return `capture ${ending}${why}. ${where}`;
-  }
-}
-
-/** Behind sudo a SIGKILL cannot be relayed: ask sudo (ticket still valid, -n) to kill the tracer's process group. */
-function sudoKill(deps: CaptureDeps, launch: Launch, pid: number): void {
-  if (!launch.sudoPath) return;
-  void deps.run(launch.sudoPath, ['-n', 'kill', '-KILL', '--', `-${pid}`], { timeoutMs: 5000, env: deps.env });
-}
-
-/** SIGCONT for a process the watcher stopped at exec; through sudo when not root. */
-function resumeProcess(deps: CaptureDeps, launch: Launch, pid: number): void {
-  if (launch.viaSudo && launch.sudoPath) {
-    void deps.run(launch.sudoPath, ['-n', 'kill', '-CONT', String(pid)], { timeoutMs: 5000, env: deps.env });
-    return;
-  }
-  try {
-    process.kill(pid, 'SIGCONT');
-  } catch {
-    // Already gone.
-  }
-}
-
 export { ENDINGS };
+export type { CaptureDeps } from './deps.ts';
 export { captureOptionsSchema, type CaptureOptions, type ResolvedCaptureOptions } from './options.ts';

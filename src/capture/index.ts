@@ -2,16 +2,9 @@
  * Live capture: run a tracer, keep its raw output in a capture directory, stream it through
  * the analysis, say how it ended. Public API of the capture stage (docs/capture.md).
  */
-export {
-  runCapture,
-  captureOptionsSchema,
-  classifyEnding,
-  exitCodeForEnding,
-  defaultCaptureDir,
-  type CaptureOptions,
-  type CaptureDeps,
-  type CaptureResult,
-} from './capture.ts';
+export { runCapture, captureOptionsSchema, type CaptureOptions, type CaptureDeps, type CaptureResult } from './capture.ts';
+export { classifyEnding, exitCodeForEnding } from './ending.ts';
+export { defaultCaptureDir } from './folder.ts';
 export { ENDINGS, metaSchema, type CaptureMeta, type Ending } from './meta.ts';
 export { runDoctor, renderDoctor, systemDoctorDeps, type DoctorReport, type DoctorCheck, type DoctorDeps } from './doctor.ts';
 export { createCaptureAnalysis } from './analysis.ts';

@@ -2,7 +2,7 @@
  * How the tracer is started: which executable, and through sudo when loadtrace
  * is not root. sudo is asked up front (`sudo -n true`, else `sudo -v` on the
  * terminal) because the tracer then runs detached from the terminal, where
- * sudo could not prompt.
+ * sudo could not prompt. Behind sudo, a kill or a resume goes through sudo too.
  */
 import { spawn } from 'node:child_process';
 import { EXIT } from '../exit-codes.ts';
@@ -99,3 +99,21 @@ export function launchSpec(
   return { file: launch.tracerPath, args: [...args], viaSudo: false, stdin, env: { ...env, ...tracerEnv } };
 }
 
+/** Behind sudo a SIGKILL cannot be relayed: ask sudo (ticket still valid, -n) to kill the tracer's process group. */
+export function sudoKill(deps: Pick<LaunchDeps, 'run' | 'env'>, launch: Launch, pid: number): void {
+  if (!launch.sudoPath) return;
+  void deps.run(launch.sudoPath, ['-n', 'kill', '-KILL', '--', `-${pid}`], { timeoutMs: 5000, env: deps.env });
+}
+
+/** SIGCONT for a process the watcher stopped at exec; through sudo when not root. */
+export function resumeProcess(deps: Pick<LaunchDeps, 'run' | 'env'>, launch: Launch, pid: number): void {
+  if (launch.viaSudo && launch.sudoPath) {
+    void deps.run(launch.sudoPath, ['-n', 'kill', '-CONT', String(pid)], { timeoutMs: 5000, env: deps.env });
+    return;
+  }
+  try {
+    process.kill(pid, 'SIGCONT');
+  } catch {
+    // Already gone.
+  }
+}

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { makeDirs } from '../../src/capture/capture.ts';
+import { makeDirs } from '../../src/capture/folder.ts';
 import { FIXTURE_BIN, harness, rec, waitForText, type Step } from './helpers.ts';
 
 const HARNESS = fileURLToPath(new URL('./cli-harness.ts', import.meta.url));
@@ -65,7 +65,7 @@ describe('-p PID is checked before anything is made', () => {
   });
 
   it('the real check: a live pid passes, a free one does not', async () => {
-    const { processExists } = await import('../../src/capture/capture.ts');
+    const { processExists } = await import('../../src/capture/deps.ts');
     expect(processExists(process.pid)).toBe(true);
     // Above the kernel's pid_max (4194304 at most on Linux; 99998 on macOS): never a process.
     expect(processExists(2 ** 22 + 1)).toBe(false);

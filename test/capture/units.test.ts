@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyEnding, defaultCaptureDir, exitCodeForEnding, type EndingInput } from '../../src/capture/capture.ts';
+import { classifyEnding, exitCodeForEnding, type EndingInput } from '../../src/capture/ending.ts';
+import { defaultCaptureDir } from '../../src/capture/folder.ts';
 import { dropFraction, dropsExceeded, parseDropThreshold } from '../../src/capture/drops.ts';
 import { LineMerger } from '../../src/capture/raw.ts';
 import { parseCsrutilStatus } from '../../src/capture/sip.ts';
