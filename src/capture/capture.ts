@@ -6,14 +6,23 @@
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { EXIT } from '../exit-codes.ts';
-import { CAPTURE_FILES, scriptFile, writeCaptureFile, writeCaptureJson } from '../pipeline/capture-dir.ts';
 import { MARKER_PREFIX, PROTOCOL_VERSION } from '../protocol/registry.ts';
 import { VERSION } from '../version.ts';
 import { dropFraction, dropsExceeded, formatThreshold } from './drops.ts';
 import type { CaptureOptions } from './options.ts';
 import type { Target } from './ports.ts';
 import { hostInfo, sipStatus } from './host.ts';
-import { ENDINGS, writeMeta, type UnfollowedProcess, type CaptureMeta, type Ending } from './meta.ts';
+import {
+  CAPTURE_FILES,
+  ENDINGS,
+  scriptFile,
+  writeCaptureFile,
+  writeCaptureJson,
+  writeMeta,
+  type CaptureMeta,
+  type Ending,
+  type UnfollowedProcess,
+} from '../pipeline/capture-dir.ts';
 import { TracerProcess, type TracerExit } from './process.ts';
 import { RawSink, type RawWriteFailure } from './raw.ts';
 import { emptyStderrFacts, LineScanner, scanStderrLine, totalDrops } from './stderr-scan.ts';

@@ -3,7 +3,7 @@
  * that tells people.
  */
 import { EXIT } from '../exit-codes.ts';
-import type { Ending } from './meta.ts';
+import type { Ending } from '../pipeline/capture-dir.ts';
 import type { Target } from './ports.ts';
 import type { TracerExit } from './process.ts';
 import type { RawWriteFailure } from './raw.ts';

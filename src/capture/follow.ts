@@ -10,7 +10,7 @@
  */
 import { join } from 'node:path';
 import type { Logger } from './log.ts';
-import type { CaptureMeta, UnfollowedProcess } from './meta.ts';
+import type { CaptureMeta, UnfollowedProcess } from '../pipeline/capture-dir.ts';
 import { TracerProcess, type TracerExit, type TracerHandlers } from './process.ts';
 import { LineMerger } from './raw.ts';
 import type { FollowGenerateFn, Generated, GenerateFn } from './ports.ts';

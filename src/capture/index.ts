@@ -5,7 +5,7 @@
 export { runCapture, captureOptionsSchema, type CaptureOptions, type CaptureDeps, type CaptureResult } from './capture.ts';
 export { classifyEnding, exitCodeForEnding } from './ending.ts';
 export { defaultCaptureDir } from './folder.ts';
-export { ENDINGS, metaSchema, type CaptureMeta, type Ending } from './meta.ts';
+export { ENDINGS, metaSchema, type CaptureMeta, type Ending } from '../pipeline/capture-dir.ts';
 export { runDoctor, renderDoctor, systemDoctorDeps, type DoctorReport, type DoctorCheck, type DoctorDeps } from './doctor.ts';
 export { createCaptureAnalysis } from './analysis.ts';
 export { parseDropThreshold, dropsExceeded, type DropThreshold, type OnDrops } from './drops.ts';

@@ -2,8 +2,7 @@
  * The capture directory: its layout, written by a live capture and read back by replay, in
  * one place. A capture may come from someone else's machine, so reading opens only the
  * fixed file names of the layout, refuses links, and validates meta.json before anything
- * in it is used. What meta.json holds is capture/meta.ts's schema; replay reads only the
- * part it needs (metaForReplay), bounded, and accepts captures from older versions.
+ * in it is used.
  */
 import { closeSync, constants, createReadStream, fstatSync, fsyncSync, lstatSync, openSync, readFileSync, renameSync, writeFileSync, writeSync, type Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -14,7 +13,7 @@ import { type Os, type Backend, BACKENDS } from '../protocol/flags.ts';
 
 /** The files of a capture directory. Replay opens meta, stdout, stderr and baseline, and nothing else. */
 export const CAPTURE_FILES = {
-  /** What the capture was and how it ended (capture/meta.ts), rewritten atomically as it goes. */
+  /** What the capture was and how it ended (metaSchema below), rewritten atomically as it goes. */
   meta: 'meta.json',
   /** The tracer's output, byte for byte. */
   stdout: 'stdout.raw',
@@ -65,6 +64,151 @@ export function writeCaptureJson(dir: string, name: string, value: unknown): voi
   renameSync(tmp, path);
 }
 
+// meta.json: what a capture was and how it ended, defined once. A live capture writes it when
+// the tracer starts (ending "running") and again at the end, atomically each time, so a crash
+// at any moment leaves a complete, readable file. Replay reads it through metaForReplay, a view
+// of the same fields in which all but the nonce may be missing, so folders from older versions
+// or made by hand replay; what replay uses is bounded, as a capture may come from someone else.
+
+/** How a capture ended. docs/capture.md explains each, with its exit code. */
+export const ENDINGS = [
+  'completed',
+  'duration',
+  'interrupted',
+  'terminated',
+  'killed',
+  'tracer-crashed',
+  'tracer-refused',
+  'target-exited',
+  'attach-failed',
+  'disk-full',
+  'error',
+] as const;
+export type Ending = (typeof ENDINGS)[number];
+
+const sipSchema = z.object({
+  state: z.enum(['enabled', 'disabled', 'custom', 'unknown', 'n/a']),
+  dtraceRestricted: z.boolean().nullable(),
+  raw: z.string(),
+});
+
+const unfollowedSchema = z.object({
+  pid: z.number().int(),
+  comm: z.string().nullable(),
+  reason: z.enum(['grab_failed', 'exited_before_attach', 'tracer_limit', 'not_stopped', 'tracer_failed', 'capture_stopping']),
+  detail: z.string(),
+});
+/** A process follow mode could not trace, and why. */
+export type UnfollowedProcess = z.infer<typeof unfollowedSchema>;
+
+const hostSchema = z.object({
+  hostname: z.string(),
+  platform: z.string().max(32),
+  arch: z.string(),
+  osVersion: z.string(),
+  kernelRelease: z.string(),
+});
+
+const tracerSchema = z.object({
+  backend: z.enum(BACKENDS),
+  path: z.string(),
+  version: z.string().nullable(),
+  viaSudo: z.boolean(),
+  /** The full argv that was spawned, sudo included. */
+  argv: z.array(z.string()),
+  pid: z.number().int().nullable(),
+});
+
+/** The baseline the capture was judged with: a copy in the folder (`file`), where it came from, its SHA-256. */
+const baselineRefSchema = z.object({ file: z.literal(CAPTURE_FILES.baseline), source: z.string(), sha256: z.string() });
+
+/** A process follow mode could not attach, in the form replay hands to the engine's blind spots. */
+const notAttachedSchema = z.object({ pid: z.number().int().optional(), name: z.string().max(4096).optional(), reason: z.string().max(4096) });
+
+export const metaSchema = z.object({
+  metaVersion: z.literal(1),
+  loadtraceVersion: z.string(),
+  protocolVersion: z.number().int(),
+  host: hostSchema,
+  sip: sipSchema,
+  tracer: tracerSchema,
+  tool: z.string().max(64),
+  target: z.unknown(),
+  options: z.unknown(),
+  nonce: z.string().regex(NONCE_PATTERN, 'nonce must be 16 lowercase hex digits'),
+  script: z.string(),
+  /** null: none. */
+  baseline: baselineRefSchema.nullable(),
+  startedAt: z.string(),
+  endedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  ending: z.union([z.literal('running'), z.enum(ENDINGS)]),
+  /** One line saying why, e.g. the tracer's refusal message. */
+  endingDetail: z.string().nullable(),
+  exit: z.object({ code: z.number().int().nullable(), signal: z.string().nullable() }),
+  /** loadtrace's own exit code for this capture (null while running). */
+  exitCode: z.number().int().nullable(),
+  raw: z.object({
+    stdoutBytes: z.number().int(),
+    stderrBytes: z.number().int(),
+    /** Bytes received after a write failure and therefore not kept. */
+    lostBytes: z.number().int(),
+    writeError: z.string().nullable(),
+  }),
+  drops: z.object({
+    total: z.number().int(),
+    byKind: z.record(z.string(), z.number()),
+    records: z.number().int(),
+    /** drops / (records + drops); 0 when nothing arrived. */
+    fraction: z.number(),
+    threshold: z.object({ kind: z.enum(['count', 'fraction']), value: z.number() }),
+    exceeded: z.boolean(),
+    onDrops: z.enum(['log', 'fail']),
+  }),
+  /** Processes follow mode could not trace, in the form replay hands to the engine's blind spots. */
+  notAttached: z.array(notAttachedSchema).max(100_000),
+  findings: z.object({ total: z.number().int(), bySeverity: z.record(z.string(), z.number()) }).nullable(),
+  follow: z
+    .object({
+      maxTracers: z.number().int(),
+      watcher: z.object({
+        argv: z.array(z.string()),
+        exit: z.object({ code: z.number().int().nullable(), signal: z.string().nullable() }).nullable(),
+        /** Why the watcher stopped while the capture went on (then nothing new was followed). */
+        error: z.string().nullable(),
+      }),
+      tracers: z.array(
+        z.object({
+          pid: z.number().int(),
+          comm: z.string().nullable(),
+          script: z.string(),
+          argv: z.array(z.string()),
+          exit: z.object({ code: z.number().int().nullable(), signal: z.string().nullable() }).nullable(),
+        }),
+      ),
+      blindSpots: z.array(unfollowedSchema),
+      unterminatedLines: z.number().int(),
+    })
+    .nullable(),
+});
+export type CaptureMeta = z.infer<typeof metaSchema>;
+
+/** What replay reads of meta.json: the same fields, none required but the nonce; unknown keys are left out of the result. */
+export const metaForReplay = metaSchema
+  .pick({ nonce: true, tool: true, ending: true, notAttached: true })
+  .partial()
+  .required({ nonce: true })
+  .extend({
+    host: hostSchema.pick({ platform: true }).partial().optional(),
+    tracer: tracerSchema.pick({ backend: true }).partial().optional(),
+    baseline: baselineRefSchema.pick({ file: true }).nullable().optional(),
+  });
+
+/** Writes meta.json in a capture directory, atomically. */
+export function writeMeta(dir: string, meta: CaptureMeta): void {
+  writeCaptureJson(dir, CAPTURE_FILES.meta, meta);
+}
+
 // Reading.
 
 /** Largest baseline.json read back: the shipped ones are a few kilobytes, learned ones rarely more than a megabyte. */
@@ -77,20 +221,6 @@ const MAX_META_BYTES = 1024 * 1024;
 export class CaptureDirError extends Error {
   override name = 'CaptureDirError';
 }
-
-// Only what replay needs; unknown keys are kept out of the result rather than trusted.
-const metaForReplay = z.object({
-  nonce: z.string().regex(NONCE_PATTERN, 'nonce must be 16 lowercase hex digits'),
-  tool: z.string().max(64).optional(),
-  host: z.object({ platform: z.string().max(32) }).partial().optional(),
-  tracer: z.object({ backend: z.enum(BACKENDS) }).partial().optional(),
-  ending: z.string().max(64).optional(),
-  baseline: z.object({ file: z.literal(CAPTURE_FILES.baseline) }).nullable().optional(),
-  notAttached: z
-    .array(z.object({ pid: z.number().int().optional(), name: z.string().max(4096).optional(), reason: z.string().max(4096) }))
-    .max(100_000)
-    .optional(),
-});
 
 export interface CaptureDir {
   readonly dir: string;
