@@ -4,6 +4,7 @@
  */
 import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
+import type { Target } from '../generate/options.ts';
 import { CliError, EXIT } from './exit.ts';
 
 /** Any integer, negative ones included. */
@@ -101,4 +102,44 @@ export function resolveCommandPath(word: string, env: NodeJS.ProcessEnv = proces
     }
   }
   throw new CliError(`command not found: ${word}: ${reason}`, EXIT.commandNotFound);
+}
+
+/** The target flags every command that names one shares. */
+export interface TargetFlags {
+  pid?: number;
+  command?: string;
+  name?: string;
+}
+
+/**
+ * The one target a command line names: -p PID, -c CMD (or, for capture, the words after --),
+ * -n NAME, or nothing for every process. Capture runs the command here, so it must be found
+ * (`mustExist`); a generated script may be meant for another machine, so generate keeps a
+ * command it cannot find as written. Both split -c as a shell would, so one command line means
+ * the same program in both.
+ */
+export function targetFromFlags(flags: TargetFlags, opts: { readonly argv?: readonly string[] | null; readonly mustExist: boolean }): Target {
+  const argv = opts.argv ?? null;
+  const given = [flags.pid !== undefined, flags.command !== undefined, flags.name !== undefined, argv !== null && argv.length > 0].filter(Boolean).length;
+  if (given > 1) throw new CliError(`choose one target: -p PID, -c CMD${opts.argv === undefined ? '' : ' (or -- CMD ARGS…)'}, or -n NAME`, EXIT.usage);
+  if (flags.pid !== undefined) return { kind: 'pid', pid: flags.pid };
+  if (flags.name !== undefined) return { kind: 'name', name: flags.name };
+  let words: readonly string[] | null = argv !== null && argv.length > 0 ? argv : null;
+  if (flags.command !== undefined) {
+    words = splitCommand(flags.command);
+    if (words.length === 0) throw new CliError('-c: empty command', EXIT.usage);
+  }
+  if (words === null) return { kind: 'all' };
+  return { kind: 'command', command: [commandPath(words[0]!, opts.mustExist), ...words.slice(1)] };
+}
+
+// The absolute path makes the printed `run:` line work as printed (bpftrace refuses a bare name
+// that matches two files); a command that is not here may still be on the machine the script is for.
+function commandPath(word: string, mustExist: boolean): string {
+  if (mustExist) return resolveCommandPath(word);
+  try {
+    return resolveCommandPath(word);
+  } catch {
+    return word;
+  }
 }

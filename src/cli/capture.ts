@@ -11,7 +11,7 @@ import { COLOR_WHEN, useColor, type ColorWhen } from './color.ts';
 import { CaptureError } from '../capture/errors.ts';
 import { CliError, EXIT } from './exit.ts';
 import { addExamples } from './help.ts';
-import { positiveInt, resolveCommandPath, splitCommand } from './args.ts';
+import { positiveInt, targetFromFlags } from './args.ts';
 import { addLimitOptions, limitsFromFlags, type LimitFlags } from './limits.ts';
 import { addScriptOptions, scriptOptionsOf, type ScriptFlags } from './tools.ts';
 import { SEVERITIES } from '../rules/types.ts';
@@ -72,21 +72,6 @@ function argsAfterDashDash(cmd: Command): string[] | null {
   const raw = (root as unknown as { rawArgs?: string[] }).rawArgs ?? [];
   const at = raw.indexOf('--');
   return at < 0 ? null : raw.slice(at + 1);
-}
-
-/** Builds the target from -p / -c / -n / `-- cmd…`; at most one may be given. */
-function targetFromFlags(flags: Pick<RawCaptureFlags, 'pid' | 'command' | 'name'>, argv: string[] | null): Target {
-  const given = [flags.pid !== undefined, flags.command !== undefined, flags.name !== undefined, argv !== null && argv.length > 0].filter(Boolean).length;
-  if (given > 1) throw new CliError('choose one target: -p PID, -c CMD (or -- CMD ARGS…), or -n NAME', EXIT.usage);
-  if (flags.pid !== undefined) return { kind: 'pid', pid: flags.pid };
-  if (flags.name !== undefined) return { kind: 'name', name: flags.name };
-  if (flags.command !== undefined) {
-    const command = splitCommand(flags.command);
-    if (command.length === 0) throw new CliError('-c: empty command', EXIT.usage);
-    return { kind: 'command', command: [resolveCommandPath(command[0]!), ...command.slice(1)] };
-  }
-  if (argv && argv.length > 0) return { kind: 'command', command: [resolveCommandPath(argv[0]!), ...argv.slice(1)] };
-  return { kind: 'all' };
 }
 
 /** Who a command target runs as: under sudo the invoking user (SUDO_UID), or --run-as USER; null keeps root. */
@@ -221,7 +206,7 @@ export function registerCaptureCommands(program: Command, deps: CaptureCliDeps =
       } else if (!afterDashDash && command.length > 0) {
         throw new CliError(`unexpected argument "${command[0]}": put the command to trace after -- (or use -c)`, EXIT.usage);
       }
-      const target = targetFromFlags(flags, afterDashDash);
+      const target = targetFromFlags(flags, { argv: afterDashDash, mustExist: true });
       const backend = flags.backend ?? defaultBackend(platform);
       if (target.kind === 'command' && backend === 'bpftrace') refuseScriptCommand(target.command[0]!);
       const toolOptions = scriptOptionsOf(flags);

@@ -4,12 +4,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
-import { integer, nonNegativeInt, positiveInt, resolveCommandPath, splitCommand } from './args.ts';
+import { integer, nonNegativeInt, positiveInt, targetFromFlags, type TargetFlags } from './args.ts';
 import { EXIT } from './exit.ts';
 import { addExamples } from './help.ts';
 import { defaultBackend } from '../capture/tracer.ts';
 import { BACKENDS, type Backend } from '../generate/options.ts';
-import { GenerateError, SCRIPT_PATH, TOOLS, generate, type GenerateResult, type Target, type ToolName, type ToolOptionsInput } from '../generate/index.ts';
+import { GenerateError, SCRIPT_PATH, TOOLS, generate, type GenerateResult, type ToolName, type ToolOptionsInput } from '../generate/index.ts';
 
 /** The script options `generate` and `capture` share, as commander hands them over. */
 export interface ScriptFlags {
@@ -51,38 +51,12 @@ export function scriptOptionsOf(f: ScriptFlags): ToolOptionsInput {
   return o as ToolOptionsInput;
 }
 
-interface GenerateFlags extends ScriptFlags {
-  pid?: number;
-  command?: string;
-  name?: string;
+interface GenerateFlags extends ScriptFlags, TargetFlags {
   backend: Backend;
   os: 'darwin' | 'linux';
   duration?: number;
   nonce?: string;
   output?: string;
-}
-
-function targetOf(f: GenerateFlags): Target {
-  const given = [f.pid !== undefined, f.command !== undefined, f.name !== undefined].filter(Boolean).length;
-  if (given > 1) throw new GenerateError('give at most one of -p PID, -c CMD, -n NAME');
-  if (f.pid !== undefined) return { kind: 'pid', pid: f.pid };
-  // Split as capture -c splits it, so that one command line means the same program in both.
-  if (f.command !== undefined) {
-    // The absolute path when the command is found here, so the printed `run:` line works as printed
-    // (bpftrace refuses a bare name that matches two files); as given otherwise: the script may be
-    // meant for another machine.
-    const words = splitCommand(f.command);
-    if (words.length === 0) return { kind: 'command', command: words };
-    let first = words[0]!;
-    try {
-      first = resolveCommandPath(first);
-    } catch {
-      // not found here: keep it as written
-    }
-    return { kind: 'command', command: [first, ...words.slice(1)] };
-  }
-  if (f.name !== undefined) return { kind: 'name', name: f.name };
-  return { kind: 'all' };
 }
 
 function optionsOf(f: GenerateFlags): ToolOptionsInput {
@@ -136,7 +110,7 @@ export function registerToolsCommands(program: Command, platform: NodeJS.Platfor
         const r = generate({
           tool: tool as ToolName,
           backend: flags.backend,
-          target: targetOf(flags),
+          target: targetFromFlags(flags, { mustExist: false }),
           options: optionsOf(flags),
           ...(flags.nonce !== undefined ? { nonce: flags.nonce } : {}),
           ...(flags.backend === 'dtrace' ? { os: flags.os } : {}),

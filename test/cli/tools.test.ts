@@ -107,7 +107,7 @@ describe('loadtrace tools / generate', () => {
   it.each([
     [['generate', 'nosuchtool'], /unknown tool "nosuchtool"/],
     [['generate', 'rwxsnoop', '-p', 'abc'], /--pid must be an integer/],
-    [['generate', 'rwxsnoop', '-p', '1', '-n', 'x'], /at most one of/],
+    [['generate', 'rwxsnoop', '-p', '1', '-n', 'x'], /choose one target: -p PID, -c CMD, or -n NAME/],
     [['generate', 'rwxsnoop', '--bufsize', '4x'], /bufsize: a size such as/],
     [['generate', 'rwxsnoop', '-n', 'a\nb'], /control character \(newline\)/],
     [['generate', 'rwxsnoop', '--nonce', 'xyz'], /nonce must be 16/],
