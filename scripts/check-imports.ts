@@ -17,6 +17,11 @@
  * It reads `import … from`, `export … from`, `import type` and dynamic `import('…')` with the
  * TypeScript compiler's pre-processor, so comments and strings are not mistaken for imports,
  * and prints the folder-level graph.
+ *
+ * It also checks that test/ mirrors the stages: each stage has a folder of tests under test/
+ * of the same name, every other folder there is one of the suites that cut across stages
+ * (TEST_SUITES), and each test in a stage's folder reaches, through its imports and the test
+ * helpers they import, a file of that stage, or starts bin/loadtrace.js (a command run whole).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
@@ -38,6 +43,18 @@ export const ENTRY = 'index.ts';
  * itself a problem, so the list only shrinks. Cycles and imports of cli/ have no such list.
  */
 export const KNOWN_AGAINST_ORDER: Readonly<Record<string, string>> = {};
+
+/** Folders of test/ that are not a stage, and what each holds. */
+export const TEST_SUITES: Readonly<Record<string, string>> = {
+  e2e: 'real programs traced live through the whole tool',
+  security: 'hostile input at every boundary',
+  fuzz: 'property tests across the parser, the engine and baselines',
+  docs: 'generated documentation in step with the code',
+  package: 'the package as shipped: its entry points, its tarball, the import graph',
+  scripts: 'the scripts of scripts/ (benchmarks)',
+  helpers: 'shared test helpers (no tests)',
+  fixtures: 'recorded traces, rule fixtures, test programs (no tests)',
+};
 
 export interface ImportGraph {
   /** File (relative to src/, with /) → the files of src/ it imports. */
@@ -201,9 +218,57 @@ export function checkImports(srcDir: string, known: Readonly<Record<string, stri
   return { graph, ...problemsOf(graph, known), folders: folderGraph(graph) };
 }
 
+/** Relative imports of a file, resolved to absolute paths. */
+function importsOf(file: string): string[] {
+  const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+  return info.importedFiles.filter(({ fileName }) => fileName.startsWith('.')).map(({ fileName }) => resolve(dirname(file), fileName));
+}
+
+/** The src/ files a test reaches through its own imports and the test helpers they import, and whether it starts the CLI. */
+function reach(testFile: string, rootDir: string): { src: Set<string>; runsCli: boolean } {
+  const srcDir = join(rootDir, 'src');
+  const testDir = join(rootDir, 'test');
+  const src = new Set<string>();
+  let runsCli = false;
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    if (/\bbin[/'", ]+loadtrace\.js/.test(readFileSync(file, 'utf8'))) runsCli = true;
+    for (const target of importsOf(file)) {
+      if (!target.startsWith(srcDir + sep) && !target.startsWith(testDir + sep)) continue;
+      if (target.startsWith(srcDir + sep)) src.add(toKey(srcDir, target));
+      else if (/\.ts$/.test(target)) visit(target);
+    }
+  };
+  visit(testFile);
+  return { src, runsCli };
+}
+
+/** Problems with how test/ mirrors the stages of src/ (see the header). */
+export function checkTestLayout(rootDir: string): string[] {
+  const testDir = join(rootDir, 'test');
+  const problems: string[] = [];
+  const folders = readdirSync(testDir).filter((e) => statSync(join(testDir, e)).isDirectory());
+  for (const folder of folders) {
+    if (!(STAGES as readonly string[]).includes(folder) && !(folder in TEST_SUITES)) problems.push(`test/${folder}/: neither a stage of src/ nor a suite of TEST_SUITES`);
+  }
+  for (const stage of STAGES) if (!folders.includes(stage)) problems.push(`src/${stage}/: no test/${stage}/ folder of tests`);
+  for (const stage of STAGES.filter((s) => folders.includes(s))) {
+    for (const file of listTs(join(testDir, stage)).filter((f) => f.endsWith('.test.ts'))) {
+      const { src, runsCli } = reach(file, rootDir);
+      if (runsCli || [...src].some((f) => stageOf(f) === stage)) continue;
+      problems.push(`test/${toKey(testDir, file)}: reaches no file of src/${stage}/ and does not start bin/loadtrace.js`);
+    }
+  }
+  return problems;
+}
+
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const srcDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'src');
-  const { graph, problems, known, folders } = checkImports(srcDir);
+  const { graph, problems: importProblems, known, folders } = checkImports(srcDir);
+  const testProblems = checkTestLayout(join(srcDir, '..'));
+  const problems = [...importProblems, ...testProblems];
   const imports = [...graph.files.values()].reduce((n, t) => n + t.length, 0);
   const lines = (items: readonly string[]): string => items.map((p) => `  ${p}\n`).join('');
   process.stdout.write(`Stages, in import order: ${STAGES.join(' -> ')}\n\n${folders}\n\n`);
@@ -214,6 +279,6 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
     process.stdout.write(`${lines(problems)}\ncheck-imports: ${problems.length} problem(s) in ${graph.files.size} files\n`);
     process.exitCode = 1;
   } else {
-    process.stdout.write(`check-imports: ${graph.files.size} files, ${imports} imports: no cycle, no library import of cli/, every ${known.length > 0 ? 'other ' : ''}import follows the stage order\n`);
+    process.stdout.write(`check-imports: ${graph.files.size} files, ${imports} imports: no cycle, no library import of cli/, every ${known.length > 0 ? 'other ' : ''}import follows the stage order; test/ mirrors the stages\n`);
   }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { checkImports, KNOWN_AGAINST_ORDER } from '../../scripts/check-imports.ts';
+import { checkImports, checkTestLayout, KNOWN_AGAINST_ORDER, STAGES } from '../../scripts/check-imports.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -85,5 +85,42 @@ describe('check-imports finds', () => {
 
   it('the shipped list of known imports against the order holds nothing about cli/', () => {
     for (const entry of Object.keys(KNOWN_AGAINST_ORDER)) expect(entry).not.toMatch(/cli\//);
+  });
+});
+
+describe('test/ mirrors the stages of src/', () => {
+  it('holds for this repository', () => {
+    expect(checkTestLayout(ROOT)).toEqual([]);
+  });
+
+  /** A repository of the given files (path → text), with one test folder per stage unless left out. */
+  function repo(files: Record<string, string>, without: readonly string[] = []): string {
+    const base: Record<string, string> = {};
+    for (const stage of STAGES) {
+      base[`src/${stage}/a.ts`] = 'export const a = 1;\n';
+      if (!without.includes(stage)) base[`test/${stage}/a.test.ts`] = `import { a } from '../../src/${stage}/a.ts';\n`;
+    }
+    return tree({ ...base, ...files });
+  }
+
+  it('finds a stage without tests, a folder that is neither stage nor suite, and a test of another stage', () => {
+    const dir = repo(
+      {
+        'test/misc/x.test.ts': '',
+        'test/engine/wrong.test.ts': "import { a } from '../../src/parse/a.ts';\n",
+        // Reaching the stage through a test helper counts, as does running the command line whole.
+        'test/engine/helper.ts': "export { a } from '../../src/engine/a.ts';\n",
+        'test/engine/via-helper.test.ts': "import { a } from './helper.ts';\n",
+        'test/cli/whole.test.ts': "const BIN = join(ROOT, 'bin', 'loadtrace.js');\n",
+      },
+      ['protocol'],
+    );
+    expect(checkTestLayout(dir).sort()).toEqual(
+      [
+        'src/protocol/: no test/protocol/ folder of tests',
+        'test/engine/wrong.test.ts: reaches no file of src/engine/ and does not start bin/loadtrace.js',
+        'test/misc/: neither a stage of src/ nor a suite of TEST_SUITES',
+      ].sort(),
+    );
   });
 });
