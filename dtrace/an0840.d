@@ -763,6 +763,35 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:return
 }
 
 /*
+ * Apply one change to the region ring (rwx-track describes the ring): drop the slots the range
+ * covers entirely (a mapping dropped so is counted in lt_forgotten), then add the change's slot,
+ * or its hole where the range cuts a slot it does not cover, in a free slot, else in the oldest
+ * one (a live mapping pushed out so is counted in lt_evicted, regions_evicted), or rewrite slot
+ * this->skip in place when the change covers exactly that slot.
+ *
+ * D has no functions: these statements are a template, written once here and written out by the
+ * generator in place of each line ${ring-apply} of a clause body in a D fragment (rwx-track and
+ * remap: one clause per probe list, after the clauses that describe their calls' changes; mremap:
+ * twice in one clause, for the two changes of one call). The declarations below go once into a
+ * script, before the first fragment that asks for the template. The clause sets the change
+ * first, in every firing, since clause-local variables outlive a firing:
+ *   this->s, this->e  the range [s, e), page-aligned (LT_PAGE_MASK);
+ *   this->v           the new slot's value ((flags << 8) | prot, plus LT_RGN_SHOWN), 0 for a hole;
+ *   this->skip        a slot the change must keep (the one a protection change lies in), -1 for none;
+ *   this->always      1 to add a slot, 0 to add a hole only where the range cuts a slot;
+ *   this->whole       1 to rewrite slot this->skip in place.
+ * The counters are declared because these statements read them first.
+ */
+int lt_forgotten;
+int lt_evicted;
+this uint64_t s;
+this uint64_t e;
+this int64_t v;
+this int skip;
+this int always;
+this int whole;
+
+/*
  * The region ring: what each process mapped, as the kernel's own map of its memory would say
  * for any address, within a fixed budget (the same ring as the bpftrace scripts keep, so the
  * engine sees the same records from either tracer). A process has 8 slots, keyed by [pid, slot]
@@ -777,14 +806,10 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:return
  * slot, so the work is bounded and a process holds at most 33 dynamic variables, freed at exec
  * and exit. Pages are taken to be 4 KiB (LT_PAGE_MASK): a range's end is its length rounded up.
  *
- * A change is described by the clause of the call that made it (this->s, this->e: the range;
- * this->v: the value, 0 for a hole; this->skip: a slot the change must keep, -1 for none;
- * this->always: 1 to add a slot, 0 to add a hole only when the range cuts a slot; this->whole:
- * 1 to rewrite slot this->skip in place) and applied once, by one clause for every call below.
- * The counters are declared because they are first read there.
+ * A change is described by the clause of the call that made it (this->s, this->e, this->v,
+ * this->skip, this->always, this->whole: see ring-apply, which declares them) and applied once,
+ * by one clause for every call below, whose body is ring-apply's statements.
  */
-int lt_forgotten;
-int lt_evicted;
 
 /* No change unless a clause below asks for one: clause-local variables outlive a firing. */
 syscall::mmap:return,

@@ -13,14 +13,10 @@
  * slot, so the work is bounded and a process holds at most 33 dynamic variables, freed at exec
  * and exit. Pages are taken to be 4 KiB (LT_PAGE_MASK): a range's end is its length rounded up.
  *
- * A change is described by the clause of the call that made it (this->s, this->e: the range;
- * this->v: the value, 0 for a hole; this->skip: a slot the change must keep, -1 for none;
- * this->always: 1 to add a slot, 0 to add a hole only when the range cuts a slot; this->whole:
- * 1 to rewrite slot this->skip in place) and applied once, by one clause for every call below.
- * The counters are declared because they are first read there.
+ * A change is described by the clause of the call that made it (this->s, this->e, this->v,
+ * this->skip, this->always, this->whole: see ring-apply, which declares them) and applied once,
+ * by one clause for every call below, whose body is ring-apply's statements.
  */
-int lt_forgotten;
-int lt_evicted;
 
 /* No change unless a clause below asks for one: clause-local variables outlive a firing. */
 syscall::mmap:return,
@@ -265,122 +261,7 @@ mach_trap::_kernelrpc_mach_vm_protect_trap:return,
 mach_trap::_kernelrpc_mach_vm_deallocate_trap:return
 /this->rc/
 {
-	this->free = -1;
-	this->old = 0;
-	this->oq = (uint64_t)0xffffffffffffffff;
-	this->partial = 0;
-	this->q = lt_rq[pid, 0];
-	this->ov = this->q != 0 && this->skip != 0 && lt_rs[pid, 0] < this->e && lt_re[pid, 0] > this->s;
-	this->cov = this->ov && lt_rs[pid, 0] >= this->s && lt_re[pid, 0] <= this->e;
-	lt_forgotten += this->cov && lt_rv[pid, 0] != 0 ? 1 : 0;
-	lt_rs[pid, 0] = this->cov ? 0 : lt_rs[pid, 0];
-	lt_re[pid, 0] = this->cov ? 0 : lt_re[pid, 0];
-	lt_rv[pid, 0] = this->cov ? 0 : lt_rv[pid, 0];
-	lt_rq[pid, 0] = this->cov ? 0 : this->q;
-	this->q = this->cov ? 0 : this->q;
-	this->partial = this->partial || (this->ov && !this->cov);
-	this->free = this->q == 0 && this->free < 0 ? 0 : this->free;
-	this->old = this->q != 0 && this->q < this->oq ? 0 : this->old;
-	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
-	this->q = lt_rq[pid, 1];
-	this->ov = this->q != 0 && this->skip != 1 && lt_rs[pid, 1] < this->e && lt_re[pid, 1] > this->s;
-	this->cov = this->ov && lt_rs[pid, 1] >= this->s && lt_re[pid, 1] <= this->e;
-	lt_forgotten += this->cov && lt_rv[pid, 1] != 0 ? 1 : 0;
-	lt_rs[pid, 1] = this->cov ? 0 : lt_rs[pid, 1];
-	lt_re[pid, 1] = this->cov ? 0 : lt_re[pid, 1];
-	lt_rv[pid, 1] = this->cov ? 0 : lt_rv[pid, 1];
-	lt_rq[pid, 1] = this->cov ? 0 : this->q;
-	this->q = this->cov ? 0 : this->q;
-	this->partial = this->partial || (this->ov && !this->cov);
-	this->free = this->q == 0 && this->free < 0 ? 1 : this->free;
-	this->old = this->q != 0 && this->q < this->oq ? 1 : this->old;
-	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
-	this->q = lt_rq[pid, 2];
-	this->ov = this->q != 0 && this->skip != 2 && lt_rs[pid, 2] < this->e && lt_re[pid, 2] > this->s;
-	this->cov = this->ov && lt_rs[pid, 2] >= this->s && lt_re[pid, 2] <= this->e;
-	lt_forgotten += this->cov && lt_rv[pid, 2] != 0 ? 1 : 0;
-	lt_rs[pid, 2] = this->cov ? 0 : lt_rs[pid, 2];
-	lt_re[pid, 2] = this->cov ? 0 : lt_re[pid, 2];
-	lt_rv[pid, 2] = this->cov ? 0 : lt_rv[pid, 2];
-	lt_rq[pid, 2] = this->cov ? 0 : this->q;
-	this->q = this->cov ? 0 : this->q;
-	this->partial = this->partial || (this->ov && !this->cov);
-	this->free = this->q == 0 && this->free < 0 ? 2 : this->free;
-	this->old = this->q != 0 && this->q < this->oq ? 2 : this->old;
-	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
-	this->q = lt_rq[pid, 3];
-	this->ov = this->q != 0 && this->skip != 3 && lt_rs[pid, 3] < this->e && lt_re[pid, 3] > this->s;
-	this->cov = this->ov && lt_rs[pid, 3] >= this->s && lt_re[pid, 3] <= this->e;
-	lt_forgotten += this->cov && lt_rv[pid, 3] != 0 ? 1 : 0;
-	lt_rs[pid, 3] = this->cov ? 0 : lt_rs[pid, 3];
-	lt_re[pid, 3] = this->cov ? 0 : lt_re[pid, 3];
-	lt_rv[pid, 3] = this->cov ? 0 : lt_rv[pid, 3];
-	lt_rq[pid, 3] = this->cov ? 0 : this->q;
-	this->q = this->cov ? 0 : this->q;
-	this->partial = this->partial || (this->ov && !this->cov);
-	this->free = this->q == 0 && this->free < 0 ? 3 : this->free;
-	this->old = this->q != 0 && this->q < this->oq ? 3 : this->old;
-	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
-	this->q = lt_rq[pid, 4];
-	this->ov = this->q != 0 && this->skip != 4 && lt_rs[pid, 4] < this->e && lt_re[pid, 4] > this->s;
-	this->cov = this->ov && lt_rs[pid, 4] >= this->s && lt_re[pid, 4] <= this->e;
-	lt_forgotten += this->cov && lt_rv[pid, 4] != 0 ? 1 : 0;
-	lt_rs[pid, 4] = this->cov ? 0 : lt_rs[pid, 4];
-	lt_re[pid, 4] = this->cov ? 0 : lt_re[pid, 4];
-	lt_rv[pid, 4] = this->cov ? 0 : lt_rv[pid, 4];
-	lt_rq[pid, 4] = this->cov ? 0 : this->q;
-	this->q = this->cov ? 0 : this->q;
-	this->partial = this->partial || (this->ov && !this->cov);
-	this->free = this->q == 0 && this->free < 0 ? 4 : this->free;
-	this->old = this->q != 0 && this->q < this->oq ? 4 : this->old;
-	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
-	this->q = lt_rq[pid, 5];
-	this->ov = this->q != 0 && this->skip != 5 && lt_rs[pid, 5] < this->e && lt_re[pid, 5] > this->s;
-	this->cov = this->ov && lt_rs[pid, 5] >= this->s && lt_re[pid, 5] <= this->e;
-	lt_forgotten += this->cov && lt_rv[pid, 5] != 0 ? 1 : 0;
-	lt_rs[pid, 5] = this->cov ? 0 : lt_rs[pid, 5];
-	lt_re[pid, 5] = this->cov ? 0 : lt_re[pid, 5];
-	lt_rv[pid, 5] = this->cov ? 0 : lt_rv[pid, 5];
-	lt_rq[pid, 5] = this->cov ? 0 : this->q;
-	this->q = this->cov ? 0 : this->q;
-	this->partial = this->partial || (this->ov && !this->cov);
-	this->free = this->q == 0 && this->free < 0 ? 5 : this->free;
-	this->old = this->q != 0 && this->q < this->oq ? 5 : this->old;
-	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
-	this->q = lt_rq[pid, 6];
-	this->ov = this->q != 0 && this->skip != 6 && lt_rs[pid, 6] < this->e && lt_re[pid, 6] > this->s;
-	this->cov = this->ov && lt_rs[pid, 6] >= this->s && lt_re[pid, 6] <= this->e;
-	lt_forgotten += this->cov && lt_rv[pid, 6] != 0 ? 1 : 0;
-	lt_rs[pid, 6] = this->cov ? 0 : lt_rs[pid, 6];
-	lt_re[pid, 6] = this->cov ? 0 : lt_re[pid, 6];
-	lt_rv[pid, 6] = this->cov ? 0 : lt_rv[pid, 6];
-	lt_rq[pid, 6] = this->cov ? 0 : this->q;
-	this->q = this->cov ? 0 : this->q;
-	this->partial = this->partial || (this->ov && !this->cov);
-	this->free = this->q == 0 && this->free < 0 ? 6 : this->free;
-	this->old = this->q != 0 && this->q < this->oq ? 6 : this->old;
-	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
-	this->q = lt_rq[pid, 7];
-	this->ov = this->q != 0 && this->skip != 7 && lt_rs[pid, 7] < this->e && lt_re[pid, 7] > this->s;
-	this->cov = this->ov && lt_rs[pid, 7] >= this->s && lt_re[pid, 7] <= this->e;
-	lt_forgotten += this->cov && lt_rv[pid, 7] != 0 ? 1 : 0;
-	lt_rs[pid, 7] = this->cov ? 0 : lt_rs[pid, 7];
-	lt_re[pid, 7] = this->cov ? 0 : lt_re[pid, 7];
-	lt_rv[pid, 7] = this->cov ? 0 : lt_rv[pid, 7];
-	lt_rq[pid, 7] = this->cov ? 0 : this->q;
-	this->q = this->cov ? 0 : this->q;
-	this->partial = this->partial || (this->ov && !this->cov);
-	this->free = this->q == 0 && this->free < 0 ? 7 : this->free;
-	this->old = this->q != 0 && this->q < this->oq ? 7 : this->old;
-	this->oq = this->q != 0 && this->q < this->oq ? this->q : this->oq;
-	this->add = this->always || this->partial;
-	this->slot = this->whole ? this->skip : this->free >= 0 ? this->free : this->old;
-	lt_evicted += this->add && !this->whole && this->free < 0 && lt_rv[pid, this->slot] != 0 ? 1 : 0;
-	lt_rn[pid] = this->add ? lt_rn[pid] + 1 : lt_rn[pid];
-	lt_rs[pid, this->slot] = this->add ? this->s : lt_rs[pid, this->slot];
-	lt_re[pid, this->slot] = this->add ? this->e : lt_re[pid, this->slot];
-	lt_rv[pid, this->slot] = this->add ? this->v : lt_rv[pid, this->slot];
-	lt_rq[pid, this->slot] = this->add ? lt_rn[pid] : lt_rq[pid, this->slot];
+	${ring-apply}
 }
 
 /* Clear the saved unmap arguments. */

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { Os } from '../protocol/flags.ts';
 import { NONCE_PATTERN, type RecordKind } from '../protocol/registry.ts';
 import { bpftraceMapClear, fillSlots, header, mergeSpecialProbes, readFragment } from './compose.ts';
+import { expandDTemplates } from './dtemplates.ts';
 import { GenerateError } from './errors.ts';
 import { findLibc } from './libc.ts';
 import { assertNoControl, intLiteral, stringLiteral } from './literals.ts';
@@ -245,7 +246,8 @@ function assemble(
   const texts = fragments.map((f) => fillSlots(readFragment(f, c.backend, c.os), slots).trimEnd());
   const trailers = trailerCount(fragments.map((f, i) => (f === 'trailer-end' ? '' : texts[i]!)));
   const prologue = c.backend === 'dtrace' ? dtracePrologue(c, info.dynvarsize, trailers) : bpftracePrologue(c, trailers);
-  if (c.backend === 'dtrace') return { script: `${[head, prologue, ...texts].join('\n\n')}\n`, kinds };
+  // D: the template fragments the texts use are written out (dtemplates.ts).
+  if (c.backend === 'dtrace') return { script: `${[head, prologue, ...expandDTemplates(texts, c.os)].join('\n\n')}\n`, kinds };
   // bpftrace: #define lines stay in the preamble, then one BEGIN, the clauses, one END.
   const preamble = texts.filter((t) => /^(\/\/[^\n]*\n)*#define /.test(t));
   const rest = texts.filter((t) => !preamble.includes(t));

@@ -40,6 +40,7 @@ describe('the structural check catches what it should', () => {
     ['a clause-local read before assignment', base.replace('this->prev = self->lt_mp_prev;', ''), 'this->prev read before'],
     ['a clause-local left from another firing', base.replace('\tthis->rc = 0;\n', ''), 'this->rc in a predicate'],
     ['a clause-local set only under a predicate', base.replace('\tthis->whole = 0;\n', ''), 'this->whole read before'],
+    ['a clause-local typed after its first use', base.replace('this int whole;\n', '') + '\nthis int whole;\n', 'this->whole is declared after a clause that uses it'],
     ['an undeclared constant', base.replace('inline int LT_USTACK = 0;', ''), 'LT_USTACK is not declared'],
     ['a destructive action', base.replace('lt_tracked++;', 'lt_tracked++;\n\tsystem("id");'), 'destructive action'],
   ])('%s', (_what, script, message) => {

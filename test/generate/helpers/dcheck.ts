@@ -97,6 +97,16 @@ export function checkD(program: string, opts: { allowDestructive?: boolean } = {
       i = lineEnd;
       continue;
     }
+    // A clause-local variable's type (a template's inputs, dtemplates.ts): it must come before the
+    // first clause that uses the variable, and says nothing of its value, which each firing still sets.
+    const local = /^this (int|int64_t|uint64_t) ([a-z][a-z_0-9]*);$/.exec(line);
+    if (local) {
+      if (clauses.some((c) => new RegExp(`this->${local[2]}\\b`).test(`${c.predicate ?? ''}\n${c.body}`))) {
+        problems.push(`this->${local[2]} is declared after a clause that uses it`);
+      }
+      i = lineEnd;
+      continue;
+    }
     if (line.startsWith('inline ')) {
       // LT_NOT_SELF is the one inline that is an expression: of pid, ppid, $pid (dtrace itself) and LT_SELF_PID only.
       const self = /^inline int (LT_NOT_SELF) = (.*);$/.exec(line);
