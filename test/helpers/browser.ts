@@ -39,10 +39,14 @@ export async function launchChromium(): Promise<Browser> {
       args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
   // On a loaded machine Debian's Chromium now and then dies with SIGTRAP while starting, before any page
-  // is opened: one more start, so that the tests judge the page and not the browser's startup.
-  try {
-    return await launch();
-  } catch {
-    return launch();
+  // is opened, sometimes twice in a row: up to three starts, a moment apart, so that the tests judge
+  // the page and not the browser's startup. The last failure is the one reported.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await launch();
+    } catch (err) {
+      if (attempt === 3) throw err;
+      await new Promise((r) => setTimeout(r, 500 * attempt));
+    }
   }
 }
