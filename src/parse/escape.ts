@@ -19,22 +19,23 @@ export interface DecodedField {
   readonly terminated: boolean;
 }
 
-// Results of the allocation-free decoder used on the parser's hot path.
-let lastTerminated = false;
-// bpftrace: the NUL was the buffer's last byte, so the string may have been cut there.
-let lastFilled = false;
-let lastError: string | null = null;
-
-let scratch = new Uint8Array(256);
-
-function ensure(n: number): void {
-  if (n > scratch.length) {
-    let size = scratch.length * 2;
-    while (size < n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(scratch);
-    scratch = next;
-  }
+/**
+ * What one decoding of an escaped field gave. A FieldDecoder returns the same
+ * object from every call, overwritten by the next: read it before decoding again.
+ */
+export interface FieldResult {
+  /** The decoded string, or null when the escapes are malformed (then `error` says why). */
+  value: string | null;
+  /** A NUL terminator (`\0`) or NUL padding (`\x00`…) was present. */
+  nul: boolean;
+  /**
+   * The string ended inside its buffer: a NUL terminator, or bpftrace padding. A bpftrace NUL in
+   * the buffer's last byte does not count, as str() puts one there when it cuts; `-` trunc fields
+   * are inferred from this.
+   */
+  terminated: boolean;
+  /** Why `value` is null. */
+  error: string | null;
 }
 
 const OCT0 = 48; // '0'
@@ -51,152 +52,209 @@ function hexVal(c: number): number {
   return -1;
 }
 
-/** Append the UTF-8 bytes of text[i]'s code point at scratch[n]; returns [newN, newI]. */
-function putChar(text: string, i: number, n: number): number {
+/** Whether text[i] and text[i + 1] (before end) are a surrogate pair: putChar wrote both. */
+function isPair(text: string, i: number, end: number): boolean {
   const c = text.charCodeAt(i);
-  ensure(n + 4);
+  if (c < 0xd800 || c > 0xdbff || i + 1 >= end) return false;
+  const d = text.charCodeAt(i + 1);
+  return d >= 0xdc00 && d <= 0xdfff;
+}
+
+/**
+ * Append the UTF-8 bytes of text[i]'s code point (with text[i + 1] when the two are a pair
+ * before end) at buf[n], which has room for 4; returns the new n.
+ */
+function putChar(buf: Uint8Array, text: string, i: number, end: number, n: number): number {
+  const c = text.charCodeAt(i);
   if (c < 0x80) {
-    scratch[n++] = c;
+    buf[n++] = c;
   } else if (c < 0x800) {
-    scratch[n++] = 0xc0 | (c >> 6);
-    scratch[n++] = 0x80 | (c & 63);
+    buf[n++] = 0xc0 | (c >> 6);
+    buf[n++] = 0x80 | (c & 63);
   } else if (c >= 0xdc80 && c <= 0xdcff) {
     // A surrogate-escaped byte in the text itself stands for that byte.
-    scratch[n++] = c - 0xdc00;
-  } else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length) {
+    buf[n++] = c - 0xdc00;
+  } else if (isPair(text, i, end)) {
     const d = text.charCodeAt(i + 1);
-    if (d >= 0xdc00 && d <= 0xdfff) {
-      const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-      scratch[n++] = 0xf0 | (cp >> 18);
-      scratch[n++] = 0x80 | ((cp >> 12) & 63);
-      scratch[n++] = 0x80 | ((cp >> 6) & 63);
-      scratch[n++] = 0x80 | (cp & 63);
-      surrogatePairConsumed = true;
-    } else {
-      n = putReplacement(n);
-    }
+    const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+    buf[n++] = 0xf0 | (cp >> 18);
+    buf[n++] = 0x80 | ((cp >> 12) & 63);
+    buf[n++] = 0x80 | ((cp >> 6) & 63);
+    buf[n++] = 0x80 | (cp & 63);
   } else if (c >= 0xd800 && c <= 0xdfff) {
-    n = putReplacement(n);
+    buf[n++] = 0xef;
+    buf[n++] = 0xbf;
+    buf[n++] = 0xbd;
   } else {
-    scratch[n++] = 0xe0 | (c >> 12);
-    scratch[n++] = 0x80 | ((c >> 6) & 63);
-    scratch[n++] = 0x80 | (c & 63);
+    buf[n++] = 0xe0 | (c >> 12);
+    buf[n++] = 0x80 | ((c >> 6) & 63);
+    buf[n++] = 0x80 | (c & 63);
   }
-  return n;
-}
-let surrogatePairConsumed = false;
-
-function putReplacement(n: number): number {
-  scratch[n++] = 0xef;
-  scratch[n++] = 0xbf;
-  scratch[n++] = 0xbd;
   return n;
 }
 
 /**
- * Decode escapes of one field into scratch[0..n). Stops at the first NUL (C string semantics:
- * nothing after a terminator is part of the string). Returns n, or -1 with lastError set.
+ * Decodes escaped fields: what the parser and the reorder window decode string fields with.
+ * It owns the buffer escapes are decoded into and the result it returns, so it allocates
+ * nothing per field but the value; one decoder serves one thread of decoding at a time.
  */
-function unescapeInto(text: string, style: EscapeStyle): number {
-  let n = 0;
-  const len = text.length;
-  ensure(len);
-  for (let i = 0; i < len; i++) {
-    const c = text.charCodeAt(i);
-    if (c !== BACKSLASH) {
-      if (c < 0x80) scratch[n++] = c;
-      else {
-        n = putChar(text, i, n);
-        if (surrogatePairConsumed) {
-          surrogatePairConsumed = false;
-          i++;
+export class FieldDecoder {
+  private scratch = new Uint8Array(256);
+  private readonly result: FieldResult = { value: null, nul: false, terminated: false, error: null };
+
+  /** A buffer of at least n bytes. */
+  private room(n: number): Uint8Array {
+    let buf = this.scratch;
+    if (n > buf.length) {
+      let size = buf.length * 2;
+      while (size < n) size *= 2;
+      buf = this.scratch = new Uint8Array(size);
+    }
+    return buf;
+  }
+
+  /**
+   * Decode the field text[a..b): returns this decoder's result (the same object every call,
+   * overwritten by the next), with the value null when the escapes are malformed.
+   */
+  decode(text: string, a: number, b: number, style: EscapeStyle): FieldResult {
+    const r = this.result;
+    r.nul = false;
+    r.terminated = false;
+    r.error = null;
+    const bs = text.indexOf('\\', a);
+    if (bs === -1 || bs >= b) {
+      r.value = text.slice(a, b);
+      return r;
+    }
+    // The common DTrace case: a plain string followed by its `\0` terminator.
+    if (style === 'dtrace' && bs === b - 2 && text.charCodeAt(b - 1) === OCT0) {
+      r.nul = true;
+      r.terminated = true;
+      r.value = text.slice(a, bs);
+      return r;
+    }
+    const n = this.unescape(text, a, b, style, r);
+    r.value = n < 0 ? null : bytesToString(this.scratch, 0, n);
+    return r;
+  }
+
+  /** Decode the field text to its raw bytes (up to the first NUL), or null when its escapes are malformed. */
+  bytes(text: string, style: EscapeStyle): { bytes: Uint8Array; terminated: boolean } | null {
+    const r = this.result;
+    r.nul = false;
+    r.terminated = false;
+    r.error = null;
+    const n = this.unescape(text, 0, text.length, style, r);
+    if (n < 0) return null;
+    return { bytes: this.scratch.slice(0, n), terminated: r.nul };
+  }
+
+  /**
+   * Decode the escapes of text[a..b) into the scratch buffer. Stops at the first NUL (C string
+   * semantics: nothing after a terminator is part of the string), noting it in r. Returns the
+   * number of bytes, or -1 with r.error set; offsets in errors count from a.
+   */
+  private unescape(text: string, a: number, b: number, style: EscapeStyle, r: FieldResult): number {
+    let n = 0;
+    // No character takes more than 3 bytes, nor a pair more than 4.
+    const buf = this.room((b - a) * 3 + 4);
+    for (let i = a; i < b; i++) {
+      const c = text.charCodeAt(i);
+      if (c !== BACKSLASH) {
+        if (c < 0x80) buf[n++] = c;
+        else {
+          n = putChar(buf, text, i, b, n);
+          if (isPair(text, i, b)) i++;
         }
+        continue;
       }
-      continue;
-    }
-    if (style === 'bpftrace') {
-      // bpftrace 0.17 prints a backslash byte as itself; only `\x` + two lowercase hex digits is an escape.
-      if (i + 3 < len && text.charCodeAt(i + 1) === 120 /* x */) {
-        const h = hexVal(text.charCodeAt(i + 2));
-        const l = hexVal(text.charCodeAt(i + 3));
-        if (h >= 0 && l >= 0) {
-          const b = (h << 4) | l;
-          i += 3;
-          if (b === 0) {
-            lastTerminated = true;
-            // str() ends its copy with a NUL even when it cut the string: only padding after the NUL
-            // shows the string was shorter than its buffer (seen with a 905-byte dlopen path, bpftrace 0.17).
-            lastFilled = i + 1 >= len;
-            return n;
-          }
-          scratch[n++] = b;
-          continue;
-        }
-      }
-      scratch[n++] = BACKSLASH;
-      continue;
-    }
-    // DTrace strchr2esc (dt_string.c; docs/platforms/macos.md §4).
-    if (i + 1 >= len) {
-      lastError = `dangling backslash at offset ${i}`;
-      return -1;
-    }
-    const e = text.charCodeAt(++i);
-    switch (e) {
-      case 110: // n
-        scratch[n++] = 10;
-        break;
-      case 116: // t
-        scratch[n++] = 9;
-        break;
-      case 114: // r
-        scratch[n++] = 13;
-        break;
-      case 92: // backslash
-        scratch[n++] = 92;
-        break;
-      case 34: // "
-        scratch[n++] = 34;
-        break;
-      case 97: // a
-        scratch[n++] = 7;
-        break;
-      case 98: // b
-        scratch[n++] = 8;
-        break;
-      case 102: // f
-        scratch[n++] = 12;
-        break;
-      case 118: // v
-        scratch[n++] = 11;
-        break;
-      default:
-        if (isOct(e)) {
-          // `\ooo` is always three digits; a lone `\0` is the terminator, after which DTrace stops escaping.
-          if (i + 2 < len && isOct(text.charCodeAt(i + 1)) && isOct(text.charCodeAt(i + 2))) {
-            const v = ((e - OCT0) << 6) | ((text.charCodeAt(i + 1) - OCT0) << 3) | (text.charCodeAt(i + 2) - OCT0);
-            i += 2;
-            if (v > 255) {
-              lastError = `octal escape out of range at offset ${i - 3}`;
-              return -1;
-            }
+      if (style === 'bpftrace') {
+        // bpftrace 0.17 prints a backslash byte as itself; only `\x` + two lowercase hex digits is an escape.
+        if (i + 3 < b && text.charCodeAt(i + 1) === 120 /* x */) {
+          const h = hexVal(text.charCodeAt(i + 2));
+          const l = hexVal(text.charCodeAt(i + 3));
+          if (h >= 0 && l >= 0) {
+            const v = (h << 4) | l;
+            i += 3;
             if (v === 0) {
-              lastTerminated = true;
+              r.nul = true;
+              // str() ends its copy with a NUL even when it cut the string: only padding after the NUL
+              // shows the string was shorter than its buffer (seen with a 905-byte dlopen path, bpftrace 0.17).
+              r.terminated = i + 1 < b;
               return n;
             }
-            scratch[n++] = v;
-            break;
-          }
-          if (e === OCT0) {
-            lastTerminated = true;
-            return n;
+            buf[n++] = v;
+            continue;
           }
         }
-        lastError = `unknown escape \\${String.fromCharCode(e)} at offset ${i - 1}`;
+        buf[n++] = BACKSLASH;
+        continue;
+      }
+      // DTrace strchr2esc (dt_string.c; docs/platforms/macos.md §4).
+      if (i + 1 >= b) {
+        r.error = `dangling backslash at offset ${i - a}`;
         return -1;
+      }
+      const e = text.charCodeAt(++i);
+      switch (e) {
+        case 110: // n
+          buf[n++] = 10;
+          break;
+        case 116: // t
+          buf[n++] = 9;
+          break;
+        case 114: // r
+          buf[n++] = 13;
+          break;
+        case 92: // backslash
+          buf[n++] = 92;
+          break;
+        case 34: // "
+          buf[n++] = 34;
+          break;
+        case 97: // a
+          buf[n++] = 7;
+          break;
+        case 98: // b
+          buf[n++] = 8;
+          break;
+        case 102: // f
+          buf[n++] = 12;
+          break;
+        case 118: // v
+          buf[n++] = 11;
+          break;
+        default:
+          if (isOct(e)) {
+            // `\ooo` is always three digits; a lone `\0` is the terminator, after which DTrace stops escaping.
+            if (i + 2 < b && isOct(text.charCodeAt(i + 1)) && isOct(text.charCodeAt(i + 2))) {
+              const v = ((e - OCT0) << 6) | ((text.charCodeAt(i + 1) - OCT0) << 3) | (text.charCodeAt(i + 2) - OCT0);
+              i += 2;
+              if (v > 255) {
+                r.error = `octal escape out of range at offset ${i - 3 - a}`;
+                return -1;
+              }
+              if (v === 0) {
+                r.nul = true;
+                r.terminated = true;
+                return n;
+              }
+              buf[n++] = v;
+              break;
+            }
+            if (e === OCT0) {
+              r.nul = true;
+              r.terminated = true;
+              return n;
+            }
+          }
+          r.error = `unknown escape \\${String.fromCharCode(e)} at offset ${i - 1 - a}`;
+          return -1;
+      }
     }
+    return n;
   }
-  return n;
 }
 
 /** Decode bytes to a string with surrogateescape (Python's error handler of that name). */
@@ -274,75 +332,18 @@ export function bytesToString(bytes: Uint8Array, start = 0, end = bytes.length):
 
 /** Inverse of surrogateescape decoding: the exact bytes a decoded string came from. */
 export function stringToBytes(s: string): Uint8Array {
-  const n = putAll(s);
-  return scratch.slice(0, n);
-}
-
-function putAll(s: string): number {
+  const buf = new Uint8Array(s.length * 3 + 4);
   let n = 0;
-  ensure(s.length * 3 + 4);
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c < 0x80) {
-      scratch[n++] = c;
+      buf[n++] = c;
       continue;
     }
-    n = putChar(s, i, n);
-    if (surrogatePairConsumed) {
-      surrogatePairConsumed = false;
-      i++;
-    }
+    n = putChar(buf, s, i, s.length, n);
+    if (isPair(s, i, s.length)) i++;
   }
-  return n;
-}
-
-/**
- * Hot-path decoder: returns the value, or null when the escapes are malformed
- * (then `fieldError()` says why). `fieldTerminated()` reports the NUL.
- */
-export function decodeFieldFast(text: string, style: EscapeStyle): string | null {
-  lastTerminated = false;
-  lastFilled = false;
-  lastError = null;
-  const bs = text.indexOf('\\');
-  if (bs === -1) return text;
-  const len = text.length;
-  // The common DTrace case: a plain string followed by its `\0` terminator.
-  if (style === 'dtrace' && bs === len - 2 && text.charCodeAt(len - 1) === OCT0) {
-    lastTerminated = true;
-    return text.slice(0, bs);
-  }
-  const n = unescapeInto(text, style);
-  if (n < 0) return null;
-  return bytesToString(scratch, 0, n);
-}
-
-/** decodeFieldFast of text[a..b), slicing only what the value needs. */
-export function decodeFieldRange(text: string, a: number, b: number, style: EscapeStyle): string | null {
-  lastTerminated = false;
-  lastFilled = false;
-  lastError = null;
-  const bs = text.indexOf('\\', a);
-  if (bs === -1 || bs >= b) return text.slice(a, b);
-  if (style === 'dtrace' && bs === b - 2 && text.charCodeAt(b - 1) === OCT0) {
-    lastTerminated = true;
-    return text.slice(a, bs);
-  }
-  return decodeFieldFast(text.slice(a, b), style);
-}
-
-/**
- * Whether the last decodeFieldFast call saw the string end inside its buffer: a NUL
- * terminator, or bpftrace padding. A bpftrace NUL in the buffer's last byte does not
- * count, as str() puts one there when it cuts; `-` trunc fields are inferred from this.
- */
-export function fieldTerminated(): boolean {
-  return lastTerminated && !lastFilled;
-}
-
-/** Why the last decodeFieldFast call returned null. */
-export function fieldError(): string | null {
-  return lastError;
+  return buf.slice(0, n);
 }
 
 /**
@@ -350,18 +351,14 @@ export function fieldError(): string | null {
  * Malformed DTrace escapes are kept as literal text here; the parser reports them instead.
  */
 export function decodeField(text: string, style: EscapeStyle = 'dtrace'): DecodedField {
-  const v = decodeFieldFast(text, style);
-  if (v === null) return { value: text, terminated: false };
-  return { value: v, terminated: lastTerminated };
+  const r = new FieldDecoder().decode(text, 0, text.length, style);
+  if (r.value === null) return { value: text, terminated: false };
+  return { value: r.value, terminated: r.nul };
 }
 
 /** Decode one escaped field to its raw bytes (up to the first NUL). */
 export function decodeFieldBytes(text: string, style: EscapeStyle = 'dtrace'): { bytes: Uint8Array; terminated: boolean } | null {
-  lastTerminated = false;
-  lastError = null;
-  const n = unescapeInto(text, style);
-  if (n < 0) return null;
-  return { bytes: scratch.slice(0, n), terminated: lastTerminated };
+  return new FieldDecoder().bytes(text, style);
 }
 
 function toBytes(input: Uint8Array | string): Uint8Array {

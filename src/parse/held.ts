@@ -21,7 +21,7 @@ import { MARKER_PREFIX, type TraceEvent } from '../protocol/registry.ts';
 import { diag } from './diagnostics.ts';
 import type { EscapeStyle } from './escape.ts';
 import { DEFAULT_REORDER_MAX_TEXT } from './options.ts';
-import { RecordError, TS_NSEC, TS_SEC, TS_T, type DecodeContext } from './record-fields.ts';
+import { newDecodeContext, RecordError, TS_NSEC, TS_SEC, TS_T, type DecodeContext } from './record-fields.ts';
 import { decodeRecordOfKind } from './records.ts';
 import type { PendingRecord } from './pending.ts';
 import { ReorderWindow, type ReorderOptions } from './reorder.ts';
@@ -87,7 +87,7 @@ export class HeldRecords {
   private free: number[] = [];
   // The slot the window released last in order stays reserved: the window compares arrivals with it.
   private reserved = -1;
-  private readonly ctx: DecodeContext = { os: 'darwin', style: 'dtrace' };
+  private readonly ctx: DecodeContext = newDecodeContext('darwin', 'dtrace');
   private readonly release: (slot: number) => void;
   // The pieces of input text held records keep, in arrival order: a ring of (length, records keeping it).
   // A piece is let go once no record keeps it and every piece before it is let go too, so `kept` may count

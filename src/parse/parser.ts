@@ -17,7 +17,7 @@ import { checkParserOptions, DEFAULT_MAX_LINE_LENGTH, type ParserOptions } from 
 import type { HeldRecords } from './held.ts';
 import { frameStart, isBlank, TOO_LONG_HEAD, TooLong } from './line-shapes.ts';
 import { findMarker, MARKER_LEN, MARKER_LIKE } from './markers.ts';
-import { RecordError, scanTs, type DecodeContext } from './record-fields.ts';
+import { newDecodeContext, RecordError, scanTs, type DecodeContext } from './record-fields.ts';
 import { BEGIN_INDEX, decodeRecord, kindIndexOf, scanHead } from './records.ts';
 import { PendingRecord } from './pending.ts';
 import { SummaryAccumulator, type ParseSummary } from './summary.ts';
@@ -91,7 +91,7 @@ export class ParserCore {
     this.headLen = Math.min(TOO_LONG_HEAD, this.maxLen);
     this.nonce = o.nonce ?? null;
     this.marker = this.nonce === null ? null : MARKER_PREFIX + this.nonce + '\t';
-    this.ctx = { os: (o.os ?? 'darwin') as Os, style: (o.backend ?? 'dtrace') as EscapeStyle };
+    this.ctx = newDecodeContext((o.os ?? 'darwin') as Os, (o.backend ?? 'dtrace') as EscapeStyle);
     this.summary = new SummaryAccumulator({ authenticated: this.nonce !== null, nonce: this.nonce, os: this.ctx.os });
     this.block = new DiagnosticBlock(this.emit, this.maxLen, (l) => this.markerAt(l));
   }

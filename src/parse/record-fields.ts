@@ -5,7 +5,8 @@
  */
 import type { Os } from '../protocol/flags.ts';
 import type { TraceEvent } from '../protocol/registry.ts';
-import type { EscapeStyle } from './escape.ts';
+import { FieldDecoder, type EscapeStyle } from './escape.ts';
+import { Interner } from './intern.ts';
 
 /** Why a record did not decode: what a decoder returns instead of an event. */
 export class RecordError {
@@ -112,6 +113,16 @@ export function isHexBytes(s: string, a: number, b: number): boolean {
 export interface DecodeContext {
   os: Os;
   style: EscapeStyle;
+  /** Decodes the escaped string fields. */
+  readonly fields: FieldDecoder;
+  /** Interns the process names. */
+  readonly names: Interner;
+}
+
+/** A context of its own (string decoder and name caches included) for a parser or reorder window. */
+export function newDecodeContext(os: Os, style: EscapeStyle): DecodeContext {
+  const fields = new FieldDecoder();
+  return { os, style, fields, names: new Interner(fields) };
 }
 
 export function miscount(s: string, from: number, end: number, kind: string, want: number): RecordError {

@@ -6,7 +6,6 @@
  */
 import { MAP_BITS, mmapTraits, type Os } from '../protocol/flags.ts';
 import { RECORD_KINDS, wireFields, type RecordKind, type TraceEvent, type WireType } from '../protocol/registry.ts';
-import { decodeFieldRange, fieldError, fieldTerminated } from './escape.ts';
 import {
   decodeInt,
   decodeTs,
@@ -164,10 +163,10 @@ export function decodeRecordGeneric(s: string, pos: number, ctx: DecodeContext, 
           terminated = true;
           break;
         }
-        const x = decodeFieldRange(s, a, end, style);
-        if (x === null) return fail(`field ${names[i]}: ${fieldError()}`, kind, names[i]!);
-        terminated = fieldTerminated();
-        v[i] = x;
+        const x = ctx.fields.decode(s, a, end, style);
+        if (x.value === null) return fail(`field ${names[i]}: ${x.error}`, kind, names[i]!);
+        terminated = x.terminated;
+        v[i] = x.value;
         break;
       }
       case T.Trunc: {

@@ -10,24 +10,16 @@
  * table-driven decoder (record-generic.ts) is the reference the generated
  * decoders must agree with, and decodes `begin`.
  */
-import { MAP_BITS, mmapTraits, type Os } from '../protocol/flags.ts';
+import { MAP_BITS, mmapTraits } from '../protocol/flags.ts';
 import { RECORD_KINDS, wireFields, type RecordKind } from '../protocol/registry.ts';
-import { decodeFieldRange, fieldError, fieldTerminated, type EscapeStyle } from './escape.ts';
-import { escTerminated, intern, internAt, internEscAt } from './intern.ts';
+import type { FieldResult } from './escape.ts';
 import { fail, fieldEnd, isHexBytes, isWord, miscount, rawAt, RecordError, scanTs, U64_MAX_DEC, type DecodeContext, type Decoded } from './record-fields.ts';
 import { decodeRecordGeneric, Derive, IDENT, T, TYPE_CODE } from './record-generic.ts';
 
 /** What generated decoders call: failures and the rare, long paths stay out of line. */
 const DECODER_HELPERS = {
-  intern,
-  internAt,
-  internEscAt,
-  escTerminated,
   mmapTraits,
   MAP_BITS,
-  decodeFieldRange,
-  fieldTerminated,
-  fieldError,
   lower: (s: string) => s.toLowerCase(),
   U64_MAX_DEC,
   MAX_SAFE: Number.MAX_SAFE_INTEGER,
@@ -40,8 +32,8 @@ const DECODER_HELPERS = {
   badTs(s: string, a: number, e: number, kind: string, name: string): RecordError {
     return fail(`field ${name}: '${rawAt(s, a, e)}' is not an unsigned 64-bit decimal`, kind, name);
   },
-  badStr(kind: string, name: string): RecordError {
-    return fail(`field ${name}: ${fieldError()}`, kind, name);
+  badStr(r: FieldResult, kind: string, name: string): RecordError {
+    return fail(`field ${name}: ${r.error}`, kind, name);
   },
   badTrunc(s: string, a: number, e: number, kind: string, name: string): RecordError {
     return fail(`field ${name}: '${rawAt(s, a, e)}' is not 0, 1 or -`, kind, name);
@@ -62,8 +54,8 @@ const DECODER_HELPERS = {
   isHexBytes,
 };
 
-/** (line text, first field, line end, kind start, escaping, OS, line number, arrival[, t of a ts already read]) -> event or null. */
-type Decoder = (s: string, a: number, end: number, pos: number, style: EscapeStyle, os: Os, line: number, seq: number, tKnown?: number) => Decoded;
+/** (line text, first field, line end, kind start, context, line number, arrival[, t of a ts already read]) -> event or null. */
+type Decoder = (s: string, a: number, end: number, pos: number, ctx: DecodeContext, line: number, seq: number, tKnown?: number) => Decoded;
 
 /**
  * Generate a kind's decoder: its fields in registry order, each scanned in
@@ -74,7 +66,7 @@ function makeDecoder(kind: RecordKind, derive: Derive, knownTs = false): Decoder
   const fields = wireFields(kind);
   const n = fields.length;
   const K = JSON.stringify(kind);
-  const lines: string[] = ['let e = 0; let terminated = true; let t = 0;'];
+  const lines: string[] = ['let e = 0; let terminated = true; let t = 0;', 'const style = ctx.style; const os = ctx.os;'];
   const props = [`kind: ${K}`];
   fields.forEach((f, i) => {
     if (!IDENT.test(f.name)) throw new Error(`registry name ${f.name} is not an identifier`);
@@ -175,12 +167,13 @@ function makeDecoder(kind: RecordKind, derive: Derive, knownTs = false): Decoder
   ${opt ? `if (a === e) { ${v} = null; terminated = true; } else {` : '{'}
     // The common cases inline: no escape at all, or a DTrace string followed by its \\0 terminator.
     const bs = s.indexOf('\\\\', a);
-    if (bs === -1 || bs >= e) { ${v} = ${comm ? 'h.internAt(s, a, e)' : 's.slice(a, e)'}; terminated = false; }
-    else if (style === 'dtrace' && bs === e - 2 && s.charCodeAt(e - 1) === 48) { ${v} = ${comm ? 'h.internAt(s, a, bs)' : 's.slice(a, bs)'}; terminated = true; }
+    if (bs === -1 || bs >= e) { ${v} = ${comm ? 'ctx.names.at(s, a, e)' : 's.slice(a, e)'}; terminated = false; }
+    else if (style === 'dtrace' && bs === e - 2 && s.charCodeAt(e - 1) === 48) { ${v} = ${comm ? 'ctx.names.at(s, a, bs)' : 's.slice(a, bs)'}; terminated = true; }
     else {
-      ${v} = ${comm ? 'h.internEscAt(s, a, e, style)' : 'h.decodeFieldRange(s, a, e, style)'};
-      if (${v} === null) return h.badStr(${K}, ${N});
-      terminated = ${comm ? 'h.escTerminated()' : 'h.fieldTerminated()'};
+      const r = ${comm ? 'ctx.names.escAt(s, a, e, style)' : 'ctx.fields.decode(s, a, e, style)'};
+      if (r.value === null) return h.badStr(r, ${K}, ${N});
+      ${v} = r.value;
+      terminated = r.terminated;
     }
   }
   ${next}
@@ -226,7 +219,7 @@ function makeDecoder(kind: RecordKind, derive: Derive, knownTs = false): Decoder
   }
   props.push('line: line', 'seq: seq', 't: t');
   lines.push(`return { ${props.join(', ')} };`);
-  const body = `return function decode_${kind}${knownTs ? '_held' : ''}(s, a, end, pos, style, os, line, seq, tKnown) {\n${lines.join('\n')}\n};`;
+  const body = `return function decode_${kind}${knownTs ? '_held' : ''}(s, a, end, pos, ctx, line, seq, tKnown) {\n${lines.join('\n')}\n};`;
   return new Function('h', body)(DECODER_HELPERS) as Decoder;
 }
 
@@ -277,7 +270,7 @@ export function decodeRecord(s: string, pos: number, ctx: DecodeContext, line: n
   const ke = s.indexOf('\t', pos);
   const c = ke >= 0 && ke < end ? kindAt(s, pos, ke) : null;
   if (c === null || c.decode === null) return decodeRecordGeneric(s, pos, ctx, line, seq, end);
-  return c.decode(s, ke + 1, end, pos, ctx.style, ctx.os, line, seq);
+  return c.decode(s, ke + 1, end, pos, ctx, line, seq);
 }
 
 const KIND_INDEX = new Map<string, number>(RECORD_KINDS.map((k, i) => [k, i]));
@@ -296,7 +289,7 @@ const BY_INDEX: Compiled[] = BY_LENGTH.flat().sort((x, y) => x.index - y.index);
 export function decodeRecordOfKind(kindIndex: number, s: string, pos: number, ctx: DecodeContext, line: number, seq: number, end: number, t: number): Decoded {
   const c = BY_INDEX[kindIndex];
   if (c === undefined || c.decodeHeld === null) return decodeRecord(s, pos, ctx, line, seq, end);
-  return c.decodeHeld(s, pos + c.kind.length + 1, end, pos, ctx.style, ctx.os, line, seq, t);
+  return c.decodeHeld(s, pos + c.kind.length + 1, end, pos, ctx, line, seq, t);
 }
 
 /** Registry index of `begin`, whose decoding changes how the records after it decode. */

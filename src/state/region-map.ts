@@ -120,6 +120,12 @@ function evictionRank(r: Region): number {
 }
 
 const NO_ENDS = new Float64Array(0);
+/**
+ * The regions of every map that has none: most processes of a busy system exec or exit without
+ * a memory call of their own, and an exited process stays in the table until its pid is used
+ * again. Never changed: own() gives a map a sequence of its own before its first change.
+ */
+const NO_REGIONS = new Chunked<Region>(2);
 
 export class RegionMap {
   private regions: Chunked<Region>;
@@ -146,7 +152,7 @@ export class RegionMap {
     /** Regions per chunk of the sorted sequence (small values are for tests). */
     private readonly chunk = 256,
   ) {
-    this.regions = new Chunked<Region>(chunk);
+    this.regions = NO_REGIONS;
   }
 
   get size(): number {
@@ -179,6 +185,15 @@ export class RegionMap {
 
   /** Before changing the regions: regions shared with a fork are copied first, so the other map keeps its own. */
   private own(): void {
+    if (this.regions === NO_REGIONS) {
+      if (this.sharing.maps > 1) {
+        this.sharing.maps--;
+        this.sharing = { maps: 1 };
+      }
+      this.regions = new Chunked<Region>(this.chunk);
+      this.changed();
+      return;
+    }
     if (this.sharing.maps === 1) return;
     this.sharing.maps--;
     this.sharing = { maps: 1 };
@@ -417,7 +432,9 @@ export class RegionMap {
       this.sharing.maps--;
       this.sharing = { maps: 1 };
     }
-    this.regions = new Chunked<Region>(this.chunk);
+    this.regions = NO_REGIONS;
+    // An exited process keeps its (empty) map while it stays in the table: it need not keep a lookup array too.
+    this.ends = NO_ENDS;
     this.changed();
   }
 

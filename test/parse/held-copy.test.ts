@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { formatRecord } from '../../src/parse/format.ts';
 import { HeldRecords, ParserCore, parseTextSync } from '../../src/parse/index.ts';
 import type { TraceEvent } from '../../src/protocol/registry.ts';
-import type { DecodeContext } from '../../src/parse/record-fields.ts';
+import { newDecodeContext, type DecodeContext } from '../../src/parse/record-fields.ts';
 import { decodeRecordGeneric } from '../../src/parse/record-generic.ts';
 import { decodeRecord } from '../../src/parse/records.ts';
 import { MARKER_PREFIX } from '../../src/protocol/registry.ts';
@@ -37,8 +37,8 @@ describe('escaped process names', () => {
     }
     for (const style of ['bpftrace', 'dtrace'] as const) {
       for (const l of lines) {
-        const ctx: DecodeContext = { os: 'linux', style };
-        const ctx2: DecodeContext = { os: 'linux', style };
+        const ctx: DecodeContext = newDecodeContext('linux', style);
+        const ctx2: DecodeContext = newDecodeContext('linux', style);
         const pos = MARKER_PREFIX.length + NONCE.length + 1;
         expect(decodeRecord(l, pos, ctx, 1, 0, l.length - 1)).toEqual(decodeRecordGeneric(l, pos, ctx2, 1, 0, l.length - 1));
       }
