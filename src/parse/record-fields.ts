@@ -4,7 +4,7 @@
  * scanTs, which reads a ts and its order keys without decoding the record.
  */
 import type { Os } from '../protocol/flags.ts';
-import type { TraceEvent } from '../protocol/registry.ts';
+import { RECORD_KINDS, wireFields, type TraceEvent } from '../protocol/registry.ts';
 import { FieldDecoder, type EscapeStyle } from './escape.ts';
 import { Interner } from './intern.ts';
 
@@ -117,12 +117,18 @@ export interface DecodeContext {
   readonly fields: FieldDecoder;
   /** Interns the process names. */
   readonly names: Interner;
+  /** Scratch of the table-driven decoder (record-generic.ts): a record's values, which its builder copies, and its ts's order keys. */
+  readonly values: unknown[];
+  readonly tsKeys: Float64Array;
 }
+
+/** Most fields of any record kind, common fields included. */
+const MAX_FIELDS = Math.max(...RECORD_KINDS.map((k) => wireFields(k).length));
 
 /** A context of its own (string decoder and name caches included) for a parser or reorder window. */
 export function newDecodeContext(os: Os, style: EscapeStyle): DecodeContext {
   const fields = new FieldDecoder();
-  return { os, style, fields, names: new Interner(fields) };
+  return { os, style, fields, names: new Interner(fields), values: new Array<unknown>(MAX_FIELDS).fill(0), tsKeys: new Float64Array(3) };
 }
 
 export function miscount(s: string, from: number, end: number, kind: string, want: number): RecordError {

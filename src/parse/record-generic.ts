@@ -90,12 +90,6 @@ for (const kind of RECORD_KINDS) {
   DECODERS.set(kind, { kind, names, types: fields.map((f) => TYPE_CODE[f.type]), build: makeBuilder(kind, names, derive) });
 }
 
-const MAX_FIELDS = Math.max(...RECORD_KINDS.map((k) => wireFields(k).length));
-// Scratch of decodeRecordGeneric, reused (it never calls itself): the values of the record being
-// decoded, which the builder copies into the event, and its ts's order keys.
-const vals: unknown[] = new Array(MAX_FIELDS).fill(0);
-const tsKeys = new Float64Array(3);
-
 /**
  * Table-driven decoding of the record whose kind starts at s[pos] (after the
  * marker and its TAB) and whose line ends at s[len]: the reference for the
@@ -119,10 +113,10 @@ export function decodeRecordGeneric(s: string, pos: number, ctx: DecodeContext, 
     const b = s.slice(last + 1, len);
     if (b === 'dtrace' || b === 'bpftrace') style = b;
   }
-  const v = vals;
+  const v = ctx.values;
   let terminated = true;
   let t = 0;
-  const keys = tsKeys;
+  const keys = ctx.tsKeys;
   for (let i = 0; i < n; i++) {
     const a = end + 1;
     const ty = types[i];
