@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { mergeProbeClauses } from '../../src/generate/compose.ts';
-import { generate, TOOLS } from '../../src/generate/index.ts';
+import { generate, TOOLS, type Target } from '../../src/generate/index.ts';
 import { LIBC } from './helpers/cases.ts';
 
 /** Probe lists of the clauses of a bpftrace script, in order. */
@@ -65,7 +65,8 @@ describe('mergeProbeClauses: the clauses of one probe as one program', () => {
 
   it('leaves one clause per probe list in every generated bpftrace script', () => {
     for (const t of TOOLS) {
-      for (const target of [{ kind: 'all' }, { kind: 'pid', pid: 1 }, { kind: 'command', command: ['true'] }, { kind: 'name', name: 'x' }] as const) {
+      const targets: Target[] = [{ kind: 'all' }, { kind: 'pid', pid: 1 }, { kind: 'command', command: ['true'] }, { kind: 'name', name: 'x' }];
+      for (const target of targets) {
         const { script } = generate({ tool: t.name, backend: 'bpftrace', target, nonce: '0000000000000000', options: { libc: LIBC } });
         const lists = probeLists(script);
         // A probe list named twice is one whose probe is also in another list (the dl uprobes).
