@@ -150,3 +150,115 @@ export function bpftraceMapClear(body: string): string {
   if (maps.length === 0) return '';
   return ['\t// Clear every map so bpftrace prints nothing after the trailer.', ...maps.map((m) => `\tclear(@${m});`)].join('\n');
 }
+
+/** One clause of a bpftrace fragment: its comment lines, probe list, predicate (or null) and body lines. */
+interface BtClause {
+  readonly comment: readonly string[];
+  readonly probes: readonly string[];
+  readonly predicate: string | null;
+  readonly body: readonly string[];
+}
+
+type BtItem = { readonly text: string } | BtClause;
+
+const BT_PROBE = /^(tracepoint|uprobe|uretprobe|profile|interval|kprobe|kretprobe|usdt|software|hardware):\S/;
+
+/** Split a bpftrace fragment into clauses and the text between them (blank lines, loose comments). */
+function btItems(text: string): BtItem[] {
+  const lines = text.split('\n');
+  const items: BtItem[] = [];
+  let pending: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.startsWith('//')) {
+      pending.push(line);
+      continue;
+    }
+    if (!BT_PROBE.test(line)) {
+      for (const p of pending) items.push({ text: p });
+      pending = [];
+      items.push({ text: line });
+      continue;
+    }
+    const probes: string[] = [];
+    let j = i;
+    for (;;) {
+      const l = lines[j]!;
+      probes.push(...l.split(',').map((p) => p.trim()).filter((p) => p !== ''));
+      if (!l.trimEnd().endsWith(',')) break;
+      j++;
+    }
+    j++;
+    let predicate: string | null = null;
+    if (lines[j]?.startsWith('/')) {
+      const m = /^\/(.*)\/$/.exec(lines[j]!);
+      if (!m) throw new GenerateError(`bpftrace clause ${probes.join(', ')}: a predicate must fit on one line`);
+      predicate = m[1]!;
+      j++;
+    }
+    if (lines[j] !== '{') throw new GenerateError(`bpftrace clause ${probes.join(', ')}: expected { on a line of its own`);
+    const end = lines.indexOf('}', j + 1);
+    if (end < 0) throw new GenerateError(`bpftrace clause ${probes.join(', ')}: no closing } at the start of a line`);
+    items.push({ comment: pending, probes, predicate, body: lines.slice(j + 1, end) });
+    pending = [];
+    i = end;
+  }
+  for (const p of pending) items.push({ text: p });
+  return items;
+}
+
+const isClause = (item: BtItem): item is BtClause => 'probes' in item;
+
+function clauseText(c: BtClause): string {
+  return [...c.comment, c.probes.join(',\n'), ...(c.predicate === null ? [] : [`/${c.predicate}/`]), '{', ...c.body, '}'].join('\n');
+}
+
+/**
+ * bpftrace loads one BPF program per clause and probe, and runs the clauses of one probe in
+ * script order: every clause repeats its predicate's map lookups, and each program run has a
+ * cost of its own. Clauses with the same probe list are gathered into one clause at the place
+ * of the first, in order: a clause without predicate contributes its statements as they are,
+ * one with a predicate an `if (predicate) { … }` block, each under its comment. The effect is
+ * that of the separate clauses, and a clause can use what an earlier one of the same probe put
+ * in a scratch variable (rwx-args reads each system call's saved arguments once, for every
+ * clause of its return probe after it). Scratch variables are then shared: one name must keep
+ * one type across those clauses (bpftrace refuses the script otherwise). A probe named in two
+ * different lists keeps its clauses apart (moving one past the other would change their order).
+ */
+export function mergeProbeClauses(fragments: readonly string[]): string[] {
+  const parsed = fragments.map(btItems);
+  const all = parsed.flat().filter(isClause);
+  const key = (c: BtClause) => c.probes.join(',');
+  const lists = new Map<string, BtClause[]>();
+  for (const c of all) lists.set(key(c), [...(lists.get(key(c)) ?? []), c]);
+  const inLists = new Map<string, Set<string>>();
+  for (const k of lists.keys()) for (const p of k.split(',')) inLists.set(p, (inLists.get(p) ?? new Set()).add(k));
+  const mergeable = (k: string) => lists.get(k)!.length > 1 && k.split(',').every((p) => inLists.get(p)!.size === 1);
+  const out = parsed.map((items) =>
+    items
+      .map((item) => {
+        if (!isClause(item)) return item.text;
+        const k = key(item);
+        if (!mergeable(k)) return clauseText(item);
+        const group = lists.get(k)!;
+        if (group[0] !== item) return null;
+        const parts = group.map((c) => {
+          const notes = c.comment.map((l) => `\t${l}`);
+          if (c.predicate === null) return [...notes, ...c.body].join('\n');
+          return [...notes, `\tif (${c.predicate}) {`, ...c.body.map((l) => (l === '' ? l : `\t${l}`)), '\t}'].join('\n');
+        });
+        return [
+          `// ${group.length} clauses of ${k.split(',').length > 1 ? 'these probes' : 'this probe'}, in script order, as one program.`,
+          group[0]!.probes.join(',\n'),
+          '{',
+          parts.join('\n\n'),
+          '}',
+        ].join('\n');
+      })
+      .filter((t): t is string => t !== null)
+      .join('\n')
+      .replace(/\n{3,}/g, '\n\n')
+      .trim(),
+  );
+  return out.filter((t) => t !== '');
+}

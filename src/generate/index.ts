@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Os } from '../protocol/flags.ts';
 import { NONCE_PATTERN, type RecordKind } from '../protocol/registry.ts';
-import { bpftraceMapClear, fillSlots, header, mergeSpecialProbes, readFragment } from './compose.ts';
+import { bpftraceMapClear, fillSlots, header, mergeProbeClauses, mergeSpecialProbes, readFragment } from './compose.ts';
 import { expandDTemplates } from './dtemplates.ts';
 import { GenerateError } from './errors.ts';
 import { findLibc } from './libc.ts';
@@ -248,13 +248,14 @@ function assemble(
   const prologue = c.backend === 'dtrace' ? dtracePrologue(c, info.dynvarsize, trailers) : bpftracePrologue(c, trailers);
   // D: the template fragments the texts use are written out (dtemplates.ts).
   if (c.backend === 'dtrace') return { script: `${[head, prologue, ...expandDTemplates(texts, c.os)].join('\n\n')}\n`, kinds };
-  // bpftrace: #define lines stay in the preamble, then one BEGIN, the clauses, one END.
+  // bpftrace: #define lines stay in the preamble, then one BEGIN, the clauses (one per probe
+  // list: mergeProbeClauses), one END.
   const preamble = texts.filter((t) => /^(\/\/[^\n]*\n)*#define /.test(t));
   const rest = texts.filter((t) => !preamble.includes(t));
   const merged = mergeSpecialProbes(rest);
   const clear = bpftraceMapClear(rest.join('\n'));
   const end = merged.end ? merged.end.replace(/\n\}$/, clear ? `\n\n${clear}\n}` : '\n}') : clear ? `END\n{\n${clear}\n}` : '';
-  const parts = [head, prologue, ...preamble, merged.begin, ...merged.body, end].filter((p) => p !== '');
+  const parts = [head, prologue, ...preamble, merged.begin, ...mergeProbeClauses(merged.body), end].filter((p) => p !== '');
   return { script: `${parts.join('\n\n')}\n`, kinds };
 }
 
