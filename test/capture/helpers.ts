@@ -14,6 +14,7 @@ import { runCapture, type CaptureDeps, type CaptureOptions, type CaptureResult }
 import type { FollowGenerateFn, Generated, GenerateFn } from '../../src/capture/ports.ts';
 import { createLogger } from '../../src/capture/log.ts';
 import { runCommand, type CommandRunner } from '../../src/capture/run-command.ts';
+import { metaForReplay, metaSchema } from '../../src/pipeline/capture-dir.ts';
 
 export const FIXTURE_BIN = fileURLToPath(new URL('../fixtures/bin/', import.meta.url));
 
@@ -177,8 +178,14 @@ export async function waitForBytes(path: string, bytes: number, timeoutMs = 10_0
   }
 }
 
+/** A capture's meta.json, which must be what the one schema describes, and what replay reads of it. */
 export function readMeta(dir: string): Record<string, any> {
-  return JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
+  const raw = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8'));
+  for (const [name, schema] of [['metaSchema', metaSchema], ['metaForReplay', metaForReplay]] as const) {
+    const r = schema.safeParse(raw);
+    if (!r.success) throw new Error(`${dir}/meta.json does not match ${name}: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return raw;
 }
 
 /** Resolves once a file contains `text`. */
