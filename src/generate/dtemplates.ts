@@ -15,8 +15,8 @@ import { readFragment } from './compose.ts';
 import { GenerateError } from './errors.ts';
 import type { Os } from '../protocol/flags.ts';
 
-/** The D template fragments: ring-apply applies one change to the region ring (rwx-track). */
-export const D_TEMPLATES = ['ring-apply'] as const;
+/** The D template fragments: ring-apply applies one change to the region ring, ring-find finds the slot holding an address (rwx-track describes the ring). */
+export const D_TEMPLATES = ['ring-apply', 'ring-find'] as const;
 
 export interface DTemplate {
   readonly name: string;

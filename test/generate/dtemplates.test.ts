@@ -58,6 +58,39 @@ describe('the ring-apply template', () => {
   });
 });
 
+const find = parseDTemplate('ring-find', readFragment('ring-find', 'dtrace'));
+const SEARCH = '\tthis->h = lt_rq[pid, 0] > this->bq && this->a >= lt_rs[pid, 0] && this->a < lt_re[pid, 0];';
+
+describe('the ring-find template', () => {
+  it('has a header, and statements that start from no slot and search every slot', () => {
+    expect(find.prologue).toMatch(/^\/\*\n \* Find the newest slot of the region ring/);
+    expect(find.statements.slice(0, 5)).toEqual(['\tthis->bq = (uint64_t)0;', '\tthis->bv = (int64_t)0;', '\tthis->bk = -1;', '\tthis->bs = (uint64_t)0;', '\tthis->be = (uint64_t)0;']);
+    expect(find.statements).toContain(SEARCH);
+    expect(find.statements.filter((l) => l.startsWith('\tthis->h = ')).length).toBe(8);
+  });
+
+  it('is the one definition: no other D fragment searches the ring for an address', () => {
+    for (const f of readdirSync(FRAGMENT_DIR).filter((n) => n.endsWith('.d') && n !== 'ring-find.d')) {
+      expect(readFileSync(join(FRAGMENT_DIR, f), 'utf8'), f).not.toContain(SEARCH);
+    }
+  });
+
+  // rwx-args searches for mprotect and the Mach protect trap; remap (macOS, -p/-c) and mremap (Linux) once more.
+  it.each([
+    ['rwxsnoop', 'pid', 'darwin', 3],
+    ['rwxsnoop', 'all', 'darwin', 2],
+    ['rwxsnoop', 'pid', 'linux', 3],
+    ['an0840', 'command', 'linux', 3],
+    ['dlsnoop', 'pid', 'darwin', 0],
+    ['procsnoop', 'all', 'linux', 0],
+  ] as const)('%s -%s on %s writes it out %d times, its header once before the first', (tool, mode, os, n) => {
+    const s = generate({ tool, backend: 'dtrace', target: TARGETS[mode] as Target, nonce: NONCE, os }).script;
+    expect(count(s, SEARCH)).toBe(n);
+    expect(count(s, find.prologue)).toBe(n > 0 ? 1 : 0);
+    if (n > 0) expect(s.indexOf(find.prologue)).toBeLessThan(s.indexOf(SEARCH));
+  });
+});
+
 describe('expandDTemplates', () => {
   it('writes out the statements in place and the prologue before the first user only', () => {
     const out = expandDTemplates(['a', 'x\n{\n\t${ring-apply}\n}', 'y\n{\n\t${ring-apply}\n\t${ring-apply}\n}'], 'darwin');

@@ -126,6 +126,18 @@ proc:::exec-success
 }
 
 /*
+ * Find the newest slot of the region ring (rwx-track describes the ring) that holds the address
+ * this->a, before a call changes it: its value this->bv, slot this->bk, start this->bs and end
+ * this->be, or zeros and slot -1 when no slot holds it. Newest is the highest seq (lt_rq): an
+ * older slot under a newer one describes what was there before.
+ *
+ * D has no functions: these statements are a template, written once here and written out by the
+ * generator in place of each line ${ring-find} of a clause body in a D fragment (rwx-args for
+ * mprotect and the Mach protect trap, mremap, remap), which sets this->a first and copies what it
+ * needs of the result into thread-local variables for its return probe.
+ */
+
+/*
  * The region ring's slots, keyed by [pid, slot]: start, end, value and seq (see rwx-track), and
  * the per-process seq counter. Declared here because the entry clauses below search them before
  * rwx-track assigns them, and D rejects that undeclared.
