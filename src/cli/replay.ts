@@ -8,7 +8,7 @@ import { BaselineError } from '../baseline/index.ts';
 import { chooseBaseline, describeBaseline, type ChosenBaseline } from '../pipeline/baseline-choice.ts';
 import type { Os } from '../protocol/flags.ts';
 import { MARKER_PREFIX, NONCE_PATTERN, type TraceEvent } from '../protocol/registry.ts';
-import { filterFindings, formatJsonLines, formatTable, parseSeverity, summaryObject, failOn, type Severity } from '../report/index.ts';
+import { filterFindings, formatJsonLines, formatTable, parseSeverity, summaryObject, failOn, writePrettyJson, type Severity } from '../report/index.ts';
 import { createEventFormatter } from '../report/events.ts';
 import { humanSummary } from '../report/human-summary.ts';
 import { createTimelineCollector, renderHtml } from '../report/html/index.ts';
@@ -158,7 +158,7 @@ async function runReplay(input: string, flags: ReplayFlags, eventsTable: boolean
     if (format === 'json') {
       const summary = summaryObject(report, { minSeverity, parse, meta: { ...captureMeta, baseline: baselineNote } });
       // The parse summary's keys also stand at the top level, where scripts look for them first.
-      out.write(`${JSON.stringify({ ...parse, ...summary }, null, 2)}\n`);
+      writePrettyJson({ ...parse, ...summary }, 'findings', (text) => out.write(text));
     } else if (format === 'html') {
       const shown = { ...report, findings: filterFindings(report.findings, minSeverity) };
       out.write(renderHtml({ report: shown, parse, timeline: timeline!.result(), meta: capture?.meta ?? null, source: input }));

@@ -184,6 +184,36 @@ export function summaryObject(report: Report, opts: SummaryOptions = {}): Record
   };
 }
 
+/**
+ * JSON.stringify(value, null, 2) and a newline, handed to write in pieces: each element of the array under key
+ * on its own, then the text around them. The whole report as one string (two bytes a character as soon as one
+ * summary holds an arrow) next to its UTF-8 copy is what made a long replay's peak memory grow with its findings.
+ */
+export function writePrettyJson(value: Readonly<Record<string, unknown>>, key: string, write: (text: string) => void): void {
+  const items = value[key];
+  if (!Array.isArray(items) || items.length === 0) {
+    write(`${JSON.stringify(value, null, 2)}\n`);
+    return;
+  }
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  let seen = false;
+  for (const [k, v] of Object.entries(value)) {
+    if (k === key) seen = true;
+    else (seen ? after : before)[k] = v;
+  }
+  // An empty array prints as `[]` at the very end of the first text and right after the key in the second.
+  const head = JSON.stringify({ ...before, [key]: [] }, null, 2).slice(0, -'[]\n}'.length);
+  const tail = JSON.stringify({ [key]: [], ...after }, null, 2).slice(`{\n  ${JSON.stringify(key)}: []`.length);
+  write(`${head}[\n`);
+  items.forEach((item, i) => {
+    // Strings in JSON text hold no raw newline: every newline starts a line to indent two levels deeper.
+    const text = (JSON.stringify(item, null, 2) ?? 'null').replace(/\n/g, '\n    ');
+    write(`    ${text}${i < items.length - 1 ? ',' : ''}\n`);
+  });
+  write(`  ]${tail}\n`);
+}
+
 /** The summary as pretty JSON text. */
 export function formatSummary(report: Report, opts: SummaryOptions = {}): string {
   return `${JSON.stringify(summaryObject(report, opts), null, 2)}\n`;

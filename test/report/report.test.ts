@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDefaultBaseline } from '../../src/baseline/index.ts';
 import { runEngine, type Report } from '../../src/engine/index.ts';
 import { parseText } from '../../src/parse/index.ts';
-import { EXIT_CODES, failOn, filterFindings, findingToJson, formatJsonLines, formatSummary, formatTable, parseSeverity } from '../../src/report/index.ts';
+import { EXIT_CODES, failOn, filterFindings, findingToJson, formatJsonLines, formatSummary, formatTable, parseSeverity, summaryObject, writePrettyJson } from '../../src/report/index.ts';
 
 async function demo(): Promise<{ report: Report; parse: unknown }> {
   const p = await parseText(readFileSync(new URL('../fixtures/demo/demo.trace', import.meta.url), 'utf8'));
@@ -92,5 +92,22 @@ describe('reporters', () => {
   it('parseSeverity', () => {
     expect(parseSeverity('HIGH')).toBe('high');
     expect(() => parseSeverity('severe')).toThrow("unknown severity 'severe': expected one of info, low, medium, high, critical");
+  });
+
+  it('writePrettyJson writes in pieces exactly the text of JSON.stringify(value, null, 2)', async () => {
+    const { report, parse } = await demo();
+    const summary = summaryObject(report, { parse });
+    const values: Record<string, unknown>[] = [
+      { ...(parse as object), ...summary },
+      { findings: summary.findings },
+      { findings: [{ a: 'x\ny', b: [1, { c: null }] }, [], 'line\u2192', 3], after: { d: [] } },
+      { before: 1, findings: [], after: 2 },
+      { before: 1, undef: undefined, findings: [{}, null] },
+    ];
+    for (const value of values) {
+      const pieces: string[] = [];
+      writePrettyJson(value, 'findings', (text) => pieces.push(text));
+      expect(pieces.join('')).toBe(`${JSON.stringify(value, null, 2)}\n`);
+    }
   });
 });
