@@ -82,15 +82,18 @@ function listTs(dir: string): string[] {
 
 const toKey = (srcDir: string, file: string): string => relative(srcDir, file).split(sep).join('/');
 
+/** The relative imports in a file's text (packages and node: builtins left out), resolved to absolute paths. */
+function importsOf(file: string, text: string): string[] {
+  const info = ts.preProcessFile(text, true, true);
+  return info.importedFiles.filter(({ fileName }) => fileName.startsWith('.')).map(({ fileName }) => resolve(dirname(file), fileName));
+}
+
 /** Reads every .ts file under srcDir and the relative imports between them. */
 export function readGraph(srcDir: string): ImportGraph {
   const files = new Map<string, string[]>();
   for (const file of listTs(srcDir)) {
-    const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
     const targets: string[] = [];
-    for (const { fileName } of info.importedFiles) {
-      if (!fileName.startsWith('.')) continue; // a package or node: builtin
-      const target = resolve(dirname(file), fileName);
+    for (const target of importsOf(file, readFileSync(file, 'utf8'))) {
       const key = toKey(srcDir, target);
       if (key.startsWith('..')) continue; // outside src/ (package.json, …)
       if (!targets.includes(key)) targets.push(key);
@@ -218,12 +221,6 @@ export function checkImports(srcDir: string, known: Readonly<Record<string, stri
   return { graph, ...problemsOf(graph, known), folders: folderGraph(graph) };
 }
 
-/** Relative imports of a file, resolved to absolute paths. */
-function importsOf(file: string): string[] {
-  const info = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
-  return info.importedFiles.filter(({ fileName }) => fileName.startsWith('.')).map(({ fileName }) => resolve(dirname(file), fileName));
-}
-
 /** The src/ files a test reaches through its own imports and the test helpers they import, and whether it starts the CLI. */
 function reach(testFile: string, rootDir: string): { src: Set<string>; runsCli: boolean } {
   const srcDir = join(rootDir, 'src');
@@ -234,8 +231,9 @@ function reach(testFile: string, rootDir: string): { src: Set<string>; runsCli: 
   const visit = (file: string): void => {
     if (seen.has(file)) return;
     seen.add(file);
-    if (/\bbin[/'", ]+loadtrace\.js/.test(readFileSync(file, 'utf8'))) runsCli = true;
-    for (const target of importsOf(file)) {
+    const text = readFileSync(file, 'utf8');
+    if (/\bbin[/'", ]+loadtrace\.js/.test(text)) runsCli = true;
+    for (const target of importsOf(file, text)) {
       if (!target.startsWith(srcDir + sep) && !target.startsWith(testDir + sep)) continue;
       if (target.startsWith(srcDir + sep)) src.add(toKey(srcDir, target));
       else if (/\.ts$/.test(target)) visit(target);
