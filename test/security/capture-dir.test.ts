@@ -177,6 +177,16 @@ describe('an untrusted capture directory', () => {
     refused(dir, /meta\.json: \d+ bytes, larger than the 1048576 a meta\.json can be/);
   });
 
+  it('the fields replay reads are checked against the capture schema, naming the field', () => {
+    refused(capture({ meta: { ...META, ending: 'exploded' } }).dir, /meta\.json: ending: /);
+    refused(capture({ meta: { ...META, tool: 't'.repeat(65) } }).dir, /meta\.json: tool: /);
+    refused(capture({ meta: { ...META, tracer: { backend: 'strace' } } }).dir, /meta\.json: tracer\.backend: /);
+    refused(capture({ meta: { ...META, notAttached: [{ pid: 1 }] } }).dir, /meta\.json: notAttached\.0\.reason: /);
+    // Fields replay does not read may be missing, as in a folder made by hand.
+    const { host: _host, tracer: _tracer, tool: _tool, ending: _ending, ...bare } = META;
+    expect(openCaptureDir(capture({ meta: bare }).dir).tool).toBeNull();
+  });
+
   it('a nonce that is missing or not 16 lowercase hex digits is refused, naming the field', () => {
     for (const nonce of [undefined, 'C0FFEE00C0FFEE00', 'c0ffee', 'c0ffee00c0ffee00\t', 42, '../../etc/passwd', null]) {
       const { dir } = capture({ meta: { ...META, nonce } });
