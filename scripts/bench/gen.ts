@@ -50,18 +50,6 @@ export function rng(seed: number): () => number {
   };
 }
 
-const enum W {
-  Int,
-  U64,
-  Ts,
-  Str,
-  StrOpt,
-  Trunc,
-  Word,
-  Bytes,
-}
-const WCODE = { int: W.Int, u64: W.U64, ts: W.Ts, str: W.Str, 'str?': W.StrOpt, trunc: W.Trunc, word: W.Word, bytes: W.Bytes } as const;
-
 /**
  * Values for the fast formatter: int as number, u64 as a non-negative safe
  * integer or a bare lowercase hex string, ts as a decimal string, strings from
@@ -110,23 +98,23 @@ export function compileFormatter(nonce: string, style: 'dtrace' | 'bpftrace' = '
       if (!IDENT.test(f.name)) throw new Error(`registry name ${f.name} is not an identifier`);
       // Common fields are parameters; the kind's own fields come in v.
       const x = common.has(f.name) ? f.name : `v.${f.name}`;
-      switch (WCODE[f.type]) {
-        case W.Int:
-        case W.Ts:
-        case W.Word:
-        case W.Bytes:
+      switch (f.type) {
+        case 'int':
+        case 'ts':
+        case 'word':
+        case 'bytes':
           parts.push(`'\\t' + ${x}`);
           break;
-        case W.U64:
+        case 'u64':
           parts.push(`'\\t' + (typeof ${x} === 'number' ? hex(${x}) : ${x})`);
           break;
-        case W.Str:
+        case 'str':
           parts.push(bpf ? `'\\t' + ${x}` : `'\\t' + ${x} + '\\\\0'`);
           break;
-        case W.StrOpt:
+        case 'str?':
           parts.push(bpf ? `(${x} === null ? '\\t' : '\\t' + ${x})` : `(${x} === null ? '\\t' : '\\t' + ${x} + '\\\\0')`);
           break;
-        case W.Trunc:
+        case 'trunc':
           parts.push(bpf ? `'\\t-'` : `(${x} ? '\\t1' : '\\t0')`);
           break;
       }
