@@ -21,6 +21,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateTrace } from './bench/gen.ts';
 import { generateLinuxTrace } from './bench/gen-linux.ts';
+import { fixtureTraces } from '../test/helpers/fixtures.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BENCH_NONCE = '5eedbe7c4a11ab1e';
@@ -44,18 +45,7 @@ interface Input {
 }
 
 function fixtureInputs(): Input[] {
-  const out: Input[] = [];
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir).sort()) {
-      const p = join(dir, entry);
-      if (statSync(p).isDirectory()) {
-        if (existsSync(join(p, 'meta.json'))) out.push({ name: relative(ROOT, p), path: p, args: [] });
-        else walk(p);
-      } else if (/\.(trace|txt)$/.test(entry) && entry !== 'README.md') out.push({ name: relative(ROOT, p), path: p, args: [] });
-    }
-  };
-  walk(join(ROOT, 'test', 'fixtures'));
-  return out;
+  return fixtureTraces().map((p) => ({ name: relative(ROOT, p), path: p, args: [] }));
 }
 
 function run(args: string[]): { stdout: string; stderr: string; code: number } {

@@ -5,7 +5,6 @@
  * input the worker must cut or reassemble (pieces larger than its slots,
  * characters split between reads).
  */
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -18,24 +17,11 @@ import { replayStreams, type PipelineOptions } from '../../src/pipeline/index.ts
 import { openInput } from '../../src/pipeline/input.ts';
 import { useWorker } from '../../src/pipeline/threaded.ts';
 import { exampleFields } from '../parse/helpers/trace.ts';
+import { fixtureTraces } from '../helpers/fixtures.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NONCE = 'feedfacecafebeef';
 
-function fixtures(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir).sort()) {
-      const p = join(dir, e);
-      if (statSync(p).isDirectory()) {
-        if (existsSync(join(p, 'meta.json'))) out.push(p);
-        else walk(p);
-      } else if (/\.(trace|txt)$/.test(e)) out.push(p);
-    }
-  };
-  walk(join(ROOT, 'test/fixtures'));
-  return out;
-}
 
 /** Everything a replay hands out, as text, in the order it was handed out. */
 async function replayAll(sources: () => { stdout: Readable; stderr?: Readable }, opts: Omit<PipelineOptions, 'onEvent' | 'onForeign'>, threads: 1 | 2) {
@@ -51,7 +37,7 @@ async function replayAll(sources: () => { stdout: Readable; stderr?: Readable },
 }
 
 describe('replay on two threads', () => {
-  const all = fixtures();
+  const all = fixtureTraces();
 
   it('finds the fixtures', () => {
     expect(all.length).toBeGreaterThan(30);
