@@ -53,10 +53,12 @@ const KIND_FLAGS = 9;
 const PIECE = 10;
 /** Characters of the record's ustack frames, counted as kept text too. */
 const FRAME_CHARS = 11;
-/** Where the line's copy is: page number, byte offset in it (UTF-16, so that any string comes back as it was). */
+/** Where the line's copy is: page number, byte offset in it. */
 const COPY_PAGE = 12;
 const COPY_AT = 13;
-const STRIDE = 14;
+/** 1 when the copy is UTF-16, 0 when it is a byte a character. */
+const COPY_WIDE = 14;
+const STRIDE = 15;
 
 /**
  * Lines of held records are copied out of the V8 heap into pages of bytes. Kept as
@@ -194,12 +196,17 @@ export class HeldRecords {
 
   /** Copy s[a..b) to a page; its place goes to num[o + COPY_PAGE], num[o + COPY_AT]. */
   private copyLine(s: string, a: number, b: number, o: number): void {
-    const bytes = (b - a) * 2;
+    const line = s.slice(a, b);
+    // An ASCII line (nearly all: bpftrace escapes every other byte) is copied a byte a character and comes
+    // back a one-byte string; any other, in UTF-16, so that it comes back exactly as it was.
+    const wide = Buffer.byteLength(line, 'utf8') !== line.length;
+    const bytes = wide ? (b - a) * 2 : b - a;
     if (this.curPage < 0 || this.curAt + bytes > this.pages[this.curPage]!.length) this.newPage(bytes);
     const page = this.pages[this.curPage]!;
-    page.write(s.slice(a, b), this.curAt, 'utf16le');
+    page.write(line, this.curAt, wide ? 'utf16le' : 'latin1');
     this.num[o + COPY_PAGE] = this.curPage;
     this.num[o + COPY_AT] = this.curAt;
+    this.num[o + COPY_WIDE] = wide ? 1 : 0;
     this.pageRefs[this.curPage]!++;
     this.curAt += bytes;
   }
@@ -298,7 +305,10 @@ export class HeldRecords {
       const start = n[o + LINE_START]!;
       const pid = n[o + COPY_PAGE]!;
       const at = n[o + COPY_AT]!;
-      const s = this.pages[pid]!.toString('utf16le', at, at + (n[o + LINE_END]! - start) * 2);
+      const s =
+        n[o + COPY_WIDE] === 0
+          ? this.pages[pid]!.toString('latin1', at, at + n[o + LINE_END]! - start)
+          : this.pages[pid]!.toString('utf16le', at, at + (n[o + LINE_END]! - start) * 2);
       if (--this.pageRefs[pid]! === 0 && pid !== this.curPage) this.dropPage(pid);
       const kf = n[o + KIND_FLAGS]!;
       const fl = kf & 7;

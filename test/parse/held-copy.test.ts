@@ -1,5 +1,6 @@
 /**
- * Held records keep a copy of their line (UTF-16 bytes outside the heap), and
+ * Held records keep a copy of their line outside the heap (a byte a character
+ * when it is ASCII, UTF-16 otherwise), and
  * bpftrace-escaped process names are cached by their raw text: both must give
  * exactly what decoding the line in place gives.
  */
@@ -47,7 +48,7 @@ describe('escaped process names', () => {
 });
 
 describe('held line copies', () => {
-  it('give back lines with any characters as they came, lone surrogates included', () => {
+  it('give back lines with any characters as they came, lone surrogates included, ASCII and wide lines mixed on one page', () => {
     const paths = ['/usr/lib/libé.so', '/opt/😀/lib.so', '/tmp/\ud800x', '/tmp/\udc00', 'plain'];
     let text = formatRecord(NONCE, 'begin', { ts: '1732700000000000000', pid: 1, ppid: 0, tid: 1, uid: 0, comm: 'dtrace', tool: 'an0840', os: 'darwin', backend: 'dtrace' });
     let ns = 100;
