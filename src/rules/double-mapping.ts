@@ -69,15 +69,18 @@ export const rule: Rule = {
   match(e, ctx) {
     const change = ctx.change;
     if (change === null || !change.ok) return null;
-    const objects = new Set<number>();
-    if ((e.kind === 'mmap' || e.kind === 'vm_remap') && change.op === 'map' && change.region !== null && change.region.object !== 0) objects.add(change.region.object);
+    // Most changes touch no shared object: the set is made only for one that does.
+    let objects: Set<number> | null = null;
+    if ((e.kind === 'mmap' || e.kind === 'vm_remap') && change.op === 'map' && change.region !== null && change.region.object !== 0) {
+      objects = new Set([change.region.object]);
+    }
     if ((e.kind === 'mprotect' || e.kind === 'vm_protect') && change.op === 'protect') {
       for (const p of change.pieces) {
         const r = ctx.region(p.start);
-        if (r !== null && r.object !== 0) objects.add(r.object);
+        if (r !== null && r.object !== 0) (objects ??= new Set()).add(r.object);
       }
     }
-    if (objects.size === 0) return null;
+    if (objects === null) return null;
     const out: Candidate[] = [];
     for (const o of objects) {
       const c = judge(ctx, o);

@@ -1,4 +1,5 @@
-import { decodeMapFlags, decodeVmFlags, decodeVmProt, MAP_FAILED, protString } from '../protocol/flags.ts';
+import { decodeMapFlags, decodeVmFlags, decodeVmProt, MAP_FAILED, protString, type Os } from '../protocol/flags.ts';
+import type { EventOf } from '../protocol/registry.ts';
 import type { ProtectPiece } from '../state/region-map.ts';
 import { hex, type Candidate, type Rule, type RuleContext, type RuleMeta, type Verdict } from './types.ts';
 
@@ -64,6 +65,18 @@ function protectCandidate(
   ];
 }
 
+/** A candidate mmap's detail: built only for a candidate, since most mappings are neither JIT nor RWX and decoding flags allocates. */
+function mmapDetail(e: EventOf<'mmap'>, ok: boolean, os: Os) {
+  return {
+    addr: ok ? e.ret : e.addr,
+    len: e.len,
+    prot: protString(e.prot),
+    flags: decodeMapFlags(e.flags, os),
+    fd: e.fd,
+    error: ok ? null : `errno ${e.err}`,
+  };
+}
+
 export const rule: Rule = {
   ...meta,
   match(e, ctx) {
@@ -71,14 +84,6 @@ export const rule: Rule = {
       case 'mmap': {
         const ok = e.ret !== MAP_FAILED;
         const region = ctx.change?.region ?? null;
-        const detail = {
-          addr: ok ? e.ret : e.addr,
-          len: e.len,
-          prot: protString(e.prot),
-          flags: decodeMapFlags(e.flags, ctx.os),
-          fd: e.fd,
-          error: ok ? null : `errno ${e.err}`,
-        };
         if (e.jit) {
           const verdict = ctx.expect(meta, 'jit');
           if (verdict.expected) return null;
@@ -90,7 +95,7 @@ export const rule: Rule = {
               verdict,
               behaviour: 'jit',
               region,
-              detail,
+              detail: mmapDetail(e, ok, ctx.os),
             },
           ];
         }
@@ -106,7 +111,7 @@ export const rule: Rule = {
             verdict,
             behaviour: 'rwx',
             region,
-            detail,
+            detail: mmapDetail(e, ok, ctx.os),
           },
         ];
       }
