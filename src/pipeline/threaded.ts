@@ -62,13 +62,49 @@ export function useWorker(sources: { stdout: Readable; stderr?: Readable }, opts
   return err !== null && out + err >= WORKER_MIN_BYTES;
 }
 
+/** Node flags a worker is given, with whether each takes a value (`--import tsx` or `--import=tsx`). */
+const WORKER_FLAGS = new Map<string, boolean>([
+  // The module loader's: hooks such as tsx's, registered by --import or --require, run in each thread that loads modules.
+  ['--import', true],
+  ['--require', true],
+  ['-r', true],
+  ['--loader', true],
+  ['--experimental-loader', true],
+  ['--conditions', true],
+  ['-C', true],
+  // What the worker prints to stderr, as the process would.
+  ['--no-warnings', false],
+  ['--no-deprecation', false],
+  ['--disable-warning', true],
+  ['--enable-source-maps', false],
+]);
+
+/**
+ * The process's flags a worker is given: only those of WORKER_FLAGS. A worker refuses V8's flags
+ * (--max-semi-space-size, --trace-gc, --stack-size, …) and Node's process-wide ones with
+ * ERR_WORKER_INVALID_EXEC_ARGV, and --input-type (of `node --input-type=module -e …`) would refuse
+ * its file; none of them changes what a replay finds.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i]!;
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a : a.slice(0, eq);
+    const takesValue = WORKER_FLAGS.get(name);
+    if (takesValue === undefined) continue;
+    out.push(a);
+    if (takesValue && eq < 0 && i + 1 < execArgv.length) out.push(execArgv[++i]!);
+  }
+  return out;
+}
+
 /**
  * The worker's code is beside this module: compiled JavaScript in dist/, or TypeScript when the
  * sources run directly (tests, tsx), where the worker registers tsx's loader before loading it.
  */
 function startWorker(setup: WorkerSetup): Worker {
-  // A worker inherits the process's flags; --input-type (of `node --input-type=module -e …`) would refuse its file.
-  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  const execArgv = workerExecArgv(process.execArgv);
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./replay-worker.js', import.meta.url), { workerData: setup, execArgv });
   // tsx's ESM entry, found through its package.json from here (the worker's own base is not this file).
   const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
