@@ -32,6 +32,17 @@ const INPUT_SLOTS = 4;
 const OUTPUT_SLOTS = 4;
 
 /**
+ * The worker's young generation in MiB (Worker `resourceLimits.maxYoungGenerationSizeMb`): two
+ * semi-spaces of 8 MiB (V8 makes each a third of this, rounded up to a power of two). By default a
+ * worker gets what the process gets, two of 16 MiB, resident once parsing has filled them, so two
+ * threads held 32 MiB of young generation more than one. At 8 MiB the worker collects twice as
+ * often for no more CPU time; at 4 MiB (12 here) its CPU time grew by about a tenth
+ * (docs/performance.md). It is no limit on what the worker holds: that is promoted to the old
+ * generation, which keeps the process's limit.
+ */
+export const WORKER_YOUNG_MB = 24;
+
+/**
  * Inputs at least this large replay on two threads (`LOADTRACE_REPLAY_THREADS=1|2`, or the
  * `replayThreads` option, decides instead): below it, starting the worker costs more than it
  * saves (docs/performance.md).
@@ -105,14 +116,15 @@ export function workerExecArgv(execArgv: readonly string[]): string[] {
  */
 function startWorker(setup: WorkerSetup): Worker {
   const execArgv = workerExecArgv(process.execArgv);
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./replay-worker.js', import.meta.url), { workerData: setup, execArgv });
+  const resourceLimits = { maxYoungGenerationSizeMb: WORKER_YOUNG_MB };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./replay-worker.js', import.meta.url), { workerData: setup, execArgv, resourceLimits });
   // tsx's ESM entry, found through its package.json from here (the worker's own base is not this file).
   const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
   const { exports } = createRequire(import.meta.url)('tsx/package.json') as { exports: Record<string, { import: { default: string } }> };
   const tsx = new URL(exports['./esm/api']!.import.default, pathToFileURL(pkg)).href;
   const entry = new URL('./replay-worker.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData: setup, execArgv });
+  return new Worker(boot, { eval: true, workerData: setup, execArgv, resourceLimits });
 }
 
 /** replayStreams on two threads. */
