@@ -32,6 +32,17 @@ const INPUT_SLOTS = 4;
 const OUTPUT_SLOTS = 4;
 
 /**
+ * The worker's young generation in MiB (Worker `resourceLimits.maxYoungGenerationSizeMb`): two
+ * semi-spaces of 8 MiB (V8 makes each a third of this, rounded up to a power of two). By default a
+ * worker gets what the process gets, two of 16 MiB, resident once parsing has filled them, so two
+ * threads held 32 MiB of young generation more than one. At 8 MiB the worker collects twice as
+ * often for no more CPU time; at 4 MiB (12 here) its CPU time grew by about a tenth
+ * (docs/performance.md). It is no limit on what the worker holds: that is promoted to the old
+ * generation, which keeps the process's limit.
+ */
+export const WORKER_YOUNG_MB = 24;
+
+/**
  * Inputs at least this large replay on two threads (`LOADTRACE_REPLAY_THREADS=1|2`, or the
  * `replayThreads` option, decides instead): below it, starting the worker costs more than it
  * saves (docs/performance.md).
@@ -62,21 +73,58 @@ export function useWorker(sources: { stdout: Readable; stderr?: Readable }, opts
   return err !== null && out + err >= WORKER_MIN_BYTES;
 }
 
+/** Node flags a worker is given, with whether each takes a value (`--import tsx` or `--import=tsx`). */
+const WORKER_FLAGS = new Map<string, boolean>([
+  // The module loader's: hooks such as tsx's, registered by --import or --require, run in each thread that loads modules.
+  ['--import', true],
+  ['--require', true],
+  ['-r', true],
+  ['--loader', true],
+  ['--experimental-loader', true],
+  ['--conditions', true],
+  ['-C', true],
+  // What the worker prints to stderr, as the process would.
+  ['--no-warnings', false],
+  ['--no-deprecation', false],
+  ['--disable-warning', true],
+  ['--enable-source-maps', false],
+]);
+
+/**
+ * The process's flags a worker is given: only those of WORKER_FLAGS. A worker refuses V8's flags
+ * (--max-semi-space-size, --trace-gc, --stack-size, …) and Node's process-wide ones with
+ * ERR_WORKER_INVALID_EXEC_ARGV, and --input-type (of `node --input-type=module -e …`) would refuse
+ * its file; none of them changes what a replay finds.
+ */
+export function workerExecArgv(execArgv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < execArgv.length; i++) {
+    const a = execArgv[i]!;
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a : a.slice(0, eq);
+    const takesValue = WORKER_FLAGS.get(name);
+    if (takesValue === undefined) continue;
+    out.push(a);
+    if (takesValue && eq < 0 && i + 1 < execArgv.length) out.push(execArgv[++i]!);
+  }
+  return out;
+}
+
 /**
  * The worker's code is beside this module: compiled JavaScript in dist/, or TypeScript when the
  * sources run directly (tests, tsx), where the worker registers tsx's loader before loading it.
  */
 function startWorker(setup: WorkerSetup): Worker {
-  // A worker inherits the process's flags; --input-type (of `node --input-type=module -e …`) would refuse its file.
-  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./replay-worker.js', import.meta.url), { workerData: setup, execArgv });
+  const execArgv = workerExecArgv(process.execArgv);
+  const resourceLimits = { maxYoungGenerationSizeMb: WORKER_YOUNG_MB };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./replay-worker.js', import.meta.url), { workerData: setup, execArgv, resourceLimits });
   // tsx's ESM entry, found through its package.json from here (the worker's own base is not this file).
   const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
   const { exports } = createRequire(import.meta.url)('tsx/package.json') as { exports: Record<string, { import: { default: string } }> };
   const tsx = new URL(exports['./esm/api']!.import.default, pathToFileURL(pkg)).href;
   const entry = new URL('./replay-worker.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData: setup, execArgv });
+  return new Worker(boot, { eval: true, workerData: setup, execArgv, resourceLimits });
 }
 
 /** replayStreams on two threads. */

@@ -5,6 +5,7 @@
  * input the worker must cut or reassemble (pieces larger than its slots,
  * characters split between reads).
  */
+import { spawnSync } from 'node:child_process';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -15,13 +16,12 @@ import { formatRecord } from '../../src/parse/format.ts';
 import { chooseBaseline } from '../../src/pipeline/baseline-choice.ts';
 import { replayStreams, type PipelineOptions } from '../../src/pipeline/index.ts';
 import { openInput } from '../../src/pipeline/input.ts';
-import { useWorker } from '../../src/pipeline/threaded.ts';
+import { useWorker, workerExecArgv } from '../../src/pipeline/threaded.ts';
 import { exampleFields } from '../parse/helpers/trace.ts';
 import { fixtureTraces } from '../helpers/fixtures.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const NONCE = 'feedfacecafebeef';
-
 
 /** Everything a replay hands out, as text, in the order it was handed out. */
 async function replayAll(sources: () => { stdout: Readable; stderr?: Readable }, opts: Omit<PipelineOptions, 'onEvent' | 'onForeign'>, threads: 1 | 2) {
@@ -121,5 +121,40 @@ describe('replay on two threads', () => {
     expect(useWorker(small.sources, { nonce: null, baseline: loadBaseline(defaultBaselinePath('linux')), replayThreads: 2 })).toBe(true);
     expect(useWorker({ stdout: Readable.from([]) }, { nonce: null, baseline: loadBaseline(defaultBaselinePath('linux')) })).toBe(false);
     small.sources.stdout.destroy();
+  });
+});
+
+describe('node flags and the worker', () => {
+  /** `node FLAGS bin/loadtrace.js replay PATH --json` on that many threads. */
+  const cli = (flags: string[], path: string, threads: 1 | 2) =>
+    spawnSync(process.execPath, [...flags, join(ROOT, 'bin/loadtrace.js'), 'replay', path, '--json'], {
+      encoding: 'utf8',
+      env: { ...process.env, LOADTRACE_REPLAY_THREADS: String(threads), NO_COLOR: '1' },
+    });
+
+  it.each([
+    ['demo/demo.trace', ['--max-semi-space-size=16']],
+    ['demo/capture', ['--max-semi-space-size=16', '--stack-size=2000', '--no-warnings']],
+  ])('node %s %j: replay on two threads gives what one thread gives', (fixture, flags) => {
+    const path = join(ROOT, 'test/fixtures', fixture);
+    const one = cli([], path, 1);
+    const two = cli(flags, path, 2);
+    expect(one.status).toBe(0);
+    expect(two.stderr).toBe(one.stderr);
+    expect(two.status).toBe(0);
+    expect(two.stdout).toBe(one.stdout);
+    expect(JSON.parse(one.stdout).stats.events).toBeGreaterThan(0);
+  });
+
+  it('a worker is given the module loader flags, and none of the flags it refuses', () => {
+    expect(workerExecArgv(['--max-semi-space-size=16', '--import', 'tsx', '--trace-gc', '--input-type=module', '--require=./a.cjs', '-C', 'dev', '--no-warnings', '--stack-size=2000'])).toEqual([
+      '--import',
+      'tsx',
+      '--require=./a.cjs',
+      '-C',
+      'dev',
+      '--no-warnings',
+    ]);
+    expect(workerExecArgv(['--loader=tsx', '--experimental-loader', 'x.mjs', '--max-old-space-size=512', '--conditions=dev'])).toEqual(['--loader=tsx', '--experimental-loader', 'x.mjs', '--conditions=dev']);
   });
 });
