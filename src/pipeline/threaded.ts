@@ -13,6 +13,7 @@
 import { fstatSync, ReadStream, statSync } from 'node:fs';
 import { Transform, Writable, type Readable } from 'node:stream';
 import { pipeline as pipe } from 'node:stream/promises';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -63,10 +64,12 @@ function fileSize(s: Readable | undefined): number | null {
 }
 
 /** Whether to replay these sources on two threads. */
-export function useWorker(sources: { stdout: Readable; stderr?: Readable }, opts: PipelineOptions): boolean {
+export function useWorker(sources: { stdout: Readable; stderr?: Readable }, opts: PipelineOptions, cpus: number = availableParallelism()): boolean {
   const forced = opts.replayThreads ?? process.env.LOADTRACE_REPLAY_THREADS;
   if (forced === 1 || forced === '1') return false;
   if (forced === 2 || forced === '2') return true;
+  // With one CPU the threads take turns: every hand-over waits for the other to be scheduled.
+  if (cpus < 2) return false;
   const out = fileSize(sources.stdout);
   if (out === null) return false;
   const err = sources.stderr === undefined ? 0 : fileSize(sources.stderr);

@@ -6,6 +6,8 @@
  * characters split between reads).
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +18,7 @@ import { formatRecord } from '../../src/parse/format.ts';
 import { chooseBaseline } from '../../src/pipeline/baseline-choice.ts';
 import { replayStreams, type PipelineOptions } from '../../src/pipeline/index.ts';
 import { openInput } from '../../src/pipeline/input.ts';
-import { useWorker, workerExecArgv } from '../../src/pipeline/threaded.ts';
+import { useWorker, WORKER_MIN_BYTES, workerExecArgv } from '../../src/pipeline/threaded.ts';
 import { exampleFields } from '../parse/helpers/trace.ts';
 import { fixtureTraces } from '../helpers/fixtures.ts';
 
@@ -121,6 +123,32 @@ describe('replay on two threads', () => {
     expect(useWorker(small.sources, { nonce: null, baseline: loadBaseline(defaultBaselinePath('linux')), replayThreads: 2 })).toBe(true);
     expect(useWorker({ stdout: Readable.from([]) }, { nonce: null, baseline: loadBaseline(defaultBaselinePath('linux')) })).toBe(false);
     small.sources.stdout.destroy();
+  });
+
+  it('two threads for a file at the threshold when there are two CPUs, one thread on one CPU', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'loadtrace-threads-'));
+    try {
+      const path = join(dir, 'big.trace');
+      // Sparse: only its size is asked.
+      writeFileSync(path, '');
+      truncateSync(path, WORKER_MIN_BYTES);
+      const opts = { nonce: null, baseline: loadBaseline(defaultBaselinePath('linux')) };
+      const ask = (cpus: number, o: PipelineOptions = opts) => {
+        const big = openInput(path);
+        try {
+          return useWorker(big.sources, o, cpus);
+        } finally {
+          big.sources.stdout.destroy();
+        }
+      };
+      expect(ask(2)).toBe(true);
+      expect(ask(1)).toBe(false);
+      expect(ask(1, { ...opts, replayThreads: 2 })).toBe(true);
+      truncateSync(path, WORKER_MIN_BYTES - 1);
+      expect(ask(2)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
