@@ -7,6 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
@@ -125,7 +126,7 @@ describe('replay on two threads', () => {
     small.sources.stdout.destroy();
   });
 
-  it('two threads for a file at the threshold when there are two CPUs, one thread on one CPU', () => {
+  it('two threads for a file at the threshold when there are two CPUs, one thread on one CPU', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'loadtrace-threads-'));
     try {
       const path = join(dir, 'big.trace');
@@ -133,19 +134,21 @@ describe('replay on two threads', () => {
       writeFileSync(path, '');
       truncateSync(path, WORKER_MIN_BYTES);
       const opts = { nonce: null, baseline: loadBaseline(defaultBaselinePath('linux')) };
-      const ask = (cpus: number, o: PipelineOptions = opts) => {
+      const ask = async (cpus: number, o: PipelineOptions = opts) => {
         const big = openInput(path);
-        try {
-          return useWorker(big.sources, o, cpus);
-        } finally {
-          big.sources.stdout.destroy();
-        }
+        const stream = big.sources.stdout;
+        const answer = useWorker(big.sources, o, cpus);
+        // The stream opens its file in the background: let it close before the folder goes.
+        const closed = once(stream, 'close');
+        stream.destroy();
+        await closed;
+        return answer;
       };
-      expect(ask(2)).toBe(true);
-      expect(ask(1)).toBe(false);
-      expect(ask(1, { ...opts, replayThreads: 2 })).toBe(true);
+      expect(await ask(2)).toBe(true);
+      expect(await ask(1)).toBe(false);
+      expect(await ask(1, { ...opts, replayThreads: 2 })).toBe(true);
       truncateSync(path, WORKER_MIN_BYTES - 1);
-      expect(ask(2)).toBe(false);
+      expect(await ask(2)).toBe(false);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
