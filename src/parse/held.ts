@@ -194,11 +194,11 @@ export class HeldRecords {
     while (this.kept > this.maxText && this.window.size > 0) this.window.releaseNext(this.release);
   }
 
-  /** Copy s[a..b) to a page; its place goes to num[o + COPY_PAGE], num[o + COPY_AT]. */
+  /** Copy s[a..b) to a page; its place goes to num[o + COPY_PAGE], num[o + COPY_AT], num[o + COPY_WIDE]. */
   private copyLine(s: string, a: number, b: number, o: number): void {
     const line = s.slice(a, b);
-    // An ASCII line (nearly all: bpftrace escapes every other byte) is copied a byte a character and comes
-    // back a one-byte string; any other, in UTF-16, so that it comes back exactly as it was.
+    // An ASCII line (nearly all: bpftrace prints any byte outside ASCII as an escape) is copied a byte a
+    // character, half the page space of UTF-16; any other line in UTF-16, so that it comes back exactly as it was.
     const wide = Buffer.byteLength(line, 'utf8') !== line.length;
     const bytes = wide ? (b - a) * 2 : b - a;
     if (this.curPage < 0 || this.curAt + bytes > this.pages[this.curPage]!.length) this.newPage(bytes);
