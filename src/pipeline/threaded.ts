@@ -118,16 +118,15 @@ export function workerExecArgv(execArgv: readonly string[]): string[] {
  * sources run directly (tests, tsx), where the worker registers tsx's loader before loading it.
  */
 function startWorker(setup: WorkerSetup): Worker {
-  const execArgv = workerExecArgv(process.execArgv);
-  const resourceLimits = { maxYoungGenerationSizeMb: WORKER_YOUNG_MB };
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./replay-worker.js', import.meta.url), { workerData: setup, execArgv, resourceLimits });
+  const options = { workerData: setup, execArgv: workerExecArgv(process.execArgv), resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_MB } };
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./replay-worker.js', import.meta.url), options);
   // tsx's ESM entry, found through its package.json from here (the worker's own base is not this file).
   const pkg = createRequire(import.meta.url).resolve('tsx/package.json');
   const { exports } = createRequire(import.meta.url)('tsx/package.json') as { exports: Record<string, { import: { default: string } }> };
   const tsx = new URL(exports['./esm/api']!.import.default, pathToFileURL(pkg)).href;
   const entry = new URL('./replay-worker.ts', import.meta.url).href;
   const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData: setup, execArgv, resourceLimits });
+  return new Worker(boot, { ...options, eval: true });
 }
 
 /** replayStreams on two threads. */
